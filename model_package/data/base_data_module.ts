@@ -1,0 +1,126 @@
+/**
+ * Shared machinery for data modules: split storage, seeded shuffling, train-only
+ * augmentation and collation into `Batch`es. Subclasses fill `splits` in `setup`
+ * and report their dims; everything else is here once.
+ */
+import { z } from 'zod';
+import { Rng } from '../util/rng.js';
+import { Tokenizer } from './tokenizer.js';
+import type { Augment, Batch, DataConfig, DataLoader, DataModule, Dataset, GrayImage, Sample, Stage } from './types.js';
+
+export const BaseDataConfig = z.object({
+  batch_size: z.number().int().positive().default(16).describe('samples per batch'),
+  num_workers: z.number().int().min(0).default(0).describe('worker threads for loading/augmentation (0 = main thread)'),
+  shuffle_seed: z.number().int().default(0).describe('seed for the train-set order of each epoch'),
+});
+export type BaseDataConfig = z.infer<typeof BaseDataConfig>;
+
+export interface Splits {
+  train: Dataset;
+  val: Dataset;
+  test: Dataset;
+}
+
+export abstract class BaseDataModule implements DataModule {
+  protected splits: Splits | undefined;
+  protected augment: Augment | undefined;
+
+  protected constructor(protected readonly base: BaseDataConfig) {}
+
+  abstract prepareData(): Promise<void>;
+  abstract setup(stage: Stage): Promise<void>;
+  abstract dataConfig(): DataConfig;
+
+  properties(): Record<string, unknown> {
+    const s = this.splits;
+    return s ? { train_size: s.train.length, val_size: s.val.length, test_size: s.test.length } : {};
+  }
+
+  trainDataloader(epoch: number): DataLoader {
+    const rng = new Rng((this.base.shuffle_seed * 1_000_003 + epoch) >>> 0);
+    return this.loader(this.requireSplits().train, { shuffle: rng, augment: this.augment });
+  }
+
+  valDataloader(): DataLoader {
+    return this.loader(this.requireSplits().val, {});
+  }
+
+  testDataloader(): DataLoader {
+    return this.loader(this.requireSplits().test, {});
+  }
+
+  protected requireSplits(): Splits {
+    if (!this.splits) throw new Error(`${this.constructor.name}: call setup() before asking for data`);
+    return this.splits;
+  }
+
+  protected loader(dataset: Dataset, opts: { shuffle?: Rng; augment?: Augment }): DataLoader {
+    return makeDataLoader(dataset, this.dataConfig(), this.base.batch_size, opts);
+  }
+}
+
+/** Batches `dataset` in order (or in a seeded shuffled order), dims from `config`. */
+export function makeDataLoader(
+  dataset: Dataset,
+  config: DataConfig,
+  batchSize: number,
+  opts: { shuffle?: Rng; augment?: Augment } = {},
+): DataLoader {
+  const tokenizer = new Tokenizer(config.mapping);
+  const numBatches = Math.ceil(dataset.length / batchSize);
+  const order = Array.from({ length: dataset.length }, (_, i) => i);
+  if (opts.shuffle) opts.shuffle.shuffle(order);
+  const augRng = opts.shuffle?.fork();
+  return {
+    numBatches,
+    numSamples: dataset.length,
+    async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
+      for (let b = 0; b < numBatches; b++) {
+        const idx = order.slice(b * batchSize, (b + 1) * batchSize);
+        const samples = await Promise.all(idx.map((i) => dataset.get(i)));
+        const images = opts.augment && augRng
+          ? await Promise.all(samples.map((s) => opts.augment!(s.image, augRng)))
+          : samples.map((s) => s.image);
+        yield collate(samples, images, config, tokenizer);
+      }
+    },
+  };
+}
+
+/** Stacks images (top-left aligned, zero padded to inputDims) and encodes labels. */
+export function collate(
+  samples: readonly Sample[],
+  images: readonly GrayImage[],
+  config: DataConfig,
+  tokenizer: Tokenizer,
+): Batch {
+  const [, height, width] = config.inputDims;
+  const seqLength = config.outputDims[0];
+  const n = samples.length;
+  const x = new Float32Array(n * height * width);
+  const y = new Int32Array(n * seqLength);
+  images.forEach((img, i) => {
+    const rows = Math.min(height, img.height);
+    const cols = Math.min(width, img.width);
+    for (let r = 0; r < rows; r++) {
+      const src = img.data.subarray(r * img.width, r * img.width + cols);
+      x.set(src, i * height * width + r * width);
+    }
+  });
+  samples.forEach((s, i) => y.set(tokenizer.encode(s.text, seqLength), i * seqLength));
+  return {
+    x,
+    y,
+    batchSize: n,
+    height,
+    width,
+    seqLength,
+    texts: samples.map((s) => s.text),
+    ids: samples.map((s) => s.id),
+  };
+}
+
+/** A Dataset over an in-memory array. */
+export function arrayDataset(samples: readonly Sample[]): Dataset {
+  return { length: samples.length, get: (i) => samples[i] as Sample };
+}

@@ -1,0 +1,24 @@
+/**
+ * Data classes by name: `--data=IAMLines` and YAML `data.name` resolve here.
+ * Adding a dataset is one line: its name, its zod schema and its constructor.
+ */
+import type { z } from 'zod';
+import { htrError } from '../errors.js';
+import type { DataModule } from './types.js';
+
+export interface DataEntry<S extends z.ZodObject = z.ZodObject> {
+  readonly schema: S;
+  readonly create: (config: z.infer<S>) => DataModule;
+  readonly description: string;
+}
+
+export const DATA_REGISTRY: Record<string, DataEntry> = {
+  // Each data helper adds one line here, e.g.
+  // IAMLines: { schema: IAMLinesConfig, create: (c) => new IAMLines(c), description: 'IAM handwritten lines' },
+};
+
+export function getDataEntry(name: string): DataEntry {
+  const entry = DATA_REGISTRY[name];
+  if (!entry) throw htrError('HTR_ERR_UNKNOWN_DATA', { value: name, key: 'data.name', allowed: Object.keys(DATA_REGISTRY) });
+  return entry;
+}

@@ -1,0 +1,86 @@
+/**
+ * Every error htr-ts raises on purpose: one code, one message template, one HTTP
+ * status. `test/model_package/errors.test.ts` fails if a code is missing from README.md.
+ *
+ * Usage: `throw htrError('HTR_ERR_MISSING_FILE', { file: p })`. Template
+ * placeholders `{name}` are filled from the details object, which also travels
+ * with the error (`err.details`) so callers can show the file, key or value.
+ */
+
+export interface HtrErrorDetails {
+  file?: string;
+  key?: string;
+  value?: unknown;
+  allowed?: readonly string[];
+  [extra: string]: unknown;
+}
+
+interface ErrorSpec {
+  readonly template: string;
+  readonly status: number;
+}
+
+/** The catalogue. Add a code here (and to README.md's Errors table) before using it. */
+export const ERROR_CODES = {
+  HTR_ERR_CONFIG_UNKNOWN_KEY: { template: 'Unknown config key "{key}"{hint}', status: 400 },
+  HTR_ERR_CONFIG_INVALID: { template: 'Invalid value for "{key}": {reason}', status: 400 },
+  HTR_ERR_CONFIG_PARSE: { template: 'Cannot parse config file {file}: {reason}', status: 400 },
+  HTR_ERR_CONFIG_LINK: { template: 'Inconsistent linked setting "{key}": {reason}', status: 400 },
+  HTR_ERR_UNKNOWN_DATA: { template: 'Unknown data class "{value}". Known: {allowedList}', status: 400 },
+  HTR_ERR_UNKNOWN_MODEL: { template: 'Unknown model class "{value}". Known: {allowedList}', status: 400 },
+  HTR_ERR_CLASS_UNAVAILABLE: { template: 'Class "{value}" is not available in this build: {reason}', status: 400 },
+  HTR_ERR_BACKEND_UNAVAILABLE: { template: 'Accelerator "{value}" cannot be used: {reason}', status: 500 },
+  HTR_ERR_MISSING_FILE: { template: 'File not found: {file}', status: 404 },
+  HTR_ERR_BAD_IMAGE: { template: 'Cannot decode image {file}: {reason}', status: 400 },
+  HTR_ERR_IMAGE_TOO_LARGE: { template: 'Image {file} has {pixels} pixels, over the limit of {limit}', status: 413 },
+  HTR_ERR_MALFORMED_XML: { template: 'Malformed XML in {file}: {reason}', status: 400 },
+  HTR_ERR_BAD_DATA_FILE: { template: 'Bad data file {file}: {reason}', status: 400 },
+  HTR_ERR_CHECKSUM_MISMATCH: {
+    template: 'Checksum mismatch for {file}: expected {algorithm} {expected}, got {actual}',
+    status: 500,
+  },
+  HTR_ERR_DOWNLOAD_FAILED: { template: 'Download of {file} failed: {reason}', status: 502 },
+  HTR_ERR_BAD_CHECKPOINT: { template: 'Cannot load checkpoint {file}: {reason}', status: 500 },
+  HTR_ERR_SHAPE_MISMATCH: { template: 'Shape mismatch for {key}: expected {expected}, got {actual}', status: 500 },
+  HTR_ERR_BAD_REQUEST: { template: 'Bad request: {reason}', status: 400 },
+  HTR_ERR_UNSUPPORTED_MEDIA: { template: 'Unsupported content type "{value}". Allowed: {allowedList}', status: 415 },
+  HTR_ERR_PAYLOAD_TOO_LARGE: { template: 'Request body is over the limit of {limit} bytes', status: 413 },
+  HTR_ERR_UNAUTHORIZED: { template: 'Missing or wrong API key', status: 401 },
+  HTR_ERR_OVERLOADED: { template: 'Server is busy; retry after {retryAfter} s', status: 503 },
+  HTR_ERR_NOT_READY: { template: 'Model is not loaded yet', status: 503 },
+  HTR_ERR_TIMEOUT: { template: 'Request took longer than {limit} ms', status: 504 },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type HtrErrorCode = keyof typeof ERROR_CODES;
+
+export class HtrError extends Error {
+  readonly code: HtrErrorCode;
+  readonly statusCode: number;
+  readonly details: HtrErrorDetails;
+
+  constructor(code: HtrErrorCode, details: HtrErrorDetails = {}, options?: { cause?: unknown }) {
+    super(`${code}: ${formatTemplate(ERROR_CODES[code].template, details)}`, options);
+    this.name = 'HtrError';
+    this.code = code;
+    this.statusCode = ERROR_CODES[code].status;
+    this.details = details;
+  }
+}
+
+export function htrError(code: HtrErrorCode, details: HtrErrorDetails = {}, cause?: unknown): HtrError {
+  return new HtrError(code, details, cause === undefined ? undefined : { cause });
+}
+
+export function isHtrError(err: unknown, code?: HtrErrorCode): err is HtrError {
+  return err instanceof HtrError && (code === undefined || err.code === code);
+}
+
+function formatTemplate(template: string, details: HtrErrorDetails): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    if (name === 'allowedList') return (details.allowed ?? []).join(', ');
+    if (name === 'hint') return typeof details.hint === 'string' && details.hint ? `. ${details.hint}` : '';
+    const v = details[name];
+    if (v === undefined) return `<${name}>`;
+    return typeof v === 'string' ? v : JSON.stringify(v);
+  });
+}

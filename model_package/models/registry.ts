@@ -1,0 +1,24 @@
+/**
+ * Model classes by name: `--model=ResnetTransformer` and YAML `model.name` resolve here.
+ */
+import type { z } from 'zod';
+import { htrError } from '../errors.js';
+import type { DataConfig } from '../data/types.js';
+import type { Recognizer } from './types.js';
+
+export interface ModelEntry<S extends z.ZodObject = z.ZodObject> {
+  readonly schema: S;
+  /** `dataConfig` is linked from the data module (vocabulary, input dims, max length). */
+  readonly create: (config: z.infer<S>, dataConfig: DataConfig) => Recognizer;
+  readonly description: string;
+}
+
+export const MODEL_REGISTRY: Record<string, ModelEntry> = {
+  // ResnetTransformer: { schema: ResnetTransformerConfig, create: (c, d) => new ResnetTransformer(c, d), description: '...' },
+};
+
+export function getModelEntry(name: string): ModelEntry {
+  const entry = MODEL_REGISTRY[name];
+  if (!entry) throw htrError('HTR_ERR_UNKNOWN_MODEL', { value: name, key: 'model.name', allowed: Object.keys(MODEL_REGISTRY) });
+  return entry;
+}

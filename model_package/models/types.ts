@@ -1,0 +1,55 @@
+/**
+ * What the Trainer, inference and serving need from a recognizer. Concrete models
+ * live beside this file and are listed in `registry.ts`.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { DataConfig } from '../data/types.js';
+
+/** Parameters and buffers by dotted name ("encoder.stage0.block0.conv1.weight"). */
+export interface Module {
+  /** Trainable weights. */
+  namedParameters(): Array<[string, tf.Variable]>;
+  /** Non-trainable state saved with the weights (BatchNorm running statistics). */
+  namedBuffers(): Array<[string, tf.Variable]>;
+  /** Train mode: BatchNorm uses batch statistics and updates running ones; dropout on. */
+  train(mode?: boolean): void;
+  readonly training: boolean;
+  numParameters(): number;
+  /** Copies of every parameter and buffer; the caller owns (disposes) them. */
+  stateDict(): Map<string, tf.Tensor>;
+  /** Assigns values by name; unknown, missing or mis-shaped names are an HTR_ERR_SHAPE_MISMATCH. */
+  loadStateDict(state: ReadonlyMap<string, tf.Tensor>): void;
+  dispose(): void;
+}
+
+export interface BeamHypothesis {
+  /** Token ids after <S>, up to and excluding <E>. */
+  readonly tokens: readonly number[];
+  readonly text: string;
+  /** Probability of each emitted character under the model. */
+  readonly charProbs: readonly number[];
+  /** exp(mean log-prob) of the sequence including <E>. */
+  readonly confidence: number;
+}
+
+export interface DecodeOptions {
+  /** Reuse keys/values of earlier steps (default true). */
+  readonly useCache?: boolean;
+  /** Stop once every row has emitted <E> (default true). */
+  readonly earlyStop?: boolean;
+  /** Tokens to produce including <S>; default the model's max_seq_length. */
+  readonly maxLength?: number;
+}
+
+export interface Recognizer extends Module {
+  readonly dataConfig: DataConfig;
+  /**
+   * Teacher-forced logits: x [B,H,W,1] float, yIn [B,S] int32 (labels without the
+   * last position) -> [B,S,vocab]. Honors train/eval mode.
+   */
+  logits(x: tf.Tensor4D, yIn: tf.Tensor2D): tf.Tensor3D;
+  /** Greedy decoding; returns int32 ids [B, L] starting with <S>, padded with <P> after <E>. Caller owns it. */
+  greedyDecode(x: tf.Tensor4D, options?: DecodeOptions): tf.Tensor2D;
+  /** Beam search per row; plain data out, no tensors leak. */
+  beamSearch(x: tf.Tensor4D, beamWidth: number, options?: DecodeOptions): Promise<BeamHypothesis[]>;
+}

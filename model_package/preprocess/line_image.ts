@@ -1,0 +1,81 @@
+/**
+ * Deterministic image -> model input, shared by every data module and by
+ * inference/serving so that training and serving see identical tensors.
+ * Output convention (see data/types.ts): float32 in [0,1], ink high.
+ */
+import sharp from 'sharp';
+import { htrError } from '../errors.js';
+import type { GrayImage } from '../data/types.js';
+
+export interface LineImageOptions {
+  /** Target height in pixels (the model's input height). */
+  readonly height: number;
+  /** Target width; narrower images are padded with paper (0) on the right, wider ones squeezed to fit. */
+  readonly width: number;
+  /** Source images are dark ink on light paper (true for scans); invert to ink-high. */
+  readonly invert?: boolean;
+}
+
+/** Decodes any image sharp reads into 8-bit grayscale. `label` names the source in errors. */
+export async function decodeGray(input: Buffer | string, label = typeof input === 'string' ? input : '<buffer>', limitInputPixels = 100_000_000): Promise<{ data: Uint8Array; width: number; height: number }> {
+  try {
+    const { data, info } = await sharp(input, { limitInputPixels, failOn: 'truncated' })
+      .flatten({ background: '#ffffff' })
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.width < 1 || info.height < 1) throw new Error('image has no pixels');
+    // greyscale() can keep an alpha-free single channel; guard against anything else.
+    const channels = info.channels;
+    const gray = channels === 1 ? new Uint8Array(data) : pickChannel(data, channels);
+    return { data: gray, width: info.width, height: info.height };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    if (/pixel limit/i.test(reason)) throw htrError('HTR_ERR_IMAGE_TOO_LARGE', { file: label, pixels: 'too many', limit: limitInputPixels }, err);
+    if (/no such file|ENOENT|missing/i.test(reason) && typeof input === 'string') throw htrError('HTR_ERR_MISSING_FILE', { file: label }, err);
+    throw htrError('HTR_ERR_BAD_IMAGE', { file: label, reason }, err);
+  }
+}
+
+function pickChannel(data: Uint8Array, channels: number): Uint8Array {
+  const out = new Uint8Array(data.length / channels);
+  for (let i = 0; i < out.length; i++) out[i] = data[i * channels] as number;
+  return out;
+}
+
+/** Resizes 8-bit gray to `height` keeping aspect (width capped at maxWidth), bilinear via sharp. */
+export async function resizeGray(img: { data: Uint8Array; width: number; height: number }, height: number, maxWidth: number): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const width = Math.max(1, Math.min(maxWidth, Math.round((img.width * height) / img.height)));
+  if (width === img.width && height === img.height) return img;
+  const { data, info } = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: 1 },
+  })
+    .resize(width, height, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height), width: info.width, height: info.height };
+}
+
+/** 8-bit gray -> float [0,1] (optionally inverted), placed top-left in a zero canvas of width x height. */
+export function toFloatCanvas(img: { data: Uint8Array; width: number; height: number }, width: number, invert: boolean): GrayImage {
+  const out = new Float32Array(img.height * width);
+  const cols = Math.min(width, img.width);
+  for (let r = 0; r < img.height; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = (img.data[r * img.width + c] as number) / 255;
+      out[r * width + c] = invert ? 1 - v : v;
+    }
+  }
+  return { data: out, width, height: img.height };
+}
+
+/** The one preprocessing path: decode -> gray -> resize to height -> [0,1] ink-high -> pad to width. */
+export async function preprocessLineImage(input: Buffer | string, opts: LineImageOptions, label?: string): Promise<GrayImage> {
+  const gray = await decodeGray(input, label);
+  return grayToLineImage(gray, opts);
+}
+
+export async function grayToLineImage(gray: { data: Uint8Array; width: number; height: number }, opts: LineImageOptions): Promise<GrayImage> {
+  const resized = await resizeGray(gray, opts.height, opts.width);
+  return toFloatCanvas(resized, opts.width, opts.invert ?? true);
+}

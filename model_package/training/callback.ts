@@ -1,0 +1,28 @@
+/**
+ * Trainer hooks, in the manner of Lightning callbacks. Every hook is optional and
+ * may be async; the Trainer awaits them in registration order.
+ */
+import type { Batch } from '../data/types.js';
+import type { PredictionRow } from '../loggers/types.js';
+
+export interface TrainerView {
+  readonly epoch: number;
+  readonly globalStep: number;
+  /** Latest value of every logged metric ("train/loss", "val/cer", ...). */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Directory of this run (config, checkpoints, media), when a local logger is active. */
+  readonly runDir: string | undefined;
+  /** Set to true to stop after the current step (early stopping, Ctrl-C). */
+  shouldStop: boolean;
+}
+
+export interface Callback {
+  onFitStart?(t: TrainerView): void | Promise<void>;
+  onTrainBatchEnd?(t: TrainerView, info: { batch: Batch; loss: number; batchIndex: number }): void | Promise<void>;
+  onTrainEpochEnd?(t: TrainerView): void | Promise<void>;
+  /** After validation; `predictions` are the decoded samples of that pass. */
+  onValidationEnd?(t: TrainerView, info: { metrics: Record<string, number>; predictions: readonly PredictionRow[] }): void | Promise<void>;
+  onTestEnd?(t: TrainerView, info: { metrics: Record<string, number>; predictions: readonly PredictionRow[] }): void | Promise<void>;
+  /** Always called, also after an exception or an interrupt. */
+  onFitEnd?(t: TrainerView, status: 'success' | 'failed' | 'interrupted'): void | Promise<void>;
+}
