@@ -8,6 +8,11 @@ import type { PredictionRow } from '../loggers/types.js';
 export interface TrainerView {
   readonly epoch: number;
   readonly globalStep: number;
+  /** Optimizer steps in one epoch, and in the whole fit when it is known (for ETA). */
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number | undefined;
+  /** Current learning rate. */
+  readonly lr: number;
   /** Latest value of every logged metric ("train/loss", "val/cer", ...). */
   readonly metrics: Readonly<Record<string, number>>;
   /** Directory of this run (config, checkpoints, media), when a local logger is active. */
