@@ -51,9 +51,12 @@ export async function resizeGray(img: { data: Uint8Array; width: number; height:
     raw: { width: img.width, height: img.height, channels: 1 },
   })
     .resize(width, height, { fit: 'fill', kernel: 'linear' })
+    // sharp widens 1-channel raw input to sRGB; keep one channel.
+    .extractChannel(0)
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height), width: info.width, height: info.height };
+  const gray = info.channels === 1 ? new Uint8Array(data.buffer, data.byteOffset, info.width * info.height) : pickChannel(data, info.channels);
+  return { data: gray, width: info.width, height: info.height };
 }
 
 /** 8-bit gray -> float [0,1] (optionally inverted), placed top-left in a zero canvas of width x height. */
