@@ -4,6 +4,7 @@
  */
 import type { Batch } from '../data/types.js';
 import type { PredictionRow } from '../loggers/types.js';
+import type { Module } from '../models/types.js';
 
 export interface TrainerView {
   readonly epoch: number;
@@ -19,6 +20,13 @@ export interface TrainerView {
   readonly runDir: string | undefined;
   /** Set to true to stop after the current step (early stopping, Ctrl-C). */
   shouldStop: boolean;
+  /** The model being fitted, when the Trainer exposes it (model-size callback). */
+  readonly model?: Module;
+  /**
+   * Decodes `batch` with the current weights in eval mode (restoring the mode after),
+   * as validation does; the overfit-batch table uses it. Optional: Trainer-provided.
+   */
+  predictBatch?(batch: Batch): Promise<PredictionRow[]>;
 }
 
 export interface Callback {
@@ -27,6 +35,8 @@ export interface Callback {
   onTrainEpochEnd?(t: TrainerView): void | Promise<void>;
   /** After validation; `predictions` are the decoded samples of that pass. */
   onValidationEnd?(t: TrainerView, info: { metrics: Record<string, number>; predictions: readonly PredictionRow[] }): void | Promise<void>;
+  /** After each validation/test/predict batch (progress display); `numBatches` of that pass. */
+  onEvalBatchEnd?(t: TrainerView, info: { stage: 'validate' | 'test' | 'predict'; batchIndex: number; numBatches: number }): void | Promise<void>;
   onTestEnd?(t: TrainerView, info: { metrics: Record<string, number>; predictions: readonly PredictionRow[] }): void | Promise<void>;
   /** Always called, also after an exception or an interrupt. */
   onFitEnd?(t: TrainerView, status: 'success' | 'failed' | 'interrupted'): void | Promise<void>;
