@@ -49,6 +49,9 @@ export const ERROR_CODES = {
   HTR_ERR_OVERLOADED: { template: 'Server is busy; retry after {retryAfter} s', status: 503 },
   HTR_ERR_NOT_READY: { template: 'Model is not loaded yet', status: 503 },
   HTR_ERR_TIMEOUT: { template: 'Request took longer than {limit} ms', status: 504 },
+  HTR_ERR_RATE_LIMITED: { template: 'Too many requests: {reason}', status: 429 },
+  HTR_ERR_ROUTE_NOT_FOUND: { template: 'No such route: {value}', status: 404 },
+  HTR_ERR_INTERNAL: { template: 'Internal error: {reason}', status: 500 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type HtrErrorCode = keyof typeof ERROR_CODES;
