@@ -25,6 +25,11 @@ export const TrainerConfig = z.strictObject({
   enable_progress_bar: z.boolean().default(true).describe('show the live progress line'),
   default_root_dir: z.string().default('runs').describe('where run directories go'),
   precision: z.literal(32).default(32).describe('float precision (32 only)'),
+  ignore_pad: z
+    .boolean()
+    .default(false)
+    .describe('leave <P> targets out of the loss (default false: the seed trained on them too, so the model also learns to pad after <E>)'),
+  num_predictions: z.number().int().min(0).default(32).describe('decoded validation/test samples handed to loggers and callbacks per pass'),
 });
 export type TrainerConfig = z.infer<typeof TrainerConfig>;
 
@@ -43,6 +48,8 @@ export const LrSchedulerConfig = z.strictObject({
   warmup_steps: z.number().int().min(0).default(0).describe('linear warm-up steps (CosineWarmup)'),
   pct_start: z.number().min(0).max(1).default(0.3).describe('fraction of steps rising (OneCycleLR)'),
   min_lr: z.number().min(0).default(0).describe('final lr (CosineWarmup)'),
+  div_factor: z.number().positive().default(25).describe('OneCycleLR starts at max_lr / div_factor'),
+  final_div_factor: z.number().positive().default(1e4).describe('OneCycleLR ends at max_lr / div_factor / final_div_factor'),
 });
 export type LrSchedulerConfig = z.infer<typeof LrSchedulerConfig>;
 
