@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { htrError } from '../errors.js';
 import type { DataConfig } from '../data/types.js';
 import type { Recognizer } from './types.js';
+import { ResnetTransformer, ResnetTransformerConfig } from './resnet_transformer.js';
 
 export interface ModelEntry<S extends z.ZodObject = z.ZodObject> {
   readonly schema: S;
@@ -14,7 +15,11 @@ export interface ModelEntry<S extends z.ZodObject = z.ZodObject> {
 }
 
 export const MODEL_REGISTRY: Record<string, ModelEntry> = {
-  // ResnetTransformer: { schema: ResnetTransformerConfig, create: (c, d) => new ResnetTransformer(c, d), description: '...' },
+  ResnetTransformer: {
+    schema: ResnetTransformerConfig,
+    create: (c, d) => new ResnetTransformer(ResnetTransformerConfig.parse(c), d),
+    description: 'ResNet encoder + pre-norm transformer decoder (default = ../shared/bench/torch_reference.py, 0.89M params)',
+  },
 };
 
 export function getModelEntry(name: string): ModelEntry {

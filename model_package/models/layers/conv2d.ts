@@ -1,0 +1,82 @@
+/**
+ * 2-D convolution, NHWC. Weight [kh, kw, cin, cout]; optional bias [cout].
+ * A 1x1, stride-1, unpadded conv runs as one 2-D matMul with the weight as the `b`
+ * operand (cheaper than conv2d on every backend, and XNNPACK can cache the packing).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { BaseModule } from '../module.js';
+import { fanInUniform, kaimingNormalFanOut } from '../init.js';
+import type { Rng } from '../../util/rng.js';
+
+export type Pair = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernel: Pair;
+  readonly stride?: Pair;
+  /** Zero padding on each side (PyTorch's `padding`), as an int or [h, w]. */
+  readonly padding?: Pair;
+  readonly bias?: boolean;
+  readonly rng: Rng;
+}
+
+export function pair(p: Pair): [number, number] {
+  return typeof p === 'number' ? [p, p] : [p[0], p[1]];
+}
+
+export class Conv2d extends BaseModule {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable | null;
+  readonly kernel: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly inChannels: number;
+  readonly outChannels: number;
+
+  constructor(o: Conv2dOptions) {
+    super();
+    this.kernel = pair(o.kernel);
+    this.stride = pair(o.stride ?? 1);
+    this.padding = pair(o.padding ?? 0);
+    this.inChannels = o.inChannels;
+    this.outChannels = o.outChannels;
+    const [kh, kw] = this.kernel;
+    const shape = [kh, kw, o.inChannels, o.outChannels];
+    this.weight = this.registerParameter('weight', shape, kaimingNormalFanOut(shape, o.outChannels * kh * kw, o.rng));
+    this.bias = o.bias
+      ? this.registerParameter('bias', [o.outChannels], fanInUniform([o.outChannels], o.inChannels * kh * kw, o.rng))
+      : null;
+  }
+
+  private get pointwise(): boolean {
+    return this.kernel[0] === 1 && this.kernel[1] === 1 && this.stride[0] === 1 && this.stride[1] === 1 &&
+      this.padding[0] === 0 && this.padding[1] === 0;
+  }
+
+  /** Output spatial size for an input of [h, w] (PyTorch's formula). */
+  outputSize(h: number, w: number): [number, number] {
+    return [
+      Math.floor((h + 2 * this.padding[0] - this.kernel[0]) / this.stride[0]) + 1,
+      Math.floor((w + 2 * this.padding[1] - this.kernel[1]) / this.stride[1]) + 1,
+    ];
+  }
+
+  forward(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [b, h, w, c] = x.shape;
+      if (this.pointwise) {
+        const w2 = tf.reshape(this.weight, [this.inChannels, this.outChannels]) as tf.Tensor2D;
+        let y: tf.Tensor2D = tf.matMul(tf.reshape(x, [b * h * w, c]) as tf.Tensor2D, w2);
+        if (this.bias) y = tf.add(y, this.bias);
+        return tf.reshape(y, [b, h, w, this.outChannels]) as tf.Tensor4D;
+      }
+      const [ph, pw] = this.padding;
+      // A plain number is the most widely supported form across backends and gradients.
+      const pad: number | [[number, number], [number, number], [number, number], [number, number]] =
+        ph === pw ? ph : [[0, 0], [ph, ph], [pw, pw], [0, 0]];
+      const conv = tf.conv2d(x, this.weight as tf.Tensor4D, this.stride, pad);
+      return this.bias ? tf.add(conv, this.bias) : conv;
+    });
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Multi-head scaled dot-product attention (PyTorch nn.MultiheadAttention math).
+ *
+ * Heads are folded into the batch: q/k/v are [B*heads, S, dh] and attention is two
+ * batched matMuls, so every tensor stays at rank <= 4. Projections are 2-D matMuls
+ * with the weight as the `b` operand.
+ *
+ * - 'self': one fused q|k|v projection (`qkv`); `step` attends one new token to a
+ *   growing key/value cache.
+ * - 'cross': `q` for the queries and a fused k|v projection (`kv`) of the memory,
+ *   computed once per image with `projectKV` and reused at every step.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { BaseModule, tidy } from '../module.js';
+import { Linear } from './linear.js';
+import { dropout } from './dropout.js';
+import type { Rng } from '../../util/rng.js';
+
+/** Keys and values per head: [B*heads, T, dh] each. */
+export interface KV {
+  readonly k: tf.Tensor3D;
+  readonly v: tf.Tensor3D;
+}
+
+export interface MultiHeadAttentionOptions {
+  readonly dim: number;
+  readonly heads: number;
+  readonly kind: 'self' | 'cross';
+  readonly dropout?: number;
+  readonly rng: Rng;
+}
+
+export class MultiHeadAttention extends BaseModule {
+  readonly dim: number;
+  readonly heads: number;
+  readonly headDim: number;
+  readonly kind: 'self' | 'cross';
+  private readonly qkv: Linear | null;
+  private readonly q: Linear | null;
+  private readonly kv: Linear | null;
+  private readonly out: Linear;
+  private readonly dropoutRate: number;
+  private readonly rng: Rng;
+
+  constructor(o: MultiHeadAttentionOptions) {
+    super();
+    if (o.dim % o.heads !== 0) throw new RangeError(`attention dim ${o.dim} is not divisible by ${o.heads} heads`);
+    this.dim = o.dim;
+    this.heads = o.heads;
+    this.headDim = o.dim / o.heads;
+    this.kind = o.kind;
+    this.dropoutRate = o.dropout ?? 0;
+    this.rng = o.rng;
+    const lin = (name: string, out: number, init: 'xavier' | 'default'): Linear =>
+      this.registerModule(name, new Linear({ inFeatures: o.dim, outFeatures: out, init, zeroBias: true, rng: o.rng }));
+    // Xavier over the fused [dim, 3*dim] matrix, as PyTorch initialises in_proj_weight.
+    this.qkv = o.kind === 'self' ? lin('qkv', 3 * o.dim, 'xavier') : null;
+    this.q = o.kind === 'cross' ? lin('q', o.dim, 'xavier') : null;
+    this.kv = o.kind === 'cross' ? lin('kv', 2 * o.dim, 'xavier') : null;
+    this.out = lin('out', o.dim, 'default'); // PyTorch: default weight, zero bias
+  }
+
+  /**
+   * Self-attention over x [B,S,D] (causal if `mask` is given: [S,S] additive).
+   * Cross-attention of x [B,S,D] to precomputed `kv` (from `projectKV(memory)`).
+   */
+  forward(x: tf.Tensor3D, opts: { mask?: tf.Tensor2D; kv?: KV } = {}): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [b, s] = x.shape;
+      if (this.kind === 'self') {
+        const [q, k, v] = this.splitFused(this.qkv!.forward(tf.reshape(x, [b * s, this.dim]) as tf.Tensor2D), b, s, 3);
+        return this.attend(q!, k!, v!, b, s, opts.mask);
+      }
+      if (!opts.kv) throw new Error('cross-attention needs kv = projectKV(memory)');
+      const q = this.splitFused(this.q!.forward(tf.reshape(x, [b * s, this.dim]) as tf.Tensor2D), b, s, 1)[0]!;
+      return this.attend(q, opts.kv.k, opts.kv.v, b, s);
+    });
+  }
+
+  /** Keys/values of `src` [B,T,D] per head. Cross: the image memory; self: a token prefix. */
+  projectKV(src: tf.Tensor3D): KV {
+    return tidy((): KV => {
+      const [b, t] = src.shape;
+      const flat = tf.reshape(src, [b * t, this.dim]) as tf.Tensor2D;
+      if (this.kind === 'cross') {
+        const [k, v] = this.splitFused(this.kv!.forward(flat), b, t, 2);
+        return { k: k!, v: v! };
+      }
+      const [, k, v] = this.splitFused(this.qkv!.forward(flat), b, t, 3);
+      return { k: k!, v: v! };
+    });
+  }
+
+  /**
+   * Incremental self-attention: x [B,1,D] is the newest token; `cache` holds keys and
+   * values of the earlier ones (null at the first step). Returns the output and the
+   * grown cache; the caller owns both and disposes the old cache.
+   */
+  step(x: tf.Tensor3D, cache: KV | null): { out: tf.Tensor3D; cache: KV } {
+    if (this.kind !== 'self') throw new Error('step() is for self-attention; use forward({ kv }) for cross');
+    return tidy(() => {
+      const b = x.shape[0];
+      const [q, k, v] = this.splitFused(this.qkv!.forward(tf.reshape(x, [b, this.dim]) as tf.Tensor2D), b, 1, 3);
+      const kAll = cache ? tf.concat([cache.k, k!], 1) : k!;
+      const vAll = cache ? tf.concat([cache.v, v!], 1) : v!;
+      return { out: this.attend(q!, kAll, vAll, b, 1), cache: { k: kAll, v: vAll } };
+    });
+  }
+
+  /**
+   * [B*S, n*D] fused projection -> n tensors [B*heads, S, dh] with one rank-4
+   * transpose: [B,S,n*H,dh] -> [B,n*H,S,dh], then split along the head axis.
+   */
+  private splitFused(proj: tf.Tensor2D, b: number, s: number, n: number): tf.Tensor3D[] {
+    const h = this.heads;
+    const dh = this.headDim;
+    const t = tf.transpose(tf.reshape(proj, [b, s, n * h, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const parts = n === 1 ? [t] : tf.split(t, n, 1);
+    return parts.map((p) => tf.reshape(p, [b * h, s, dh]) as tf.Tensor3D);
+  }
+
+  private attend(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, b: number, s: number, mask?: tf.Tensor2D): tf.Tensor3D {
+    const scaled = tf.mul(q, 1 / Math.sqrt(this.headDim));
+    let scores: tf.Tensor3D = tf.matMul(scaled, k, false, true);
+    if (mask) scores = tf.add(scores, mask);
+    const probs = dropout(tf.softmax(scores), this.dropoutRate, this.training, this.rng);
+    const ctx = tf.matMul(probs, v); // [B*H, S, dh]
+    const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [b, this.heads, s, this.headDim]), [0, 2, 1, 3]), [b * s, this.dim]);
+    return tf.reshape(this.out.forward(merged as tf.Tensor2D), [b, s, this.dim]);
+  }
+}
+
+/** Additive causal mask [S,S]: 0 on and below the diagonal, -1e9 above. */
+export function causalMask(s: number): tf.Tensor2D {
+  const data = new Float32Array(s * s);
+  for (let i = 0; i < s; i++) for (let j = i + 1; j < s; j++) data[i * s + j] = -1e9;
+  return tf.tensor2d(data, [s, s]);
+}

@@ -1,0 +1,317 @@
+/**
+ * ResNet encoder + pre-norm transformer decoder text recognizer. The defaults equal
+ * `../shared/bench/torch_reference.py` (0.89M parameters for 83 tokens, length 32):
+ * stem conv5x5 -> 32, stages 32/64/128 with stride 2 and one basic block each, a
+ * 1x1 projection to 128, learned row/column/text positions, 2 decoder layers
+ * (4 heads, feed-forward 256, dropout 0) and a linear head.
+ *
+ * Image tokens: the feature map [B,H',W',D] flattened row-major to [B,H'*W',D].
+ * Decoding always runs in eval mode (running BatchNorm statistics, no dropout) and
+ * restores the previous mode afterwards.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { htrError } from '../errors.js';
+import { Tokenizer } from '../data/tokenizer.js';
+import type { DataConfig } from '../data/types.js';
+import { Rng } from '../util/rng.js';
+import { BaseModule, tidy } from './module.js';
+import { Conv2d } from './layers/conv2d.js';
+import { Embedding } from './layers/embedding.js';
+import { Linear } from './layers/linear.js';
+import { causalMask, type KV } from './layers/multi_head_attention.js';
+import { ResnetEncoder } from './resnet_encoder.js';
+import { ImagePositions, TextPositions } from './positional_encoding.js';
+import { TransformerDecoder } from './transformer_decoder.js';
+import { greedyLoop } from './greedy_decode.js';
+import { beamSearchLoop } from './beam_search.js';
+import type { StepDecoder } from './step_decoder.js';
+import type { BeamHypothesis, DecodeOptions, Recognizer } from './types.js';
+
+const positiveInt = z.number().int().positive();
+const Stride = z.union([positiveInt, z.tuple([positiveInt, positiveInt])]);
+
+export const StageConfig = z.strictObject({
+  channels: positiveInt.describe('Output channels of every block in the stage'),
+  stride: Stride.default(2).describe('Stride of the first block: an int or [h, w] (e.g. [2, 1] keeps width)'),
+  blocks: positiveInt.default(1).describe('Basic blocks in the stage'),
+});
+
+export const ResnetTransformerConfig = z.strictObject({
+  stem_kernel: positiveInt.default(5).describe('Kernel size of the stem convolution (padding kernel/2)'),
+  stem_channels: positiveInt.default(32).describe('Output channels of the stem convolution'),
+  stages: z.array(StageConfig).min(1)
+    .default([
+      { channels: 32, stride: 2, blocks: 1 },
+      { channels: 64, stride: 2, blocks: 1 },
+      { channels: 128, stride: 2, blocks: 1 },
+    ])
+    .describe('ResNet stages: list of {channels, stride, blocks}'),
+  conv_bias: z.boolean().default(false).describe('Give encoder convolutions a bias (BatchNorm follows each, so off by default)'),
+  tf_dim: positiveInt.default(128).describe('Transformer width d_model (also the 1x1 projection output)'),
+  tf_fc_dim: positiveInt.default(256).describe('Transformer feed-forward hidden size'),
+  tf_nhead: positiveInt.default(4).describe('Attention heads (must divide tf_dim)'),
+  tf_layers: positiveInt.default(2).describe('Transformer decoder layers'),
+  tf_dropout: z.number().min(0).max(1).default(0).describe('Dropout in the decoder (attention, feed-forward, residuals)'),
+  pos_encoding: z.enum(['learned', 'sinusoidal']).default('learned')
+    .describe('Position encodings: learned row/column + 1-D text embeddings, or fixed sinusoids'),
+  max_rows: positiveInt.default(64).describe('Learned row positions: maximum feature-map height'),
+  max_cols: positiveInt.default(1024).describe('Learned column positions: maximum feature-map width'),
+  max_seq_length: positiveInt.optional()
+    .describe('Label length incl. <S> and <E>; linked from the data module (set only to assert it)'),
+  seed: z.number().int().min(0).default(0).describe('Seed of the weight initialisation (same seed, same weights)'),
+});
+export type ResnetTransformerConfig = z.infer<typeof ResnetTransformerConfig>;
+
+export class ResnetTransformer extends BaseModule implements Recognizer {
+  readonly config: ResnetTransformerConfig;
+  readonly dataConfig: DataConfig;
+  readonly vocabSize: number;
+  /** Tokens per sequence including <S> and <E> (data's outputDims[0]). */
+  readonly maxLength: number;
+  private readonly tokenizer: Tokenizer;
+  private readonly encoder: ResnetEncoder;
+  private readonly proj: Conv2d;
+  private readonly imagePos: ImagePositions;
+  private readonly tokenEmb: Embedding;
+  private readonly textPos: TextPositions;
+  private readonly decoder: TransformerDecoder;
+  private readonly head: Linear;
+
+  constructor(config: ResnetTransformerConfig, dataConfig: DataConfig) {
+    super();
+    this.config = config;
+    this.dataConfig = dataConfig;
+    const [channels, height, width] = dataConfig.inputDims;
+    this.maxLength = dataConfig.outputDims[0];
+    if (config.max_seq_length !== undefined && config.max_seq_length !== this.maxLength) {
+      throw htrError('HTR_ERR_CONFIG_LINK', {
+        key: 'model.max_seq_length', reason: `model says ${config.max_seq_length}, data module says ${this.maxLength}`,
+      });
+    }
+    try {
+      this.tokenizer = new Tokenizer(dataConfig.mapping);
+    } catch (err) {
+      throw htrError('HTR_ERR_CONFIG_LINK', { key: 'data.mapping', reason: (err as Error).message }, err);
+    }
+    if (config.tf_dim % config.tf_nhead !== 0) {
+      throw htrError('HTR_ERR_CONFIG_INVALID', { key: 'model.tf_nhead', reason: `${config.tf_nhead} does not divide tf_dim ${config.tf_dim}` });
+    }
+    this.vocabSize = dataConfig.mapping.length;
+    const rng = new Rng(config.seed);
+    const d = config.tf_dim;
+    const kind = config.pos_encoding;
+    this.encoder = this.registerModule('encoder', new ResnetEncoder({
+      inChannels: channels, stemKernel: config.stem_kernel, stemChannels: config.stem_channels,
+      stages: config.stages, convBias: config.conv_bias, rng,
+    }));
+    const [fh, fw] = this.encoder.outputSize(height, width);
+    if (kind === 'learned' && (fh > config.max_rows || fw > config.max_cols)) {
+      throw htrError('HTR_ERR_CONFIG_LINK', {
+        key: 'model.max_rows/max_cols',
+        reason: `input ${height}x${width} gives a ${fh}x${fw} feature map, over ${config.max_rows}x${config.max_cols}`,
+      });
+    }
+    this.proj = this.registerModule('proj', new Conv2d({ inChannels: this.encoder.outChannels, outChannels: d, kernel: 1, bias: true, rng }));
+    this.imagePos = this.registerModule('image_pos', new ImagePositions({ kind, dim: d, maxRows: config.max_rows, maxCols: config.max_cols, rng }));
+    this.tokenEmb = this.registerModule('token_emb', new Embedding({ num: this.vocabSize, dim: d, rng }));
+    this.textPos = this.registerModule('text_pos', new TextPositions({ kind, dim: d, maxLength: this.maxLength, rng }));
+    this.decoder = this.registerModule('decoder', new TransformerDecoder({
+      dim: d, ffDim: config.tf_fc_dim, heads: config.tf_nhead, layers: config.tf_layers, dropout: config.tf_dropout, rng,
+    }));
+    this.head = this.registerModule('head', new Linear({ inFeatures: d, outFeatures: this.vocabSize, rng }));
+  }
+
+  /** Image tokens (the decoder's memory) [B, H'*W', D] for x [B,H,W,C]. */
+  encode(x: tf.Tensor4D): tf.Tensor3D {
+    this.checkInput(x);
+    return tf.tidy(() => {
+      const f = this.proj.forward(this.encoder.forward(x));
+      const [b, h, w, d] = f.shape;
+      return tf.add(tf.reshape(f, [b, h * w, d]), this.imagePos.forward(h, w)) as tf.Tensor3D;
+    });
+  }
+
+  logits(x: tf.Tensor4D, yIn: tf.Tensor2D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const memory = this.encode(x);
+      return this.decodeLogits(this.decoder.memoryKV(memory), yIn);
+    });
+  }
+
+  greedyDecode(x: tf.Tensor4D, options: DecodeOptions = {}): tf.Tensor2D {
+    const length = this.decodeLength(options);
+    return this.inEvalMode(() => {
+      const dec = this.stepDecoder(x, 1, options.useCache ?? true);
+      try {
+        const ids = greedyLoop(dec, length, options.earlyStop ?? true);
+        return tf.tensor2d(ids, [x.shape[0], length], 'int32');
+      } finally {
+        dec.dispose();
+      }
+    });
+  }
+
+  async beamSearch(x: tf.Tensor4D, beamWidth: number, options: DecodeOptions = {}): Promise<BeamHypothesis[]> {
+    if (!Number.isInteger(beamWidth) || beamWidth < 1) {
+      throw htrError('HTR_ERR_CONFIG_INVALID', { key: 'beam_width', reason: `must be a positive integer, got ${beamWidth}` });
+    }
+    const length = this.decodeLength(options);
+    return this.inEvalMode(() => {
+      const dec = this.stepDecoder(x, beamWidth, options.useCache ?? true);
+      try {
+        return beamSearchLoop(dec, x.shape[0], beamWidth, length, (t) => this.tokenizer.decode(t));
+      } finally {
+        dec.dispose();
+      }
+    });
+  }
+
+  /**
+   * A step decoder over `x` with each image repeated `repeat` times (beam slots).
+   * The caller disposes it.
+   */
+  stepDecoder(x: tf.Tensor4D, repeat: number, useCache: boolean): StepDecoder {
+    const memoryKV = tidy(() => {
+      let memory = this.encode(x);
+      if (repeat > 1) {
+        const idx = new Int32Array(x.shape[0] * repeat).map((_, i) => Math.floor(i / repeat));
+        memory = tf.gather(memory, tf.tensor1d(idx, 'int32'));
+      }
+      return this.decoder.memoryKV(memory);
+    });
+    const rows = x.shape[0] * repeat;
+    return useCache ? new CachedStepDecoder(this, memoryKV, rows) : new FullStepDecoder(this, memoryKV, rows);
+  }
+
+  /** Embedded tokens [B,S,D] at positions start.. (token + position). Internal to decoding. */
+  embedTokens(ids: tf.Tensor2D, start = 0): tf.Tensor3D {
+    return tf.tidy(() => tf.add(this.tokenEmb.forward(ids), this.textPos.forward(ids.shape[1], start)) as tf.Tensor3D);
+  }
+
+  /** Teacher-forced logits [B,S,V] of the prefix yIn against precomputed memory K/V. */
+  decodeLogits(memoryKV: readonly KV[], yIn: tf.Tensor2D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [b, s] = yIn.shape;
+      const mask = causalMask(s);
+      const h = this.decoder.forward(this.embedTokens(yIn), memoryKV, mask);
+      return tf.reshape(this.head.forward(tf.reshape(h, [b * s, this.config.tf_dim]) as tf.Tensor2D), [b, s, this.vocabSize]) as tf.Tensor3D;
+    });
+  }
+
+  /** One cached decoder step: logits [B,V] and the grown caches. */
+  decodeStep(ids: tf.Tensor2D, pos: number, caches: ReadonlyArray<KV | null>, memoryKV: readonly KV[]): { logits: tf.Tensor2D; caches: KV[] } {
+    return tidy(() => {
+      const r = this.decoder.step(this.embedTokens(ids, pos), caches, memoryKV);
+      const logits = this.head.forward(tf.reshape(r.out, [ids.shape[0], this.config.tf_dim]) as tf.Tensor2D);
+      return { logits, caches: r.caches };
+    });
+  }
+
+  private decodeLength(options: DecodeOptions): number {
+    const length = options.maxLength ?? this.maxLength;
+    if (!Number.isInteger(length) || length < 2 || length > this.maxLength) {
+      throw htrError('HTR_ERR_CONFIG_INVALID', { key: 'maxLength', reason: `must be an integer in [2, ${this.maxLength}], got ${length}` });
+    }
+    return length;
+  }
+
+  private checkInput(x: tf.Tensor4D): void {
+    const c = this.dataConfig.inputDims[0];
+    if (x.rank !== 4 || x.shape[3] !== c) {
+      throw htrError('HTR_ERR_SHAPE_MISMATCH', { key: 'model input x', expected: `[B,H,W,${c}]`, actual: `[${x.shape.join(',')}]` });
+    }
+  }
+
+  private inEvalMode<T>(fn: () => T): T {
+    const was = this.training;
+    this.train(false);
+    try {
+      return fn();
+    } finally {
+      this.train(was);
+    }
+  }
+}
+
+/** Key/value-cached decoding: each step embeds and attends only the newest token. */
+class CachedStepDecoder implements StepDecoder {
+  length = 0;
+  private caches: Array<KV | null>;
+
+  constructor(private readonly model: ResnetTransformer, private readonly memoryKV: KV[], readonly rows: number) {
+    this.caches = memoryKV.map(() => null);
+  }
+
+  step(tokens: Int32Array): tf.Tensor2D {
+    const ids = tf.tensor2d(tokens, [this.rows, 1], 'int32');
+    const r = this.model.decodeStep(ids, this.length, this.caches, this.memoryKV);
+    ids.dispose();
+    disposeKVs(this.caches);
+    this.caches = r.caches;
+    this.length++;
+    return r.logits;
+  }
+
+  reorder(parents: Int32Array): void {
+    if (this.caches[0] === null) return;
+    const heads = this.model.config.tf_nhead;
+    const idx = tf.tensor1d(expandHeads(parents, heads), 'int32');
+    const next = this.caches.map((c) => tidy((): KV => ({ k: tf.gather(c!.k, idx), v: tf.gather(c!.v, idx) })));
+    idx.dispose();
+    disposeKVs(this.caches);
+    this.caches = next;
+  }
+
+  dispose(): void {
+    disposeKVs(this.caches);
+    disposeKVs(this.memoryKV);
+    this.caches = [];
+  }
+}
+
+/** Reference decoding without a cache: every step re-runs the decoder on the whole prefix. */
+class FullStepDecoder implements StepDecoder {
+  private history: Int32Array[] = [];
+
+  constructor(private readonly model: ResnetTransformer, private readonly memoryKV: KV[], readonly rows: number) {}
+
+  get length(): number {
+    return this.history.length;
+  }
+
+  step(tokens: Int32Array): tf.Tensor2D {
+    this.history.push(Int32Array.from(tokens));
+    const s = this.history.length;
+    return tf.tidy(() => {
+      const flat = new Int32Array(this.rows * s);
+      for (let r = 0; r < this.rows; r++) for (let t = 0; t < s; t++) flat[r * s + t] = this.history[t]![r]!;
+      const logits = this.model.decodeLogits(this.memoryKV, tf.tensor2d(flat, [this.rows, s], 'int32'));
+      return tf.reshape(tf.slice(logits, [0, s - 1, 0], [this.rows, 1, this.model.vocabSize]), [this.rows, this.model.vocabSize]) as tf.Tensor2D;
+    });
+  }
+
+  reorder(parents: Int32Array): void {
+    this.history = this.history.map((col) => Int32Array.from(parents, (p) => col[p]!));
+  }
+
+  dispose(): void {
+    disposeKVs(this.memoryKV);
+    this.history = [];
+  }
+}
+
+/** Row indices -> indices into [rows*heads, ...] head-folded tensors. */
+function expandHeads(parents: Int32Array, heads: number): Int32Array {
+  const out = new Int32Array(parents.length * heads);
+  for (let i = 0; i < parents.length; i++) for (let h = 0; h < heads; h++) out[i * heads + h] = parents[i]! * heads + h;
+  return out;
+}
+
+function disposeKVs(kvs: ReadonlyArray<KV | null>): void {
+  for (const kv of kvs) {
+    if (!kv) continue;
+    kv.k.dispose();
+    kv.v.dispose();
+  }
+}
