@@ -1,0 +1,53 @@
+/**
+ * On-disk form of rendered lines for the processed cache: `<split>.bin` holds
+ * every 8-bit image back to back (all of one height), `<split>.json` the text,
+ * font and width of each. Files are written whole into the cache's temp
+ * directory, so a reader never sees a half-written store.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { htrError } from '../../errors.js';
+import type { RenderedLine } from './synthetic_line_source.js';
+
+interface StoreIndex {
+  readonly height: number;
+  readonly lines: readonly { text: string; font: string; width: number }[];
+}
+
+export async function writeLineStore(dir: string, split: string, lines: readonly RenderedLine[]): Promise<void> {
+  const height = lines[0]?.image.height ?? 0;
+  const total = lines.reduce((n, l) => n + l.image.data.length, 0);
+  const bin = new Uint8Array(total);
+  let offset = 0;
+  for (const l of lines) {
+    if (l.image.height !== height) throw new Error(`line store ${split}: mixed heights ${height} and ${l.image.height}`);
+    bin.set(l.image.data, offset);
+    offset += l.image.data.length;
+  }
+  const index: StoreIndex = { height, lines: lines.map((l) => ({ text: l.text, font: l.font, width: l.image.width })) };
+  await writeFile(join(dir, `${split}.bin`), bin);
+  await writeFile(join(dir, `${split}.json`), JSON.stringify(index));
+}
+
+export async function readLineStore(dir: string, split: string): Promise<RenderedLine[]> {
+  const jsonFile = join(dir, `${split}.json`);
+  const binFile = join(dir, `${split}.bin`);
+  let index: StoreIndex;
+  let bin: Buffer;
+  try {
+    index = JSON.parse(await readFile(jsonFile, 'utf8')) as StoreIndex;
+    bin = await readFile(binFile);
+  } catch (err) {
+    throw htrError('HTR_ERR_BAD_DATA_FILE', { file: jsonFile, reason: err instanceof Error ? err.message : String(err) }, err);
+  }
+  const bytes = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength);
+  const out: RenderedLine[] = [];
+  let offset = 0;
+  for (const l of index.lines) {
+    const size = l.width * index.height;
+    if (offset + size > bytes.length) throw htrError('HTR_ERR_BAD_DATA_FILE', { file: binFile, reason: 'shorter than its index says' });
+    out.push({ text: l.text, font: l.font, image: { data: bytes.subarray(offset, offset + size), width: l.width, height: index.height } });
+    offset += size;
+  }
+  return out;
+}
