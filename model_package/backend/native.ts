@@ -1,0 +1,76 @@
+/**
+ * Loading the TensorFlow C++ backends (`tensorflow` in tfjs terms). Two sources:
+ *  1. our own build in `.native/` made by `npm run setup:native` from a TensorFlow
+ *     pip wheel (works offline, any TF/CUDA version);
+ *  2. an installed `@tensorflow/tfjs-node` / `@tensorflow/tfjs-node-gpu` package.
+ * Both are optional: nothing here is imported statically.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const TF_BACKEND_NAME = 'tensorflow';
+
+/** Repository root (this file is model_package/backend/native.ts). */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface NativeBuildInfo {
+  readonly dir: string;
+  readonly packageDir: string;
+  readonly bindingPath: string;
+  readonly flavor: 'cpu' | 'gpu';
+  readonly wheel: string;
+}
+
+/** The `.native/` build, if `npm run setup:native` has produced one. `HTR_NATIVE_DIR` overrides the folder. */
+export function findNativeBuild(dir = process.env.HTR_NATIVE_DIR ?? path.join(ROOT, '.native')): NativeBuildInfo | null {
+  const packageDir = path.join(dir, 'node_modules', '@tensorflow', 'tfjs-node');
+  const bindingPath = path.join(packageDir, 'lib', 'napi-v8', 'tfjs_binding.node');
+  if (!existsSync(bindingPath)) return null;
+  let flavor: 'cpu' | 'gpu' = 'cpu';
+  let wheel = 'unknown';
+  const infoFile = path.join(dir, 'build.json');
+  if (existsSync(infoFile)) {
+    const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { flavor?: string; wheel?: string };
+    flavor = info.flavor === 'gpu' ? 'gpu' : 'cpu';
+    wheel = info.wheel ?? wheel;
+  }
+  return { dir, packageDir, bindingPath, flavor, wheel };
+}
+
+type KernelBackendCtor = new (binding: unknown, packageName: string) => tf.KernelBackend;
+
+/**
+ * Registers tfjs-node's kernels and its backend class with OUR tfjs-core (the `.native`
+ * folder maps `@tensorflow/tfjs` to it), then selects it. We skip tfjs-node's index.js
+ * because it drags in the whole tfjs union package (layers, converter, data).
+ */
+export async function loadNativeBuild(build: NativeBuildInfo): Promise<void> {
+  if (!tf.findBackend(TF_BACKEND_NAME)) {
+    const req = createRequire(path.join(build.packageDir, 'package.json'));
+    const binding: unknown = req(build.bindingPath);
+    const { NodeJSKernelBackend } = req('./dist/nodejs_kernel_backend.js') as { NodeJSKernelBackend: KernelBackendCtor };
+    req('./dist/register_all_kernels.js');
+    tf.registerBackend(TF_BACKEND_NAME, () => new NodeJSKernelBackend(binding, 'htr-ts-native'), 3);
+  }
+  if (!(await tf.setBackend(TF_BACKEND_NAME))) throw new Error(`the ${TF_BACKEND_NAME} backend failed to initialise`);
+}
+
+/** Loads an installed npm package (tfjs-node or tfjs-node-gpu); it selects its backend on import. */
+export async function loadNodePackage(name: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu'): Promise<void> {
+  const spec: string = name; // a variable keeps tsc from resolving an optional, usually absent module
+  await import(spec);
+  if (!(await tf.setBackend(TF_BACKEND_NAME))) throw new Error(`${name} loaded but its backend failed to initialise`);
+}
+
+/** Is `name` resolvable from here (without loading it)? */
+export function isInstalled(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Conv2DBackpropInput (dX) for wasm, about 12x faster than the stock kernel.
+ * dX[h] = sum_{i,a: h = i*s + a - pad} dy[i] * W[a]. Split h by phase r = (h + pad) mod s:
+ * each phase is a stride-1 correlation of dy with the flipped sub-filter W[r::s], so
+ * s_h x s_w forward convs (XNNPACK) do the work; the phases are then interleaved with
+ * rank-4 reshapes/concats (5-D/6-D ops are ~100x slower on wasm).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
+import { asTensor, installKernel, type KernelArgs } from './kernel_util.js';
+import { axisPlan, type AxisPlan, type PadSpec } from './conv_geometry.js';
+
+interface Phase {
+  /** Taps of the sub-filter W[r::s]. */
+  readonly taps: number;
+  /** Output positions in this phase (h = first + k*s). */
+  readonly count: number;
+  /** Slice/pad plan of dy along this axis; null = every tap reads padding. */
+  readonly plan: AxisPlan | null;
+}
+
+/** Phase of output position h is (h mod s); its sub-filter starts at r = (h + pad) mod s. */
+function phasesFor(inLen: number, outLen: number, k: number, s: number, pad: number): Phase[] {
+  const phases: Phase[] = [];
+  for (let p = 0; p < s; p++) {
+    const r = (((p + pad) % s) + s) % s;
+    const taps = r < k ? Math.ceil((k - r) / s) : 0;
+    const count = p < inLen ? Math.ceil((inLen - p) / s) : 0;
+    // dy index read for output q (h = q*s + r - pad) and tap m: i = q - m; q0 = (p + pad - r) / s.
+    const q0 = (p + pad - r) / s;
+    const plan = taps > 0 && count > 0 ? axisPlan(outLen, count, taps, 1, taps - 1 - q0) : null;
+    phases.push({ taps, count, plan });
+  }
+  return phases;
+}
+
+export function conv2dBackpropInput(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  inputShape: [number, number, number, number],
+  strides: number | [number, number],
+  pad: PadSpec,
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): tf.Tensor4D {
+  const info = backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad as 'same', dimRoundingMode);
+  const [n, h, w, cin] = inputShape;
+  const [kh, kw] = filter.shape;
+  const sh = info.strideHeight;
+  const sw = info.strideWidth;
+  return tf.tidy(() => {
+    const rowPhases = phasesFor(h, info.outHeight, kh, sh, info.padInfo.top);
+    const colPhases = phasesFor(w, info.outWidth, kw, sw, info.padInfo.left);
+    const rowBlocks: tf.Tensor4D[] = [];
+    const kRows = Math.ceil(h / sh);
+    const kCols = Math.ceil(w / sw);
+    for (let pr = 0; pr < sh; pr++) {
+      const rp = rowPhases[pr]!;
+      const colBlocks: tf.Tensor4D[] = [];
+      for (let pc = 0; pc < sw; pc++) {
+        const cp = colPhases[pc]!;
+        let block = phaseConv(dy, filter, rp, cp, sh, sw, info.padInfo.top, info.padInfo.left, pr, pc, n, cin);
+        // Pad every phase to the same grid so the interleave is a plain reshape.
+        if (rp.count < kRows || cp.count < kCols) {
+          block = tf.pad(block, [[0, 0], [0, kRows - rp.count], [0, kCols - cp.count], [0, 0]]);
+        }
+        colBlocks.push(sw === 1 ? block : tf.reshape(block, [n * kRows, kCols, 1, cin]));
+      }
+      let rowBlock: tf.Tensor4D =
+        sw === 1 ? colBlocks[0]! : tf.reshape(tf.concat(colBlocks, 2), [n, kRows, kCols * sw, cin]);
+      if (kCols * sw !== w) rowBlock = tf.slice(rowBlock, [0, 0, 0, 0], [n, kRows, w, cin]);
+      rowBlocks.push(sh === 1 ? rowBlock : tf.reshape(rowBlock, [n, kRows, 1, w * cin]));
+    }
+    let out: tf.Tensor4D = sh === 1 ? rowBlocks[0]! : tf.reshape(tf.concat(rowBlocks, 2), [n, kRows * sh, w, cin]);
+    if (kRows * sh !== h) out = tf.slice(out, [0, 0, 0, 0], [n, h, w, cin]);
+    return out;
+  });
+}
+
+/** One phase: dy (sliced/padded) correlated with the flipped sub-filter, [n, rows, cols, cin]. */
+function phaseConv(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  rp: Phase,
+  cp: Phase,
+  sh: number,
+  sw: number,
+  padTop: number,
+  padLeft: number,
+  pr: number,
+  pc: number,
+  n: number,
+  cin: number,
+): tf.Tensor4D {
+  if (!rp.plan || !cp.plan) return tf.zeros([n, rp.count, cp.count, cin]);
+  const [kh, kw] = filter.shape;
+  const r0 = (((pr + padTop) % sh) + sh) % sh;
+  const c0 = (((pc + padLeft) % sw) + sw) % sw;
+  let sub: tf.Tensor4D = filter;
+  if (sh > 1 || sw > 1 || r0 > 0 || c0 > 0) {
+    sub = tf.stridedSlice(filter, [r0, c0, 0, 0], [kh, kw, filter.shape[2], filter.shape[3]], [sh, sw, 1, 1]) as tf.Tensor4D;
+  }
+  const flipped = tf.transpose(tf.reverse(sub, [0, 1]), [0, 1, 3, 2]); // [taps_h, taps_w, Cout, Cin]
+  let src: tf.Tensor4D = dy;
+  if (rp.plan.start > 0 || cp.plan.start > 0 || rp.plan.len < dy.shape[1] || cp.plan.len < dy.shape[2]) {
+    src = tf.slice(dy, [0, rp.plan.start, cp.plan.start, 0], [-1, rp.plan.len, cp.plan.len, -1]);
+  }
+  return tf.conv2d(src, flipped, 1, [
+    [0, 0],
+    [rp.plan.padBefore, rp.plan.padAfter],
+    [cp.plan.padBefore, cp.plan.padAfter],
+    [0, 0],
+  ]);
+}
+
+export function registerConv2dBackpropInput(): void {
+  installKernel(Conv2DBackpropInput, ({ inputs, attrs }: KernelArgs, fallback) => {
+    const a = attrs as unknown as {
+      inputShape: [number, number, number, number];
+      strides: [number, number] | number;
+      pad: PadSpec;
+      dataFormat: 'NHWC' | 'NCHW';
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    };
+    if (a.dataFormat === 'NCHW') {
+      if (fallback) return fallback({ inputs, backend: tf.backend(), attrs });
+      throw new Error('Conv2DBackpropInput on wasm supports NHWC only');
+    }
+    return tf.tidy(() =>
+      conv2dBackpropInput(asTensor(inputs.dy!), asTensor(inputs.filter!), a.inputShape, a.strides, a.pad, a.dimRoundingMode),
+    );
+  });
+}
