@@ -10,6 +10,8 @@ import { linkConfig, linkedKeysOf, printableConfig, type Resolved } from '../mod
 import { shapeOf } from '../model_package/config/zod_walk.js';
 import type { DataModule } from '../model_package/data/types.js';
 import type { Recognizer } from '../model_package/models/types.js';
+import type { Logger } from '../model_package/loggers/types.js';
+import { initBackend } from '../model_package/backend/index.js';
 
 export type Stage = 'fit' | 'validate' | 'test';
 
@@ -48,7 +50,63 @@ export async function runStage(stage: Stage, resolved: Resolved, opts: StageOpti
   if (opts.ckptPath !== undefined && !existsSync(opts.ckptPath)) {
     throw htrError('HTR_ERR_MISSING_FILE', { file: opts.ckptPath, key: '--ckpt_path' });
   }
-  void stage;
-  void resolved;
-  throw htrError('HTR_ERR_CLASS_UNAVAILABLE', { value: 'Trainer', reason: 'model_package/training/trainer.ts is not in this build yet' });
+  const cfg = resolved.config;
+  await initBackend({ accelerator: cfg.trainer.accelerator, numThreads: cfg.trainer.num_threads, log: opts.log });
+  const { data, model, resolvedConfig } = await prepareRun(stage, resolved);
+  try {
+    const { Trainer } = await loadTrainer();
+    const loggers = await makeLoggers(cfg, resolvedConfig);
+    const trainer = new Trainer({
+      trainer: cfg.trainer,
+      optimizer: cfg.optimizer,
+      lr_scheduler: cfg.lr_scheduler,
+      checkpoint: cfg.checkpoint,
+      early_stopping: cfg.early_stopping,
+      seed: cfg.seed_everything,
+      resolvedConfig,
+      loggers,
+      callbacks: [],
+    });
+    const ckpt = { ckptPath: opts.ckptPath };
+    const metrics = stage === 'fit' ? await trainer.fit(model, data, ckpt) : stage === 'validate' ? await trainer.validate(model, data, ckpt) : await trainer.test(model, data, ckpt);
+    const scalars = toScalars(metrics);
+    for (const [k, v] of Object.entries(scalars)) opts.out(`${k}\t${v}`);
+    return scalars;
+  } finally {
+    model.dispose();
+  }
+}
+
+function toScalars(m: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (m && typeof m === 'object') for (const [k, v] of Object.entries(m)) if (typeof v === 'number') out[k] = v;
+  return out;
+}
+
+// ---- Adapters for modules other helpers are still writing; replaced by static imports once they land.
+interface TrainerLike {
+  fit(model: Recognizer, data: DataModule, opts: { ckptPath?: string | undefined }): Promise<unknown>;
+  validate(model: Recognizer, data: DataModule, opts: { ckptPath?: string | undefined }): Promise<unknown>;
+  test(model: Recognizer, data: DataModule, opts: { ckptPath?: string | undefined }): Promise<unknown>;
+}
+type TrainerCtor = new (opts: Record<string, unknown>) => TrainerLike;
+
+async function loadTrainer(): Promise<{ Trainer: TrainerCtor }> {
+  const spec = '../model_package/training/trainer.js';
+  try {
+    return (await import(spec)) as { Trainer: TrainerCtor };
+  } catch (err) {
+    throw htrError('HTR_ERR_CLASS_UNAVAILABLE', { value: 'Trainer', reason: 'model_package/training/trainer.ts is not in this build' }, err);
+  }
+}
+
+async function makeLoggers(cfg: Resolved['config'], resolvedConfig: Record<string, unknown>): Promise<Logger[]> {
+  const spec = '../model_package/loggers/index.js';
+  let mod: { createLoggers?: (c: unknown, o: { rootDir: string; resolvedConfig: Record<string, unknown> }) => Logger[] | Promise<Logger[]> };
+  try {
+    mod = (await import(spec)) as typeof mod;
+  } catch {
+    return [];
+  }
+  return mod.createLoggers ? await mod.createLoggers(cfg.logger, { rootDir: cfg.trainer.default_root_dir, resolvedConfig }) : [];
 }

@@ -13,7 +13,7 @@ import type {
   OptimizerConfig,
   TrainerConfig,
 } from '../training/config.js';
-import { type ConfigObject, deepMerge, dropUndefined, getPath, isPlainObject, setPath } from './merge.js';
+import { type ConfigObject, deepMerge, dropUndefined, getPath, hasPath, isPlainObject, setPath } from './merge.js';
 import { buildRootSchema, type ClassChoice, DEFAULT_MODEL, registeredNames, SECTION_ALIASES } from './root_schema.js';
 import { issuesToErrors } from './validate.js';
 import { loadYamlFile } from './yaml_file.js';
@@ -148,5 +148,24 @@ export function validateMerged(merged: Merged, overrides: readonly Override[] = 
   }
   const result = schema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new ConfigErrors(issuesToErrors(schema, result.error.issues));
-  return { raw: merged.raw, data, model, schema, config: dropUndefined(result.data) as RootConfig };
+  const config = dropUndefined(result.data) as RootConfig;
+  seedFromSeedEverything(config, merged.raw);
+  return { raw: merged.raw, data, model, schema, config };
+}
+
+/**
+ * Per-class seeds the user did not set follow `seed_everything` (Lightning seeds
+ * globally; here each class has its own seed). Only weights and data order: a data
+ * class's `seed` defines the dataset itself and stays put. Done at resolve time so
+ * --print_config shows, and a reread reproduces, the seeds the run uses.
+ */
+export const SEEDED_KEYS: ReadonlyArray<readonly ['data' | 'model', string]> = [
+  ['model', 'seed'],
+  ['data', 'shuffle_seed'],
+];
+
+function seedFromSeedEverything(config: RootConfig, raw: ConfigObject): void {
+  for (const [section, key] of SEEDED_KEYS) {
+    if (key in config[section] && !hasPath(raw, [section, key])) config[section][key] = config.seed_everything;
+  }
 }

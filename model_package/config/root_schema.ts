@@ -35,7 +35,7 @@ export const SECTIONS = [
 /** Older spellings accepted in YAML and on the command line. */
 export const SECTION_ALIASES: Readonly<Record<string, string>> = { my_model_checkpoint: 'checkpoint' };
 
-export const SeedEverything = z.number().int().min(0).default(0).describe('seed for weights, data order and augmentation');
+export const SeedEverything = z.number().int().min(0).default(0).describe('seed of weight init (model.seed) and data order (data.shuffle_seed) unless those are set');
 
 /** Where a class name came from: 'command line', a config file path, or 'default'. */
 export interface ClassChoice {

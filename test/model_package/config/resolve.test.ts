@@ -73,3 +73,15 @@ describe('merging config files and overrides', () => {
     expect(config).not.toHaveProperty('my_model_checkpoint');
   });
 });
+
+describe('seed_everything', () => {
+  it('seeds model.seed and data.shuffle_seed unless they are set, but never the dataset seed', () => {
+    const a = resolveArgv(['--data=BitmapLines', '--model=ResnetTransformer', '--seed_everything=7']).config;
+    expect(a.model.seed).toBe(7);
+    expect(a.data.shuffle_seed).toBe(7);
+    expect(a.data.seed).toBe(0);
+    const b = resolveArgv(['--data=BitmapLines', '--model=ResnetTransformer', '--seed_everything=7', '--model.seed=3']).config;
+    expect(b.model.seed).toBe(3);
+    expect(b.data.shuffle_seed).toBe(7);
+  });
+});
