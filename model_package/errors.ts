@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   HTR_ERR_RATE_LIMITED: { template: 'Too many requests: {reason}', status: 429 },
   HTR_ERR_ROUTE_NOT_FOUND: { template: 'No such route: {value}', status: 404 },
   HTR_ERR_INTERNAL: { template: 'Internal error: {reason}', status: 500 },
+  HTR_ERR_LOGGER_UNAVAILABLE: { template: 'Logger "{value}" cannot start: {reason}', status: 500 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type HtrErrorCode = keyof typeof ERROR_CODES;
