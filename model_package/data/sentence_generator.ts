@@ -73,16 +73,17 @@ export class SentenceGenerator {
 
   /**
    * A snippet of whole words, 1..maxLength characters, never starting or ending
-   * with a space. A single word longer than the limit is cut to fit.
+   * with a space. A single word longer than the limit is cut to fit. `rng`
+   * overrides the generator's own (for callers drawing many lines concurrently).
    */
-  generate(maxLength: number = this.maxLength): string {
+  generate(maxLength: number = this.maxLength, rng: Rng = this.rng): string {
     const limit = Math.max(1, Math.floor(maxLength));
-    const start = this.rng.pick(this.wordStarts);
+    const start = rng.pick(this.wordStarts);
     const ends: number[] = [];
     for (let i = start + 1; i <= Math.min(this.text.length, start + limit); i++) {
       if (i === this.text.length || this.text[i] === ' ') ends.push(i);
     }
     if (ends.length === 0) return this.text.slice(start, start + limit).trimEnd();
-    return this.text.slice(start, this.rng.pick(ends));
+    return this.text.slice(start, rng.pick(ends));
   }
 }

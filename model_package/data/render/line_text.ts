@@ -3,14 +3,13 @@
  * are swapped for numbers, capitals and symbols. Prose alone hardly contains
  * digits or rare capitals, and a recognizer never shown a glyph cannot learn it.
  */
-import type { Rng } from '../../util/rng.js';
+import { Rng } from '../../util/rng.js';
 import { SentenceGenerator } from '../sentence_generator.js';
 
 const DIGITS = '0123456789';
 const NUMBER_SHAPES = ['d', 'dd', 'ddd', 'dddd', 'd.d', 'dd.dd', 'd,ddd', 'dd:dd', 'd/d', 'dd/dd/dd', '(d)', '#d', 'd+d', 'd*d', '-dd'];
 
 export interface LineTextOptions {
-  readonly rng: Rng;
   /** Share of lines with mixed-in numbers, capitals and symbols, in [0, 1]. */
   readonly mixedFraction: number;
   /** Characters that random words draw from (e.g. the vocabulary without space and newline). */
@@ -20,25 +19,23 @@ export interface LineTextOptions {
 
 export class LineTextSource {
   private readonly sentences: SentenceGenerator;
-  private readonly rng: Rng;
   private readonly symbols: string[];
   private readonly digits: string[];
   private readonly shapes: string[];
 
   constructor(private readonly opts: LineTextOptions) {
-    this.rng = opts.rng;
-    this.sentences = new SentenceGenerator({ maxLength: 1000, rng: opts.rng, characters: opts.characters, ...(opts.corpusDir ? { corpusDir: opts.corpusDir } : {}) });
+    this.sentences = new SentenceGenerator({ maxLength: 1000, rng: new Rng(0), characters: opts.characters, ...(opts.corpusDir ? { corpusDir: opts.corpusDir } : {}) });
     this.symbols = opts.characters.filter((c) => c.trim() !== '' && c !== '\n');
     const allowed = new Set(opts.characters);
     this.digits = [...DIGITS].filter((d) => allowed.has(d));
     this.shapes = NUMBER_SHAPES.filter((shape) => [...shape].every((c) => c === 'd' || allowed.has(c)));
   }
 
-  /** A line of at most `maxLength` characters (at least one non-space). */
-  generate(maxLength: number): string {
-    const base = this.sentences.generate(maxLength);
-    if (this.rng.next() >= this.opts.mixedFraction) return base;
-    const words = base.split(' ').map((w) => (this.rng.next() < 0.4 ? this.mutate(w) : w));
+  /** A line of at most `maxLength` characters (at least one non-space), drawn with `rng`. */
+  generate(maxLength: number, rng: Rng): string {
+    const base = this.sentences.generate(maxLength, rng);
+    if (rng.next() >= this.opts.mixedFraction) return base;
+    const words = base.split(' ').map((w) => (rng.next() < 0.4 ? this.mutate(w, rng) : w));
     let out = '';
     for (const w of words) {
       const next = out === '' ? w : `${out} ${w}`;
@@ -48,19 +45,19 @@ export class LineTextSource {
     return out === '' ? base : out;
   }
 
-  private mutate(word: string): string {
-    const kind = this.rng.int(0, 3);
-    if (kind === 0 && this.digits.length > 0 && this.shapes.length > 0) return this.number();
+  private mutate(word: string, rng: Rng): string {
+    const kind = rng.int(0, 3);
+    if (kind === 0 && this.digits.length > 0 && this.shapes.length > 0) return this.number(rng);
     if (kind === 1) return this.keepAllowed(word.toUpperCase(), word);
     if (kind === 2) return this.keepAllowed(word.charAt(0).toUpperCase() + word.slice(1), word);
-    const len = this.rng.int(1, 6);
+    const len = rng.int(1, 6);
     let s = '';
-    for (let i = 0; i < len; i++) s += this.rng.pick(this.symbols);
+    for (let i = 0; i < len; i++) s += rng.pick(this.symbols);
     return s;
   }
 
-  private number(): string {
-    return this.rng.pick(this.shapes).replace(/d/g, () => this.rng.pick(this.digits));
+  private number(rng: Rng): string {
+    return rng.pick(this.shapes).replace(/d/g, () => rng.pick(this.digits));
   }
 
   /** `changed` if every character is in the vocabulary, else the original word. */

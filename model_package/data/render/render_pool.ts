@@ -40,7 +40,9 @@ export async function renderLines(spec: SyntheticLineSpec, jobs: readonly Render
     const source = new SyntheticLineSource(spec);
     for (const chunk of chunks) {
       const job = jobs[chunk.job] as RenderJob;
-      for (const i of chunk.indices) (out[chunk.job] as RenderedLine[])[i] = await source.render(job.fonts, job.salt, i);
+      // Lines of a chunk render concurrently so sharp's threads overlap with the JS pixel work.
+      const lines = await Promise.all(chunk.indices.map((i) => source.render(job.fonts, job.salt, i)));
+      lines.forEach((line, k) => ((out[chunk.job] as RenderedLine[])[chunk.indices[k] as number] = line));
       done += chunk.indices.length;
       onProgress?.(done);
     }

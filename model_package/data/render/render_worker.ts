@@ -26,11 +26,8 @@ const source = new SyntheticLineSource(workerData as SyntheticLineSpec);
 port.on('message', (task: RenderTask) => {
   void (async () => {
     try {
-      const lines = [];
-      for (const index of task.indices) {
-        const r = await source.render(task.fonts, task.salt, index);
-        lines.push({ text: r.text, font: r.font, width: r.image.width, height: r.image.height, data: r.image.data });
-      }
+      const rendered = await Promise.all(task.indices.map((index) => source.render(task.fonts, task.salt, index)));
+      const lines = rendered.map((r) => ({ text: r.text, font: r.font, width: r.image.width, height: r.image.height, data: r.image.data }));
       const reply: RenderReply = { id: task.id, lines };
       port.postMessage(reply, lines.map((l) => l.data.buffer as ArrayBuffer));
     } catch (err) {

@@ -43,12 +43,10 @@ export function mixSeed(seed: number, salt: number, index: number): number {
 const MAX_SQUEEZE = 1.1;
 
 export class SyntheticLineSource {
-  private readonly rng = new Rng(0);
   private readonly texts: LineTextSource;
 
   constructor(readonly spec: SyntheticLineSpec) {
     this.texts = new LineTextSource({
-      rng: this.rng,
       mixedFraction: spec.mixedFraction,
       characters: spec.characters,
       ...(spec.corpusDir ? { corpusDir: spec.corpusDir } : {}),
@@ -59,10 +57,10 @@ export class SyntheticLineSource {
     // Fonts take turns so every font of a split is equally represented.
     const face = fonts[index % fonts.length] as FontFace;
     await assertFontIsUsed(face);
-    this.rng.setState(mixSeed(this.spec.seed, salt, index));
-    let text = this.texts.generate(this.spec.maxLength);
-    const style = sampleStyle(this.rng, this.spec.style, text.split(' ').length);
-    const noiseRng = this.rng.fork();
+    const rng = new Rng(mixSeed(this.spec.seed, salt, index));
+    let text = this.texts.generate(this.spec.maxLength, rng);
+    const style = sampleStyle(rng, this.spec.style, text.split(' ').length);
+    const noiseRng = rng.fork();
     for (let attempt = 0; ; attempt++) {
       const scan = await renderHandwriting(text, face, style, () => noiseRng.normal());
       const scaledWidth = (scan.width * this.spec.height) / scan.height;
