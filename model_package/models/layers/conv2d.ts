@@ -72,9 +72,11 @@ export class Conv2d extends BaseModule {
         return tf.reshape(y, [b, h, w, this.outChannels]) as tf.Tensor4D;
       }
       const [ph, pw] = this.padding;
-      // A plain number is the most widely supported form across backends and gradients.
-      const pad: number | [[number, number], [number, number], [number, number], [number, number]] =
-        ph === pw ? ph : [[0, 0], [ph, ph], [pw, pw], [0, 0]];
+      // tfjs sizes numeric padding with the kernel height and stride height for both
+      // axes, so non-square kernels/strides need the explicit form.
+      const square = this.kernel[0] === this.kernel[1] && this.stride[0] === this.stride[1] && ph === pw;
+      const pad: 'valid' | number | [[number, number], [number, number], [number, number], [number, number]] =
+        ph === 0 && pw === 0 ? 'valid' : square ? ph : [[0, 0], [ph, ph], [pw, pw], [0, 0]];
       const conv = tf.conv2d(x, this.weight as tf.Tensor4D, this.stride, pad);
       return this.bias ? tf.add(conv, this.bias) : conv;
     });
