@@ -25,6 +25,13 @@ export function printableConfig(resolved: Pick<Resolved, 'config' | 'raw'>): Con
   return ordered;
 }
 
+/** Lists of scalars print inline (`betas: [0.9, 0.999]`), the way one writes them by hand. */
 export function configToYaml(config: ConfigObject): string {
-  return YAML.stringify(config, { lineWidth: 0 });
+  const doc = new YAML.Document(config);
+  YAML.visit(doc, {
+    Seq(_, node) {
+      if (node.items.every((item) => YAML.isScalar(item))) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }
