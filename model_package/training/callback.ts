@@ -30,6 +30,8 @@ export interface TrainerView {
 }
 
 export interface Callback {
+  /** True for a callback that draws its own live progress; the Trainer then prints no progress line. */
+  readonly providesProgress?: boolean;
   onFitStart?(t: TrainerView): void | Promise<void>;
   onTrainBatchEnd?(t: TrainerView, info: { batch: Batch; loss: number; batchIndex: number }): void | Promise<void>;
   onTrainEpochEnd?(t: TrainerView): void | Promise<void>;

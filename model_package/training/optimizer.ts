@@ -28,8 +28,8 @@ export class AdamOptimizer {
     this.lr = config.lr;
     this.params = params;
     for (const [name, p] of params) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      this.m.set(name, zerosVariable(p));
+      this.v.set(name, zerosVariable(p));
     }
   }
 
@@ -99,6 +99,14 @@ export class AdamOptimizer {
     this.m.clear();
     this.v.clear();
   }
+}
+
+/** A non-trainable zero Variable shaped like `p` (the temporary zeros tensor is freed). */
+function zerosVariable(p: tf.Tensor): tf.Variable {
+  const zeros = tf.zerosLike(p);
+  const v = tf.variable(zeros, false);
+  zeros.dispose();
+  return v;
 }
 
 export function createOptimizer(params: ReadonlyArray<[string, tf.Variable]>, config: OptimizerConfig): AdamOptimizer {

@@ -16,3 +16,40 @@ export async function expectNoTensorLeak<T>(fn: () => T | Promise<T>, label = 'o
   expect(after, `${label} leaked ${after - before} tensor(s)`).toBe(before);
   return result;
 }
+
+/**
+ * The fastest backend that loads here for training tests: helper B's wasm (with
+ * gradient kernels) when available, else cpu. Returns the tfjs backend name.
+ */
+export async function useTrainingBackend(): Promise<string> {
+  try {
+    const { initBackend } = await import('../../model_package/backend/index.js');
+    const info = await initBackend({ accelerator: 'wasm', log: () => {} });
+    return info.tfBackend;
+  } catch {
+    await useCpuBackend();
+    return 'cpu';
+  }
+}
+
+/** Values of every parameter and buffer, by name, as plain arrays. */
+export function snapshot(module: { stateDict(): Map<string, tf.Tensor> }): Map<string, Float32Array> {
+  const state = module.stateDict();
+  const out = new Map<string, Float32Array>();
+  for (const [name, t] of state) {
+    out.set(name, t.dataSync() as Float32Array);
+    t.dispose();
+  }
+  return out;
+}
+
+/** Largest absolute difference between two snapshots with the same names. */
+export function maxAbsDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
+  expect([...b.keys()]).toEqual([...a.keys()]);
+  let max = 0;
+  for (const [name, x] of a) {
+    const y = b.get(name) as Float32Array;
+    for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs((x[i] as number) - (y[i] as number)));
+  }
+  return max;
+}

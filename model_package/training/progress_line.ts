@@ -1,0 +1,45 @@
+/**
+ * The plain progress line the Trainer prints through `log` when no callback draws a
+ * live display: epoch, step, step/s, loss, latest val/cer, lr and ETA.
+ */
+import type { TrainerView } from './callback.js';
+
+export class ProgressLine {
+  private readonly started = Date.now();
+  private startStep: number | undefined;
+
+  constructor(
+    private readonly view: TrainerView,
+    private readonly log: (line: string) => void,
+    private readonly enabled: boolean,
+  ) {}
+
+  update(): void {
+    if (!this.enabled) return;
+    const v = this.view;
+    this.startStep ??= v.globalStep - 1;
+    const seconds = (Date.now() - this.started) / 1000;
+    const steps = v.globalStep - this.startStep;
+    const rate = seconds > 0 ? steps / seconds : 0;
+    const parts = [
+      `epoch ${v.epoch}`,
+      `step ${v.globalStep}${v.totalSteps !== undefined ? `/${v.totalSteps}` : ''}`,
+      `${rate.toFixed(2)} step/s`,
+    ];
+    const loss = v.metrics['train/loss'];
+    if (loss !== undefined) parts.push(`loss ${loss.toFixed(4)}`);
+    const cer = v.metrics['val/cer'];
+    if (cer !== undefined) parts.push(`val/cer ${cer.toFixed(4)}`);
+    parts.push(`lr ${v.lr.toExponential(2)}`);
+    if (v.totalSteps !== undefined && rate > 0) parts.push(`ETA ${formatDuration((v.totalSteps - v.globalStep) / rate)}`);
+    this.log(parts.join(' | '));
+  }
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}

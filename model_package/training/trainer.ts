@@ -1,0 +1,452 @@
+/**
+ * The training loop, in the manner of Lightning's Trainer: `fit` (with resume from
+ * `ckptPath`), `validate` and `test`, driven by the TrainerConfig options, calling
+ * Callback hooks and Logger methods. The data module must be prepared and set up
+ * (the runner does that; the Trainer never downloads).
+ *
+ * Steps: each batch's loss is divided by accumulate_grad_batches and its gradients
+ * summed; every accumulate_grad_batches batches (and at the end of an epoch) the
+ * global norm is clipped, the lr set from the schedule and Adam(W) applied.
+ * Ctrl-C sets shouldStop: the current step finishes, last.ckpt is written with the
+ * position in the epoch, and fit returns with status "interrupted".
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch, DataModule } from '../data/types.js';
+import type { Logger, PredictionRow } from '../loggers/types.js';
+import type { Recognizer } from '../models/types.js';
+import '../backend/register_gradients.js';
+import { Rng } from '../util/rng.js';
+import { batchTensors, evalBatches, fastDevRunBatches, planFit, take, type FitPlan } from './batch_plan.js';
+import type { Callback, TrainerView } from './callback.js';
+import { loadModelWeights, readCheckpoint, saveCheckpoint, toTensors, type CheckpointState } from './checkpoint.js';
+import type { CheckpointConfig, EarlyStoppingConfig, LrSchedulerConfig, OptimizerConfig, TrainerConfig } from './config.js';
+import { EarlyStopping, type EarlyStoppingState } from './early_stopping.js';
+import { evaluate, predictRows } from './evaluation.js';
+import { clipGradNorm } from './grad_clip.js';
+import { teacherForcedLoss } from './loss.js';
+import { createLrScheduler, type LrScheduler } from './lr_scheduler.js';
+import { ModelCheckpoint, type ModelCheckpointState } from './model_checkpoint.js';
+import { createOptimizer, type AdamOptimizer } from './optimizer.js';
+import { ProgressLine } from './progress_line.js';
+
+export interface TrainerOptions {
+  readonly trainer: TrainerConfig;
+  readonly optimizer: OptimizerConfig;
+  readonly lr_scheduler: LrSchedulerConfig;
+  readonly checkpoint: CheckpointConfig;
+  readonly early_stopping: EarlyStoppingConfig;
+  /** seed_everything: the Trainer's own RNG (saved in checkpoints). */
+  readonly seed: number;
+  /** The full resolved config, stored in every checkpoint. */
+  readonly resolvedConfig: Record<string, unknown>;
+  readonly loggers?: readonly Logger[];
+  readonly callbacks?: readonly Callback[];
+  readonly runDir?: string;
+  /** Plain progress and summary lines (default console.log). */
+  readonly log?: (line: string) => void;
+}
+
+export interface StageRunOptions {
+  /** fit: resume from this checkpoint; validate/test: evaluate these weights. */
+  readonly ckptPath?: string;
+}
+
+export type FitStatus = 'success' | 'failed' | 'interrupted';
+
+export class Trainer implements TrainerView {
+  epoch = 0;
+  globalStep = 0;
+  stepsPerEpoch = 0;
+  totalSteps: number | undefined;
+  lr: number;
+  metrics: Record<string, number> = {};
+  readonly runDir: string | undefined;
+  shouldStop = false;
+  model: Recognizer | undefined;
+  /** Files of the best and last checkpoints after fit. */
+  bestModelPath: string | undefined;
+  lastModelPath: string | undefined;
+  /** Why fit stopped ("max_epochs", "max_steps", "early stopping: ...", "interrupted"). */
+  stopReason = '';
+
+  private readonly cfg: TrainerConfig;
+  private readonly loggers: readonly Logger[];
+  private readonly callbacks: readonly Callback[];
+  private readonly log: (line: string) => void;
+  private readonly rng: Rng;
+  private readonly saver: ModelCheckpoint;
+  private readonly early: EarlyStopping;
+  private interrupted = false;
+  /** Where an interrupted fit continues (set when Ctrl-C stops an epoch part-way). */
+  private resumeAt: { epoch: number; batch: number } | undefined;
+
+  constructor(private readonly options: TrainerOptions) {
+    this.cfg = options.trainer;
+    this.loggers = options.loggers ?? [];
+    this.callbacks = options.callbacks ?? [];
+    this.log = options.log ?? ((line) => console.log(line));
+    this.runDir = options.runDir;
+    this.lr = options.optimizer.lr;
+    this.rng = new Rng(options.seed);
+    const dir = options.checkpoint.dirpath
+      ?? path.join(options.runDir ?? options.trainer.default_root_dir, 'checkpoints');
+    this.saver = new ModelCheckpoint(options.checkpoint, dir);
+    this.early = new EarlyStopping(options.early_stopping);
+  }
+
+  /** Directory checkpoints are written to. */
+  get checkpointDir(): string {
+    return this.saver.dirpath;
+  }
+
+  predictBatch(batch: Batch): Promise<PredictionRow[]> {
+    if (!this.model) return Promise.reject(new Error('predictBatch: no model (call fit/validate/test first)'));
+    return Promise.resolve(predictRows(this.model, batch));
+  }
+
+  async fit(model: Recognizer, data: DataModule, opts: StageRunOptions = {}): Promise<Record<string, number>> {
+    this.model = model;
+    this.shouldStop = false;
+    this.interrupted = false;
+    this.resumeAt = undefined;
+    const dev = fastDevRunBatches(this.cfg);
+    const fixed = this.cfg.overfit_batches > 0 ? await collect(data.trainDataloader(0), this.cfg.overfit_batches) : undefined;
+    const plan = planFit(this.cfg, fixed ? fixed.length : data.trainDataloader(0).numBatches);
+    this.stepsPerEpoch = plan.stepsPerEpoch;
+    this.totalSteps = plan.totalSteps;
+    const optimizer = createOptimizer(model.namedParameters(), this.options.optimizer);
+    const scheduler = createLrScheduler(this.options.lr_scheduler, this.options.optimizer.lr, plan.totalSteps);
+    const progress = new ProgressLine(this, this.log, this.cfg.enable_progress_bar && !this.callbacks.some((c) => c.providesProgress));
+    const onSigint = () => this.interrupt();
+    process.on('SIGINT', onSigint);
+    let status: FitStatus = 'failed';
+    let start = { epoch: 0, batch: 0 };
+    try {
+      if (opts.ckptPath) start = await this.restore(opts.ckptPath, model, optimizer);
+      await Promise.all(this.loggers.map((l) => l.logConfig(this.options.resolvedConfig)));
+      await this.emit((c) => c.onFitStart?.(this));
+      if (dev === 0 && this.cfg.num_sanity_val_steps > 0) await this.sanityCheck(model, data, fixed);
+      model.train(true);
+      for (this.epoch = start.epoch; this.epoch < plan.maxEpochs && !this.shouldStop; this.epoch++) {
+        const skip = this.epoch === start.epoch ? start.batch : 0;
+        await this.trainEpoch(model, data, fixed, plan, skip, optimizer, scheduler, progress);
+        if (this.shouldStop && this.interrupted) break;
+        await this.endEpoch(model, data, fixed, optimizer, scheduler, dev > 0, plan);
+      }
+      if (this.interrupted) await this.saveInterrupted(model, optimizer, scheduler, this.resumeAt ?? { epoch: this.epoch, batch: 0 });
+      if (!this.shouldStop) this.stopReason = this.globalStep >= plan.maxSteps ? 'max_steps' : 'max_epochs';
+      status = this.interrupted ? 'interrupted' : 'success';
+      return { ...this.metrics };
+    } finally {
+      process.off('SIGINT', onSigint);
+      model.train(false);
+      optimizer.dispose();
+      await this.emit((c) => c.onFitEnd?.(this, status));
+      await Promise.all(this.loggers.map((l) => l.finish(status)));
+    }
+  }
+
+  /** Runs the validation split (limit_val_batches) and returns val/loss, val/cer, val/wer. */
+  async validate(model: Recognizer, data: DataModule, opts: StageRunOptions = {}): Promise<Record<string, number>> {
+    return this.evalStage('validate', model, data, opts);
+  }
+
+  /** Runs the test split (limit_test_batches) and returns test/loss, test/cer, test/wer. */
+  async test(model: Recognizer, data: DataModule, opts: StageRunOptions = {}): Promise<Record<string, number>> {
+    return this.evalStage('test', model, data, opts);
+  }
+
+  /** What Ctrl-C does; a second one exits at once. */
+  interrupt(): void {
+    if (this.interrupted) {
+      this.log('Interrupted twice: exiting now without saving.');
+      process.exit(130);
+    }
+    this.interrupted = true;
+    this.shouldStop = true;
+    this.stopReason = 'interrupted';
+    this.log('Interrupted: finishing the current step and saving last.ckpt (Ctrl-C again to quit at once).');
+  }
+
+  private async trainEpoch(
+    model: Recognizer,
+    data: DataModule,
+    fixed: Batch[] | undefined,
+    plan: FitPlan,
+    skip: number,
+    optimizer: AdamOptimizer,
+    scheduler: LrScheduler,
+    progress: ProgressLine,
+  ): Promise<void> {
+    const accum = this.cfg.accumulate_grad_batches;
+    const params = model.namedParameters();
+    const varList = params.map(([, v]) => v);
+    const nameOf = new Map(params.map(([name, v]) => [v.name, name]));
+    const source = fixed ? fromArray(fixed) : data.trainDataloader(this.epoch);
+    let grads = new Map<string, tf.Tensor>();
+    let groupLoss = 0;
+    let epochLoss = 0;
+    let epochBatches = 0;
+    let b = -1;
+    try {
+      for await (const batch of take(source, plan.trainBatches)) {
+        b += 1;
+        if (b < skip) continue;
+        // Let signal handlers (Ctrl-C) run: the loop below is otherwise microtasks only.
+        await new Promise((resolve) => setImmediate(resolve));
+        const groupStart = Math.floor(b / accum) * accum;
+        const groupSize = Math.min(accum, plan.trainBatches - groupStart);
+        const loss = this.accumulate(model, batch, varList, nameOf, groupSize, grads);
+        groupLoss += loss / groupSize;
+        epochLoss += loss;
+        epochBatches += 1;
+        await this.emit((c) => c.onTrainBatchEnd?.(this, { batch, loss, batchIndex: b }));
+        if (b + 1 - groupStart < groupSize) continue;
+        this.optimizerStep(optimizer, scheduler, grads);
+        grads = new Map();
+        this.metrics['train/loss'] = groupLoss;
+        if (this.globalStep % this.cfg.log_every_n_steps === 0) {
+          await this.logMetrics({ 'train/loss': groupLoss, [`lr-${optimizer.name}`]: this.lr, epoch: this.epoch });
+          progress.update();
+        }
+        groupLoss = 0;
+        const last = b + 1 === plan.trainBatches;
+        if (!last && (b + 1) % plan.valEvery === 0 && this.valDue()) await this.runValidation(model, data, fixed);
+        if (this.globalStep >= plan.maxSteps && !this.shouldStop) {
+          this.shouldStop = true;
+          this.stopReason = 'max_steps';
+        }
+        if (this.shouldStop) {
+          if (this.interrupted) this.resumeAt = last ? { epoch: this.epoch + 1, batch: 0 } : { epoch: this.epoch, batch: b + 1 };
+          break;
+        }
+      }
+    } finally {
+      for (const g of grads.values()) g.dispose();
+    }
+    if (epochBatches > 0) this.metrics['train/loss_epoch'] = epochLoss / epochBatches;
+  }
+
+  /** Forward + backward of one batch; adds loss/groupSize gradients into `grads`. Returns the batch loss. */
+  private accumulate(
+    model: Recognizer,
+    batch: Batch,
+    varList: tf.Variable[],
+    nameOf: Map<string, string>,
+    groupSize: number,
+    grads: Map<string, tf.Tensor>,
+  ): number {
+    const { x, y } = batchTensors(batch);
+    const ignorePad = this.cfg.ignore_pad;
+    try {
+      const { value, grads: g } = tf.variableGrads(
+        () => tf.div(teacherForcedLoss(model, x, y, { ignorePad }), groupSize) as tf.Scalar,
+        varList,
+      );
+      const loss = (value.dataSync()[0] as number) * groupSize;
+      value.dispose();
+      for (const [varName, grad] of Object.entries(g)) {
+        const name = nameOf.get(varName) ?? varName;
+        const prev = grads.get(name);
+        if (prev) {
+          grads.set(name, tf.add(prev, grad));
+          prev.dispose();
+          grad.dispose();
+        } else {
+          grads.set(name, grad);
+        }
+      }
+      return loss;
+    } finally {
+      x.dispose();
+      y.dispose();
+    }
+  }
+
+  private optimizerStep(optimizer: AdamOptimizer, scheduler: LrScheduler, grads: Map<string, tf.Tensor>): void {
+    try {
+      if (this.cfg.gradient_clip_val > 0) this.metrics['train/grad_norm'] = clipGradNorm(grads, this.cfg.gradient_clip_val);
+      this.lr = scheduler.lrAt(this.globalStep);
+      optimizer.lr = this.lr;
+      optimizer.apply(grads);
+      this.globalStep += 1;
+    } finally {
+      for (const g of grads.values()) g.dispose();
+    }
+  }
+
+  private async endEpoch(
+    model: Recognizer,
+    data: DataModule,
+    fixed: Batch[] | undefined,
+    optimizer: AdamOptimizer,
+    scheduler: LrScheduler,
+    devRun: boolean,
+    plan: FitPlan,
+  ): Promise<void> {
+    await this.emit((c) => c.onTrainEpochEnd?.(this));
+    if (this.metrics['train/loss_epoch'] !== undefined) {
+      await this.logMetrics({ 'train/loss_epoch': this.metrics['train/loss_epoch'], epoch: this.epoch });
+    }
+    let validated = false;
+    if (this.valDue()) validated = await this.runValidation(model, data, fixed);
+    model.train(true);
+    if (!devRun && this.saver.dueAt(this.epoch)) {
+      const written = await this.saver.save(this.epoch, this.globalStep, this.metrics, (file) =>
+        this.writeCheckpoint(file, model, optimizer, scheduler, { epoch: this.epoch + 1, batch: 0 }));
+      if (written.length > 0) this.log(`Saved ${written.map((f) => path.basename(f)).join(', ')}`);
+      this.bestModelPath = this.saver.bestPath;
+      if (this.options.checkpoint.save_last) this.lastModelPath = this.saver.lastPath;
+    }
+    if (validated) {
+      const reason = this.early.update(this.metrics);
+      if (reason) {
+        this.shouldStop = true;
+        this.stopReason = `early stopping: ${reason}`;
+        this.log(`Early stopping: ${reason}`);
+      }
+    }
+    if (this.globalStep >= plan.maxSteps) this.shouldStop = true;
+  }
+
+  private valDue(): boolean {
+    return this.cfg.limit_val_batches > 0 && (this.epoch + 1) % this.cfg.check_val_every_n_epoch === 0;
+  }
+
+  /** A validation pass during fit: metrics, loggers, callbacks. Returns false if nothing ran. */
+  private async runValidation(model: Recognizer, data: DataModule, fixed: Batch[] | undefined): Promise<boolean> {
+    const { metrics, predictions } = await this.evaluatePass('validate', model, data, fixed, this.valLimit(data, fixed));
+    model.train(true);
+    if (Object.keys(metrics).length === 0) return false;
+    Object.assign(this.metrics, metrics);
+    await this.logMetrics({ ...metrics, epoch: this.epoch });
+    await Promise.all(this.loggers.map((l) => l.logTable('val/predictions', predictions, this.globalStep)));
+    await this.emit((c) => c.onValidationEnd?.(this, { metrics, predictions }));
+    this.log(`epoch ${this.epoch} step ${this.globalStep} | ${formatMetrics(metrics)}`);
+    return true;
+  }
+
+  private async sanityCheck(model: Recognizer, data: DataModule, fixed: Batch[] | undefined): Promise<void> {
+    if (this.cfg.limit_val_batches <= 0) return;
+    const n = Math.min(this.cfg.num_sanity_val_steps, this.valLimit(data, fixed));
+    const { metrics } = await evaluate(model, take(fixed ? fromArray(fixed) : data.valDataloader(), n), {
+      prefix: 'val',
+      ignorePad: this.cfg.ignore_pad,
+      numPredictions: 0,
+    });
+    if (metrics['val/loss'] !== undefined) this.log(`Sanity check on ${n} val batch(es): ${formatMetrics(metrics)}`);
+  }
+
+  private valLimit(data: DataModule, fixed: Batch[] | undefined): number {
+    if (fixed) return fixed.length;
+    return evalBatches(data.valDataloader().numBatches, this.cfg.limit_val_batches, fastDevRunBatches(this.cfg));
+  }
+
+  private async evaluatePass(stage: 'validate' | 'test', model: Recognizer, data: DataModule, fixed: Batch[] | undefined, n: number) {
+    const source = fixed ? fromArray(fixed) : stage === 'test' ? data.testDataloader() : data.valDataloader();
+    return evaluate(model, take(source, n), {
+      prefix: stage === 'test' ? 'test' : 'val',
+      ignorePad: this.cfg.ignore_pad,
+      numPredictions: this.cfg.num_predictions,
+      onBatchEnd: (batchIndex) => this.emit((c) => c.onEvalBatchEnd?.(this, { stage, batchIndex, numBatches: n })),
+    });
+  }
+
+  private async evalStage(stage: 'validate' | 'test', model: Recognizer, data: DataModule, opts: StageRunOptions): Promise<Record<string, number>> {
+    this.model = model;
+    let status: FitStatus = 'failed';
+    try {
+      if (opts.ckptPath) {
+        const ckpt = await readCheckpoint(opts.ckptPath);
+        loadModelWeights(model, ckpt);
+        this.epoch = ckpt.state.epoch;
+        this.globalStep = ckpt.state.globalStep;
+      }
+      const dev = fastDevRunBatches(this.cfg);
+      const available = stage === 'test' ? data.testDataloader().numBatches : data.valDataloader().numBatches;
+      const limit = stage === 'test' ? this.cfg.limit_test_batches : this.cfg.limit_val_batches;
+      const { metrics, predictions } = await this.evaluatePass(stage, model, data, undefined, evalBatches(available, limit, dev));
+      Object.assign(this.metrics, metrics);
+      await this.logMetrics(metrics);
+      await Promise.all(this.loggers.map((l) => l.logTable(`${stage === 'test' ? 'test' : 'val'}/predictions`, predictions, this.globalStep)));
+      if (stage === 'test') await this.emit((c) => c.onTestEnd?.(this, { metrics, predictions }));
+      else await this.emit((c) => c.onValidationEnd?.(this, { metrics, predictions }));
+      this.log(`${stage}: ${formatMetrics(metrics)}`);
+      status = 'success';
+      return metrics;
+    } finally {
+      await Promise.all(this.loggers.map((l) => l.finish(status)));
+    }
+  }
+
+  private async restore(file: string, model: Recognizer, optimizer: AdamOptimizer): Promise<{ epoch: number; batch: number }> {
+    const ckpt = await readCheckpoint(file);
+    loadModelWeights(model, ckpt);
+    if (ckpt.state.optimizer) {
+      const moments = toTensors(ckpt.optimizer);
+      try {
+        optimizer.loadState(moments, ckpt.state.optimizer.step, file);
+      } finally {
+        for (const t of moments.values()) t.dispose();
+      }
+    }
+    this.globalStep = ckpt.state.globalStep;
+    this.epoch = ckpt.state.resume.epoch;
+    this.rng.setState(ckpt.state.rngState);
+    this.metrics = { ...ckpt.state.metrics };
+    this.lr = ckpt.state.optimizer?.lr ?? this.lr;
+    this.saver.loadState(ckpt.state.callbacks.model_checkpoint as ModelCheckpointState | undefined);
+    this.early.loadState(ckpt.state.callbacks.early_stopping as EarlyStoppingState | undefined);
+    this.log(`Resumed from ${file}: epoch ${ckpt.state.resume.epoch}, batch ${ckpt.state.resume.batch}, step ${this.globalStep}`);
+    return ckpt.state.resume;
+  }
+
+  private async saveInterrupted(model: Recognizer, optimizer: AdamOptimizer, scheduler: LrScheduler, resume: { epoch: number; batch: number }): Promise<void> {
+    if (fastDevRunBatches(this.cfg) > 0) return;
+    await this.writeCheckpoint(this.saver.lastPath, model, optimizer, scheduler, resume);
+    this.lastModelPath = this.saver.lastPath;
+    this.log(`Saved ${this.saver.lastPath} (resume with --ckpt_path)`);
+  }
+
+  private async writeCheckpoint(file: string, model: Recognizer, optimizer: AdamOptimizer, scheduler: LrScheduler, resume: { epoch: number; batch: number }): Promise<void> {
+    const state: CheckpointState = {
+      epoch: this.epoch,
+      globalStep: this.globalStep,
+      resume,
+      rngState: this.rng.getState(),
+      scheduler: { name: scheduler.name, step: this.globalStep },
+      optimizer: { name: optimizer.name, step: optimizer.step, lr: this.lr },
+      metrics: { ...this.metrics },
+      callbacks: { model_checkpoint: this.saver.state(), early_stopping: this.early.state() },
+    };
+    const moments = optimizer.stateTensors();
+    try {
+      await saveCheckpoint(file, { model, optimizerTensors: moments, state, config: this.options.resolvedConfig, dataConfig: model.dataConfig });
+    } finally {
+      for (const t of moments.values()) t.dispose();
+    }
+  }
+
+  private async logMetrics(metrics: Record<string, number>): Promise<void> {
+    await Promise.all(this.loggers.map((l) => l.logMetrics(metrics, this.globalStep)));
+  }
+
+  private async emit(hook: (c: Callback) => void | Promise<void>): Promise<void> {
+    for (const c of this.callbacks) await hook(c);
+  }
+}
+
+function formatMetrics(m: Readonly<Record<string, number>>): string {
+  return Object.entries(m).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ');
+}
+
+async function collect(source: AsyncIterable<Batch>, n: number): Promise<Batch[]> {
+  const out: Batch[] = [];
+  for await (const b of take(source, n)) out.push(b);
+  return out;
+}
+
+async function* fromArray(batches: readonly Batch[]): AsyncGenerator<Batch> {
+  yield* batches;
+}

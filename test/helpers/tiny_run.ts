@@ -1,0 +1,78 @@
+/**
+ * A tiny but real setup for trainer tests: BitmapLines digits and a ResnetTransformer
+ * small enough that a training step takes milliseconds on the cpu backend.
+ */
+import { BitmapLines, BitmapLinesConfig } from '../../model_package/data/bitmap_lines.js';
+import { ResnetTransformer, ResnetTransformerConfig } from '../../model_package/models/resnet_transformer.js';
+import {
+  CheckpointConfig,
+  EarlyStoppingConfig,
+  LrSchedulerConfig,
+  OptimizerConfig,
+  TrainerConfig,
+} from '../../model_package/training/config.js';
+import type { TrainerOptions } from '../../model_package/training/trainer.js';
+
+export const TINY_MODEL = {
+  stem_channels: 8,
+  stages: [
+    { channels: 8, stride: 2, blocks: 1 },
+    { channels: 16, stride: 2, blocks: 1 },
+  ],
+  tf_dim: 16,
+  tf_fc_dim: 32,
+  tf_nhead: 2,
+  tf_layers: 1,
+} as const;
+
+export async function tinyData(overrides: Partial<BitmapLinesConfig> = {}): Promise<BitmapLines> {
+  const data = new BitmapLines(
+    BitmapLinesConfig.parse({
+      alphabet: '0123456789',
+      height: 16,
+      width: 48,
+      min_length: 1,
+      max_length: 3,
+      min_scale: 2,
+      max_scale: 2,
+      num_train: 16,
+      num_val: 8,
+      num_test: 8,
+      batch_size: 4,
+      ...overrides,
+    }),
+  );
+  await data.prepareData();
+  await data.setup('fit');
+  return data;
+}
+
+export function tinyModel(data: BitmapLines, overrides: Partial<ResnetTransformerConfig> = {}): ResnetTransformer {
+  return new ResnetTransformer(ResnetTransformerConfig.parse({ ...TINY_MODEL, seed: 1, ...overrides }), data.dataConfig());
+}
+
+/** Trainer options with quiet defaults; sections merge over the schema defaults. */
+export function trainerOptions(
+  dir: string,
+  sections: {
+    trainer?: Partial<TrainerConfig>;
+    optimizer?: Partial<OptimizerConfig>;
+    lr_scheduler?: Partial<LrSchedulerConfig>;
+    checkpoint?: Partial<CheckpointConfig>;
+    early_stopping?: Partial<EarlyStoppingConfig>;
+  } = {},
+  extra: Partial<TrainerOptions> = {},
+): TrainerOptions {
+  const trainer = TrainerConfig.parse({ accelerator: 'cpu', enable_progress_bar: false, num_sanity_val_steps: 0, default_root_dir: dir, ...sections.trainer });
+  return {
+    trainer,
+    optimizer: OptimizerConfig.parse({ lr: 3e-3, ...sections.optimizer }),
+    lr_scheduler: LrSchedulerConfig.parse({ ...sections.lr_scheduler }),
+    checkpoint: CheckpointConfig.parse({ dirpath: `${dir}/checkpoints`, ...sections.checkpoint }),
+    early_stopping: EarlyStoppingConfig.parse({ ...sections.early_stopping }),
+    seed: 0,
+    resolvedConfig: { model: { name: 'ResnetTransformer', ...TINY_MODEL, seed: 1 }, trainer },
+    log: () => {},
+    ...extra,
+  };
+}

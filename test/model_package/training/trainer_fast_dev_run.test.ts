@@ -1,0 +1,66 @@
+/** The CI smoke path: a tiny-model fast_dev_run of fit and test, hooks and loggers, no leaks. */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Trainer } from '../../../model_package/training/trainer.js';
+import { RecordingCallback, RecordingLogger } from '../../helpers/recorders.js';
+import { expectNoTensorLeak, useTrainingBackend } from '../../helpers/tf.js';
+import { tinyData, tinyModel, trainerOptions } from '../../helpers/tiny_run.js';
+
+beforeAll(useTrainingBackend);
+
+describe('Trainer fast_dev_run', () => {
+  it('runs one train, val and test batch, calls every hook and writes no checkpoint', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'htr-devrun-'));
+    const data = await tinyData();
+    const model = tinyModel(data);
+    const logger = new RecordingLogger();
+    const cb = new RecordingCallback();
+    const lines: string[] = [];
+    const trainer = new Trainer(trainerOptions(dir, { trainer: { fast_dev_run: true, max_epochs: 5 } }, {
+      loggers: [logger],
+      callbacks: [cb],
+      log: (l) => lines.push(l),
+    }));
+    const metrics = await trainer.fit(model, data);
+    expect(trainer.globalStep).toBe(1);
+    expect(cb.trainBatches).toHaveLength(1);
+    expect(cb.events).toEqual(['fitStart', 'epochEnd:0', 'val:0', 'fitEnd:success']);
+    expect(Object.keys(metrics)).toEqual(expect.arrayContaining(['train/loss', 'val/loss', 'val/cer', 'val/wer']));
+    expect(metrics['val/cer']).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(metrics['val/loss'])).toBe(true);
+    // One val batch of 4 decoded rows went to the table.
+    expect(logger.tables[0]?.name).toBe('val/predictions');
+    expect(logger.tables[0]?.rows).toHaveLength(4);
+    expect(logger.config).toMatchObject({ model: { name: 'ResnetTransformer' } });
+    expect(logger.finished).toEqual(['success']);
+    expect(existsSync(path.join(dir, 'checkpoints'))).toBe(false);
+    expect(lines.some((l) => l.includes('val/cer='))).toBe(true);
+
+    const testMetrics = await trainer.test(model, data);
+    expect(Object.keys(testMetrics).sort()).toEqual(['test/cer', 'test/loss', 'test/wer']);
+    expect(cb.testMetrics).toEqual(testMetrics);
+    model.dispose();
+  });
+
+  it('leaks no tensors over training steps, a validation pass and a decode', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'htr-leak-'));
+    const data = await tinyData({ num_train: 12, num_val: 4 });
+    const model = tinyModel(data);
+    const run = () => new Trainer(trainerOptions(dir, { trainer: { max_epochs: 1 }, checkpoint: { save_top_k: 0, save_last: false } })).fit(model, data);
+    await run(); // warm-up: lazily built kernels and caches are not leaks
+    const trainer = new Trainer(trainerOptions(dir, { trainer: { max_epochs: 1 }, checkpoint: { save_top_k: 0, save_last: false } }));
+    await expectNoTensorLeak(() => trainer.fit(model, data), '3 training steps + validation');
+    await expectNoTensorLeak(() => trainer.validate(model, data), 'validation pass');
+    const x = tf.zeros([2, 16, 48, 1]) as tf.Tensor4D;
+    await expectNoTensorLeak(() => model.greedyDecode(x).dispose(), 'greedy decode');
+    x.dispose();
+    let batch;
+    for await (const b of data.valDataloader()) batch = b;
+    const rows = await expectNoTensorLeak(() => trainer.predictBatch(batch!), 'predictBatch');
+    expect(rows).toHaveLength(4);
+    model.dispose();
+  });
+});
