@@ -7,6 +7,7 @@ import { htrError } from '../errors.js';
 import type { DataModule } from './types.js';
 import { BitmapLines, BitmapLinesConfig } from './bitmap_lines.js';
 import { SyntheticLines, SyntheticLinesConfig } from './synthetic_lines.js';
+import { SyntheticParagraphs, SyntheticParagraphsConfig } from './synthetic_paragraphs.js';
 
 export interface DataEntry<S extends z.ZodObject = z.ZodObject> {
   readonly schema: S;
@@ -17,6 +18,7 @@ export interface DataEntry<S extends z.ZodObject = z.ZodObject> {
 export const DATA_REGISTRY: Record<string, DataEntry> = {
   BitmapLines: { schema: BitmapLinesConfig, create: (c) => new BitmapLines(BitmapLinesConfig.parse(c)), description: 'tiny instant lines in a built-in 5x7 bitmap font (CI smoke runs)' },
   SyntheticLines: { schema: SyntheticLinesConfig, create: (c) => new SyntheticLines(SyntheticLinesConfig.parse(c)), description: 'English lines rendered offline in handwriting fonts, split by font (the offline default)' },
+  SyntheticParagraphs: { schema: SyntheticParagraphsConfig, create: (c) => new SyntheticParagraphs(SyntheticParagraphsConfig.parse(c)), description: 'stacks of SyntheticLines in one font, labels joined by newlines' },
   // Each data helper adds one line here, e.g.
   // IAMLines: { schema: IAMLinesConfig, create: (c) => new IAMLines(c), description: 'IAM handwritten lines' },
 };
