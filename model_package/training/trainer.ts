@@ -201,11 +201,15 @@ export class Trainer implements TrainerView {
         groupLoss += loss / groupSize;
         epochLoss += loss;
         epochBatches += 1;
+        const stepNow = b + 1 - groupStart >= groupSize;
+        if (stepNow) {
+          this.optimizerStep(optimizer, scheduler, grads);
+          grads = new Map();
+          this.metrics['train/loss'] = groupLoss;
+        }
+        // After the optimizer step, as Lightning: globalStep already counts this batch's step.
         await this.emit((c) => c.onTrainBatchEnd?.(this, { batch, loss, batchIndex: b }));
-        if (b + 1 - groupStart < groupSize) continue;
-        this.optimizerStep(optimizer, scheduler, grads);
-        grads = new Map();
-        this.metrics['train/loss'] = groupLoss;
+        if (!stepNow) continue;
         if (this.globalStep % this.cfg.log_every_n_steps === 0) {
           await this.logMetrics({ 'train/loss': groupLoss, [`lr-${optimizer.name}`]: this.lr, epoch: this.epoch });
           progress.update();
