@@ -8,5 +8,8 @@ export const LoggerConfig = z.strictObject({
   project: z.string().default('htr-ts').describe('W&B project'),
   entity: z.string().optional().describe('W&B entity (user or team)'),
   quiet: z.boolean().default(false).describe('no progress display (CI)'),
+  run_id: z.string().regex(/^[\w.=-]+$/).optional().describe('run directory name (default: UTC time plus a random suffix)'),
+  table_rows: z.number().int().min(0).default(32).describe('prediction-table rows kept per validation, worst CER first'),
+  progress_interval_s: z.number().positive().default(10).describe('seconds between progress lines when stderr is not a TTY'),
 });
 export type LoggerConfig = z.infer<typeof LoggerConfig>;

@@ -1,0 +1,100 @@
+/**
+ * Experiment tracking: `createLoggers` turns the `logger` config section into the
+ * loggers and callbacks the Trainer is handed. Layout of a run directory:
+ * run_dir.ts; the HTML report: report/; W&B: wandb_logger.ts.
+ */
+import type { Callback } from '../training/callback.js';
+import { OverfitBatchTableCallback } from './callbacks/overfit_batch_table.js';
+import { ModelSummaryCallback } from './callbacks/model_summary.js';
+import { PredictionTablesCallback } from './callbacks/prediction_tables.js';
+import { RunRecordCallback } from './callbacks/run_record.js';
+import type { LoggerConfig } from './config.js';
+import { collectEnvironment } from './environment.js';
+import { LocalLogger } from './local_logger.js';
+import { ProgressCallback, type ProgressStream } from './progress.js';
+import { createRunDir, makeRunId } from './run_dir.js';
+import type { Logger } from './types.js';
+import { WandbLogger } from './wandb_logger.js';
+
+export type { Logger, PredictionRow } from './types.js';
+export { LoggerConfig } from './config.js';
+export { LocalLogger } from './local_logger.js';
+export { WandbLogger } from './wandb_logger.js';
+export { ProgressCallback } from './progress.js';
+export { PredictionTablesCallback } from './callbacks/prediction_tables.js';
+export { OverfitBatchTableCallback, OVERFIT_TABLE } from './callbacks/overfit_batch_table.js';
+export { ModelSummaryCallback, modelSize } from './callbacks/model_summary.js';
+export { RunRecordCallback } from './callbacks/run_record.js';
+export { RUN_FILES, type RunInfo } from './run_dir.js';
+export { renderRunReport, renderCompareHtml, readRun } from './report/index.js';
+
+export interface LoggerContext {
+  /** `trainer.default_root_dir`: runs go to <rootDir>/<experiment>/<run-id>/. */
+  readonly rootDir: string;
+  /** The resolved config, as `--print_config` prints it. */
+  readonly resolvedConfig: Record<string, unknown>;
+  readonly seed: number;
+  /** Tensor backend in use, when already known (the run record updates it at fit start). */
+  readonly backend?: string;
+  /** Progress output (default process.stderr) and messages such as the W&B URL. */
+  readonly progressStream?: ProgressStream;
+  readonly log?: (message: string) => void;
+  /** Environment for WANDB_* (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface CreatedLoggers {
+  readonly loggers: Logger[];
+  readonly callbacks: Callback[];
+  /** The local run directory (checkpoints go to <runDir>/checkpoints), if the local logger is on. */
+  readonly runDir: string | undefined;
+}
+
+/**
+ * Callbacks, in the order they must run within a hook: model size first, tables
+ * next, the run record (which rewrites report.html) after them so a report made
+ * at validation end already holds that validation's table, progress last.
+ * Loggers are finished by the run record at fit end; callers running validate or
+ * test without fit call `finish` themselves (it is idempotent).
+ */
+export async function createLoggers(config: LoggerConfig, ctx: LoggerContext): Promise<CreatedLoggers> {
+  const loggers: Logger[] = [];
+  const runId = config.run_id ?? makeRunId();
+  let local: LocalLogger | undefined;
+  let runDir: string | undefined;
+  if (config.local) {
+    runDir = createRunDir(ctx.rootDir, config.experiment, runId);
+    local = new LocalLogger({ runDir, experiment: config.experiment, runId, tableRows: config.table_rows });
+    local.logConfig(ctx.resolvedConfig);
+    local.logEnvironment(collectEnvironment({ seed: ctx.seed, ...(ctx.backend ? { backend: ctx.backend } : {}) }));
+    loggers.push(local);
+  }
+  if (config.wandb) {
+    try {
+      loggers.push(
+        await WandbLogger.create({
+          project: config.project,
+          entity: config.entity,
+          runId,
+          name: `${config.experiment}-${runId}`,
+          config: ctx.resolvedConfig,
+          ...(ctx.env ? { env: ctx.env } : {}),
+          ...(ctx.log ? { log: ctx.log } : {}),
+        }),
+      );
+    } catch (err) {
+      await local?.finish('failed');
+      throw err;
+    }
+  }
+  const trainer = (ctx.resolvedConfig.trainer ?? {}) as { overfit_batches?: unknown; enable_progress_bar?: unknown };
+  const callbacks: Callback[] = [new ModelSummaryCallback(loggers), new PredictionTablesCallback(loggers)];
+  if (typeof trainer.overfit_batches === 'number' && trainer.overfit_batches > 0) {
+    callbacks.push(new OverfitBatchTableCallback(loggers, trainer.overfit_batches));
+  }
+  callbacks.push(new RunRecordCallback(local, loggers));
+  if (!config.quiet && trainer.enable_progress_bar !== false) {
+    callbacks.push(new ProgressCallback({ intervalS: config.progress_interval_s, ...(ctx.progressStream ? { stream: ctx.progressStream } : {}) }));
+  }
+  return { loggers, callbacks, runDir };
+}
