@@ -8,6 +8,7 @@ import type { DataModule } from './types.js';
 import { BitmapLines, BitmapLinesConfig } from './bitmap_lines.js';
 import { SyntheticLines, SyntheticLinesConfig } from './synthetic_lines.js';
 import { SyntheticParagraphs, SyntheticParagraphsConfig } from './synthetic_paragraphs.js';
+import { IAMLines, IAMLinesConfig } from './iam_lines.js';
 
 export interface DataEntry<S extends z.ZodObject = z.ZodObject> {
   readonly schema: S;
@@ -19,6 +20,7 @@ export const DATA_REGISTRY: Record<string, DataEntry> = {
   BitmapLines: { schema: BitmapLinesConfig, create: (c) => new BitmapLines(BitmapLinesConfig.parse(c)), description: 'tiny instant lines in a built-in 5x7 bitmap font (CI smoke runs)' },
   SyntheticLines: { schema: SyntheticLinesConfig, create: (c) => new SyntheticLines(SyntheticLinesConfig.parse(c)), description: 'English lines rendered offline in handwriting fonts, split by font (the offline default)' },
   SyntheticParagraphs: { schema: SyntheticParagraphsConfig, create: (c) => new SyntheticParagraphs(SyntheticParagraphsConfig.parse(c)), description: 'stacks of SyntheticLines in one font, labels joined by newlines' },
+  IAMLines: { schema: IAMLinesConfig, create: (c) => new IAMLines(IAMLinesConfig.parse(c)), description: 'IAM handwritten lines cropped from forms (local data.raw_dir or Google Drive)' },
   // Each data helper adds one line here, e.g.
   // IAMLines: { schema: IAMLinesConfig, create: (c) => new IAMLines(c), description: 'IAM handwritten lines' },
 };
