@@ -301,10 +301,11 @@ class FullStepDecoder implements StepDecoder {
   }
 }
 
-/** Row indices -> indices into [rows*heads, ...] head-folded tensors. */
+/** Row indices -> indices into head-folded [heads*rows, ...] tensors (row h*rows + r). */
 function expandHeads(parents: Int32Array, heads: number): Int32Array {
-  const out = new Int32Array(parents.length * heads);
-  for (let i = 0; i < parents.length; i++) for (let h = 0; h < heads; h++) out[i * heads + h] = parents[i]! * heads + h;
+  const rows = parents.length;
+  const out = new Int32Array(rows * heads);
+  for (let h = 0; h < heads; h++) for (let r = 0; r < rows; r++) out[h * rows + r] = h * rows + parents[r]!;
   return out;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Multi-head scaled dot-product attention (PyTorch nn.MultiheadAttention math).
  *
- * Heads are folded into the batch: q/k/v are [B*heads, S, dh] and attention is two
+ * Heads are folded into the batch: q/k/v are [heads*B, S, dh] (head-major) and attention is two
  * batched matMuls, so every tensor stays at rank <= 4. Projections are 2-D matMuls
  * with the weight as the `b` operand.
  *
@@ -16,7 +16,7 @@ import { Linear } from './linear.js';
 import { dropout } from './dropout.js';
 import type { Rng } from '../../util/rng.js';
 
-/** Keys and values per head: [B*heads, T, dh] each. */
+/** Keys and values per head: [heads*B, T, dh] each, row h*B + b. */
 export interface KV {
   readonly k: tf.Tensor3D;
   readonly v: tf.Tensor3D;
@@ -108,15 +108,16 @@ export class MultiHeadAttention extends BaseModule {
   }
 
   /**
-   * [B*S, n*D] fused projection -> n tensors [B*heads, S, dh] with one rank-4
-   * transpose: [B,S,n*H,dh] -> [B,n*H,S,dh], then split along the head axis.
+   * [B*S, n*D] fused projection -> n tensors [heads*B, S, dh] (head-major rows:
+   * index h*B + b) with one rank-4 transpose [B,S,n*H,dh] -> [n*H,B,S,dh]; the split
+   * is then along the outer axis, i.e. contiguous (a cheap copy on every backend).
    */
   private splitFused(proj: tf.Tensor2D, b: number, s: number, n: number): tf.Tensor3D[] {
     const h = this.heads;
     const dh = this.headDim;
-    const t = tf.transpose(tf.reshape(proj, [b, s, n * h, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-    const parts = n === 1 ? [t] : tf.split(t, n, 1);
-    return parts.map((p) => tf.reshape(p, [b * h, s, dh]) as tf.Tensor3D);
+    const t = tf.transpose(tf.reshape(proj, [b, s, n * h, dh]), [2, 0, 1, 3]) as tf.Tensor4D;
+    const parts = n === 1 ? [t] : tf.split(t, n, 0);
+    return parts.map((p) => tf.reshape(p, [h * b, s, dh]) as tf.Tensor3D);
   }
 
   private attend(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, b: number, s: number, mask?: tf.Tensor2D): tf.Tensor3D {
@@ -124,8 +125,8 @@ export class MultiHeadAttention extends BaseModule {
     let scores: tf.Tensor3D = tf.matMul(scaled, k, false, true);
     if (mask) scores = tf.add(scores, mask);
     const probs = dropout(tf.softmax(scores), this.dropoutRate, this.training, this.rng);
-    const ctx = tf.matMul(probs, v); // [B*H, S, dh]
-    const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [b, this.heads, s, this.headDim]), [0, 2, 1, 3]), [b * s, this.dim]);
+    const ctx = tf.matMul(probs, v); // [H*B, S, dh]
+    const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [this.heads, b, s, this.headDim]), [1, 2, 0, 3]), [b * s, this.dim]);
     return tf.reshape(this.out.forward(merged as tf.Tensor2D), [b, s, this.dim]);
   }
 }

@@ -53,7 +53,7 @@ describe('Conv2d (NHWC)', () => {
 
   it('Kaiming-normal init (fan-out, ReLU gain): weight std ~ sqrt(2 / (k*k*cout))', () => {
     const conv = new Conv2d({ inChannels: 64, outChannels: 64, kernel: 3, rng: new Rng(4) });
-    const d = conv.weight.dataSync();
+    const d = Array.from(conv.weight.dataSync());
     const mean = d.reduce((a, b) => a + b, 0) / d.length;
     const std = Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / d.length);
     expect(std).toBeCloseTo(Math.sqrt(2 / (9 * 64)), 2);
