@@ -12,7 +12,7 @@ export async function grayImageToPng(image: GrayImage): Promise<Buffer> {
     // NaN (a broken input) shows as mid-grey rather than failing the whole table.
     px[i] = Number.isNaN(v) ? 128 : Math.round(255 * (1 - Math.min(1, Math.max(0, v))));
   }
-  return sharp(px, { raw: { width, height, channels: 1 } }).png({ compressionLevel: 9 }).toBuffer();
+  return sharp(px, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 9 }).toBuffer();
 }
 
 /** One image out of a collated batch ([B,H,W] row-major). */
