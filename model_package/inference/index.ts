@@ -1,0 +1,3 @@
+export * from './line_recognizer.js';
+export * from './predictor.js';
+export * from './segment_lines.js';

@@ -1,0 +1,82 @@
+/**
+ * Image bytes (or a path) -> text, in line or paragraph mode. Preprocessing is
+ * the shared training path (`decodeGray` + `grayToLineImage`, i.e.
+ * `preprocessLineImage`); paragraph mode first cuts the image into lines.
+ */
+import { decodeGray, grayToLineImage } from '../preprocess/line_image.js';
+import type { GrayImage } from '../data/types.js';
+import type { Recognizer } from '../models/types.js';
+import { LineRecognizer, type CharProb, type LinePrediction, type RecognizeOptions } from './line_recognizer.js';
+import { cropGray, segmentLines } from './segment_lines.js';
+
+export type Mode = 'line' | 'paragraph';
+
+export interface PrepareOptions {
+  readonly mode?: Mode;
+  /** Names the image in errors (file name, "request body"). */
+  readonly label?: string;
+  /** sharp's `limitInputPixels`: larger images are an HTR_ERR_IMAGE_TOO_LARGE. */
+  readonly limitInputPixels?: number;
+}
+
+export interface Prediction extends LinePrediction {
+  /** One entry per recognized line (a single one in line mode). */
+  readonly lines: readonly LinePrediction[];
+}
+
+export const DEFAULT_PIXEL_LIMIT = 50_000_000;
+
+export class Predictor {
+  readonly lines: LineRecognizer;
+
+  constructor(recognizer: Recognizer) {
+    this.lines = new LineRecognizer(recognizer);
+  }
+
+  get recognizer(): Recognizer {
+    return this.lines.recognizer;
+  }
+
+  /** Decoded, model-sized line images: one in line mode, one per detected line in paragraph mode. */
+  async prepare(input: Buffer | string, options: PrepareOptions = {}): Promise<GrayImage[]> {
+    const gray = await decodeGray(input, options.label ?? (typeof input === 'string' ? input : '<buffer>'), options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT);
+    const dims = { height: this.lines.height, width: this.lines.width };
+    if ((options.mode ?? 'line') === 'line') return [await grayToLineImage(gray, dims)];
+    const boxes = segmentLines(gray);
+    return Promise.all(boxes.map((box) => grayToLineImage(cropGray(gray, box), dims)));
+  }
+
+  recognize(images: readonly GrayImage[], options: RecognizeOptions = {}): Promise<LinePrediction[]> {
+    return this.lines.recognize(images, options);
+  }
+
+  async predict(input: Buffer | string, options: PrepareOptions & RecognizeOptions = {}): Promise<Prediction> {
+    const images = await this.prepare(input, options);
+    return combineLines(await this.recognize(images, options));
+  }
+}
+
+/**
+ * Joins line results with "\n". The newline entries in `chars` come from
+ * segmentation, not the model, so they carry p = 1; confidence is the geometric
+ * mean of the line confidences weighted by their length (+1 for the end token).
+ */
+export function combineLines(lines: readonly LinePrediction[]): Prediction {
+  if (lines.length === 1) return { ...(lines[0] as LinePrediction), lines };
+  const chars: CharProb[] = [];
+  let logSum = 0;
+  let weight = 0;
+  lines.forEach((line, i) => {
+    if (i > 0) chars.push({ char: '\n', p: 1 });
+    chars.push(...line.chars);
+    const w = line.chars.length + 1;
+    logSum += w * Math.log(Math.max(line.confidence, 1e-12));
+    weight += w;
+  });
+  return {
+    text: lines.map((l) => l.text).join('\n'),
+    confidence: weight ? Math.exp(logSum / weight) : 0,
+    chars,
+    lines,
+  };
+}

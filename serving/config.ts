@@ -1,0 +1,30 @@
+/**
+ * Server settings. `serving/main.ts` derives its flags from this schema; tests
+ * and `buildServer` take the parsed object. Keys are snake_case like the rest.
+ */
+import { z } from 'zod';
+
+export const ServerConfig = z.strictObject({
+  host: z.string().default('127.0.0.1').describe('interface to listen on (0.0.0.0 for all)'),
+  port: z.number().int().min(0).max(65535).default(3000).describe('TCP port (0 = any free port)'),
+  api_key: z.string().optional().describe('require this key in "x-api-key" or "Authorization: Bearer" on /v1/predict and /v1/model (env HTR_API_KEY)'),
+  body_limit: z.number().int().positive().default(10 * 1024 * 1024).describe('largest request body in bytes'),
+  max_pixels: z.number().int().positive().default(25_000_000).describe('largest decoded image in pixels (sharp limitInputPixels)'),
+  timeout_ms: z.number().int().positive().default(30_000).describe('per-request time limit for preprocessing and decoding'),
+  max_batch_size: z.number().int().positive().default(16).describe('lines decoded together in one micro-batch'),
+  max_wait_ms: z.number().min(0).default(4).describe('how long the first queued line waits for others to join its batch'),
+  max_queue: z.number().int().positive().default(256).describe('queued lines before new requests get 503 + Retry-After'),
+  max_beam_width: z.number().int().positive().default(10).describe('largest beam_width a request may ask for'),
+  rate_limit_max: z.number().int().min(0).default(0).describe('requests per client per window on /v1/predict (0 = no rate limit)'),
+  rate_limit_window_ms: z.number().int().positive().default(60_000).describe('rate-limit window'),
+  docs: z.boolean().default(true).describe('serve OpenAPI docs at /docs'),
+  logger: z.boolean().default(false).describe('log requests as JSON lines'),
+});
+export type ServerConfig = z.infer<typeof ServerConfig>;
+
+export const PredictOptions = z.strictObject({
+  decoding: z.enum(['greedy', 'beam']).default('greedy').describe('greedy (fast) or beam search'),
+  beam_width: z.coerce.number().int().min(1).max(64).default(5).describe('beams kept per line (beam decoding only)'),
+  mode: z.enum(['line', 'paragraph']).default('line').describe('one text line, or a paragraph cut into lines first'),
+});
+export type PredictOptions = z.infer<typeof PredictOptions>;

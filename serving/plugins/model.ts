@@ -1,0 +1,134 @@
+/**
+ * Loads the model once (in the background, so /v1/ready can say "not yet") and
+ * decorates the app with `htr`: preprocessing plus micro-batched recognition.
+ */
+import fp from 'fastify-plugin';
+import * as tf from '@tensorflow/tfjs-core';
+import type { FastifyInstance } from 'fastify';
+import { htrError } from '../../model_package/errors.js';
+import type { GrayImage } from '../../model_package/data/types.js';
+import type { Recognizer } from '../../model_package/models/types.js';
+import { Predictor, type Mode } from '../../model_package/inference/predictor.js';
+import type { LinePrediction, RecognizeOptions } from '../../model_package/inference/line_recognizer.js';
+import { MicroBatcher } from '../batcher.js';
+import type { ServerConfig } from '../config.js';
+import type { ServerMetrics } from '../metrics.js';
+
+export interface LoadedModel {
+  readonly recognizer: Recognizer;
+  /** Shown as `model` in every prediction, e.g. "ResnetTransformer@demo_synthetic". */
+  readonly name: string;
+  /** Checkpoint path, if loaded from one. */
+  readonly checkpoint?: string;
+  /** Resolved experiment config saved with the checkpoint. */
+  readonly config?: Record<string, unknown>;
+  /** Checkpoint metadata (epoch, step, metrics, creation time...). */
+  readonly metadata?: Record<string, unknown>;
+}
+
+export type ModelLoader = () => Promise<LoadedModel>;
+
+export type ModelState = 'loading' | 'ready' | 'failed';
+
+export class ModelService {
+  state: ModelState = 'loading';
+  error: unknown;
+  loaded: LoadedModel | undefined;
+  predictor: Predictor | undefined;
+  readonly batcher: MicroBatcher<GrayImage, LinePrediction>;
+  private readonly loading: Promise<void>;
+  private active = 0;
+  private idle: Array<() => void> = [];
+
+  constructor(load: ModelLoader, private readonly config: ServerConfig, metrics: ServerMetrics) {
+    this.batcher = new MicroBatcher<GrayImage, LinePrediction>(
+      (key, images) => this.requirePredictor().recognize(images, JSON.parse(key) as RecognizeOptions),
+      { maxBatchSize: config.max_batch_size, maxWaitMs: config.max_wait_ms, maxQueue: config.max_queue },
+      ({ size, seconds }) => {
+        metrics.batchSize.observe(size);
+        metrics.batchSeconds.observe(seconds);
+        metrics.lines.inc({}, size);
+      },
+    );
+    this.loading = load().then(
+      (loaded) => {
+        this.loaded = loaded;
+        this.predictor = new Predictor(loaded.recognizer);
+        this.state = 'ready';
+        metrics.modelLoaded.set(1);
+      },
+      (err: unknown) => {
+        this.state = 'failed';
+        this.error = err;
+      },
+    );
+  }
+
+  /** Settles when loading finished, either way (check `state`). */
+  whenLoaded(): Promise<void> {
+    return this.loading;
+  }
+
+  requirePredictor(): Predictor {
+    if (!this.predictor) throw htrError('HTR_ERR_NOT_READY');
+    return this.predictor;
+  }
+
+  /** Shared preprocessing: one model-sized image per line. */
+  prepare(image: Buffer, mode: Mode, label: string): Promise<GrayImage[]> {
+    return this.requirePredictor().prepare(image, { mode, label, limitInputPixels: this.config.max_pixels });
+  }
+
+  /** Queues lines for the micro-batcher; lines with equal options share batches. */
+  recognize(images: readonly GrayImage[], options: Required<RecognizeOptions>, signal?: AbortSignal): Promise<LinePrediction[]> {
+    this.requirePredictor();
+    const key = JSON.stringify(options.decoding === 'beam' ? options : { decoding: 'greedy', beamWidth: 1 });
+    return this.batcher.submit(key, images, signal);
+  }
+
+  /** Requests currently preprocessing or decoding. */
+  get activeRequests(): number {
+    return this.active;
+  }
+
+  /** Runs one request's work; `close` waits for every tracked call to finish. */
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.active++;
+    try {
+      return await work();
+    } finally {
+      this.active--;
+      if (this.active === 0) this.idle.splice(0).forEach((w) => w());
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.loading;
+    if (this.active > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.batcher.drain();
+    this.loaded?.recognizer.dispose();
+    this.predictor = undefined;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    htr: ModelService;
+    metrics: ServerMetrics;
+    serverConfig: ServerConfig;
+  }
+}
+
+export const modelPlugin = fp(
+  async (app: FastifyInstance, opts: { load: ModelLoader }) => {
+    const service = new ModelService(opts.load, app.serverConfig, app.metrics);
+    app.decorate('htr', service);
+    service.whenLoaded().then(() => {
+      if (service.state === 'failed') app.log.error({ err: service.error }, 'model failed to load');
+      else app.log.info({ model: service.loaded?.name, tensors: tf.memory().numTensors }, 'model ready');
+    });
+    // Fastify stops accepting requests first, then runs onClose: in-flight work finishes.
+    app.addHook('onClose', async () => service.close());
+  },
+  { name: 'htr-model', dependencies: ['htr-metrics'] },
+);

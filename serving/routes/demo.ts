@@ -1,0 +1,27 @@
+/** The demo page at `/`: static files from serving/public, no CDN. */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+
+const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+const FILES: Record<string, string> = {
+  '/': 'index.html',
+  '/demo.js': 'demo.js',
+  '/demo.css': 'demo.css',
+};
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
+
+export async function demoRoutes(app: FastifyInstance): Promise<void> {
+  // Read once at startup; the files are small.
+  const cache = new Map<string, Buffer>();
+  for (const [route, file] of Object.entries(FILES)) cache.set(route, await readFile(PUBLIC_DIR + file));
+  for (const [route, file] of Object.entries(FILES)) {
+    app.get(route, { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(TYPES[file.split('.').pop() as string] as string).header('cache-control', 'no-cache').send(cache.get(route)),
+    );
+  }
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { MicroBatcher } from '../../serving/batcher.js';
+import { isHtrError } from '../../model_package/errors.js';
+
+function recordingBatcher(opts: { maxBatchSize: number; maxWaitMs: number; maxQueue: number }, delayMs = 0) {
+  const batches: Array<{ key: string; items: number[] }> = [];
+  const batcher = new MicroBatcher<number, string>(async (key, items) => {
+    batches.push({ key, items: [...items] });
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    return items.map((i) => `${key}:${i * 10}`);
+  }, opts);
+  return { batcher, batches };
+}
+
+describe('MicroBatcher', () => {
+  it('decodes requests arriving within the wait window together, results in order', async () => {
+    const { batcher, batches } = recordingBatcher({ maxBatchSize: 8, maxWaitMs: 20, maxQueue: 100 });
+    const results = await Promise.all([batcher.submit('g', [1]), batcher.submit('g', [2, 3]), batcher.submit('g', [4])]);
+    expect(results).toEqual([['g:10'], ['g:20', 'g:30'], ['g:40']]);
+    expect(batches).toEqual([{ key: 'g', items: [1, 2, 3, 4] }]);
+  });
+
+  it('splits at maxBatchSize and keeps different keys in different batches', async () => {
+    const { batcher, batches } = recordingBatcher({ maxBatchSize: 3, maxWaitMs: 5, maxQueue: 100 });
+    const pending = [1, 2, 3, 4, 5].map((i) => batcher.submit(i % 2 ? 'a' : 'b', [i]));
+    const out = await Promise.all(pending);
+    expect(out.flat()).toEqual(['a:10', 'b:20', 'a:30', 'b:40', 'a:50']);
+    for (const b of batches) {
+      expect(b.items.length).toBeLessThanOrEqual(3);
+      expect(b.items.every((i) => (i % 2 ? 'a' : 'b') === b.key)).toBe(true);
+    }
+    expect(batches.flatMap((b) => b.items).sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('collects requests that arrive while a batch is running into the next batch', async () => {
+    const { batcher, batches } = recordingBatcher({ maxBatchSize: 16, maxWaitMs: 1, maxQueue: 100 }, 30);
+    const first = batcher.submit('k', [0]);
+    await new Promise((r) => setTimeout(r, 5)); // first batch is now running
+    const later = [1, 2, 3, 4].map((i) => batcher.submit('k', [i]));
+    await Promise.all([first, ...later]);
+    expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3, 4]]);
+  });
+
+  it('refuses work beyond the queue bound with HTR_ERR_OVERLOADED and a retry hint', async () => {
+    const { batcher } = recordingBatcher({ maxBatchSize: 8, maxWaitMs: 50, maxQueue: 3 });
+    const ok = batcher.submit('k', [1, 2, 3]);
+    const refused = batcher.submit('k', [4]);
+    await expect(refused).rejects.toSatisfy((e: unknown) => isHtrError(e, 'HTR_ERR_OVERLOADED') && Number(e.details.retryAfter) >= 1);
+    expect(await ok).toEqual(['k:10', 'k:20', 'k:30']);
+  });
+
+  it('drops aborted items that have not started and rejects them with the abort reason', async () => {
+    const { batcher, batches } = recordingBatcher({ maxBatchSize: 8, maxWaitMs: 30, maxQueue: 100 });
+    const ac = new AbortController();
+    const dropped = batcher.submit('k', [1], ac.signal);
+    const kept = batcher.submit('k', [2]);
+    ac.abort(new Error('timed out'));
+    await expect(dropped).rejects.toThrow('timed out');
+    expect(await kept).toEqual(['k:20']);
+    expect(batches).toEqual([{ key: 'k', items: [2] }]);
+    expect(batcher.depth).toBe(0);
+  });
+
+  it('propagates a failing batch to all its callers and keeps serving', async () => {
+    let fail = true;
+    const batcher = new MicroBatcher<number, number>(async (_k, items) => {
+      if (fail) throw new Error('boom');
+      return items;
+    }, { maxBatchSize: 4, maxWaitMs: 1, maxQueue: 10 });
+    await expect(Promise.all([batcher.submit('k', [1]), batcher.submit('k', [2])])).rejects.toThrow('boom');
+    fail = false;
+    expect(await batcher.submit('k', [3])).toEqual([3]);
+  });
+
+  it('drain waits for queued and running work', async () => {
+    const { batcher } = recordingBatcher({ maxBatchSize: 1, maxWaitMs: 1, maxQueue: 10 }, 10);
+    let done = 0;
+    [1, 2, 3].forEach((i) => void batcher.submit('k', [i]).then(() => done++));
+    await batcher.drain();
+    expect(done).toBe(3);
+    expect(batcher.depth).toBe(0);
+  });
+});

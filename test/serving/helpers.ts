@@ -1,0 +1,74 @@
+/**
+ * Shared fixtures for serving tests: a small seeded recognizer with random
+ * weights, synthetic line images as real PNG bytes, and a server around them.
+ */
+import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import { buildMapping, DEFAULT_CHARACTERS } from '../../model_package/data/tokenizer.js';
+import type { DataConfig } from '../../model_package/data/types.js';
+import type { Recognizer } from '../../model_package/models/types.js';
+import { Rng } from '../../model_package/util/rng.js';
+import { buildServer } from '../../serving/app.js';
+import type { ServerConfig } from '../../serving/config.js';
+import { getModelEntry } from '../../model_package/models/registry.js';
+
+export const TEST_DATA_CONFIG: DataConfig = {
+  inputDims: [1, 28, 128],
+  outputDims: [12],
+  mapping: buildMapping(DEFAULT_CHARACTERS),
+};
+
+export async function useCpu(): Promise<void> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+}
+
+/** A tiny model with seeded random weights: its outputs are arbitrary but deterministic. */
+export const TINY_MODEL = {
+  stem_channels: 8,
+  stages: [
+    { channels: 8, stride: 2, blocks: 1 },
+    { channels: 16, stride: 2, blocks: 1 },
+    { channels: 16, stride: 2, blocks: 1 },
+  ],
+  tf_dim: 32,
+  tf_fc_dim: 64,
+  tf_nhead: 2,
+  tf_layers: 1,
+};
+
+export function tinyRecognizer(seed = 7): Recognizer {
+  const entry = getModelEntry('ResnetTransformer');
+  return entry.create(entry.schema.parse({ ...TINY_MODEL, seed }), TEST_DATA_CONFIG);
+}
+
+/** Dark random strokes on white paper, like a scanned line; PNG bytes. */
+export async function linePng(seed = 1, width = 256, height = 28, format: 'png' | 'jpeg' | 'webp' | 'tiff' = 'png'): Promise<Buffer> {
+  const rng = new Rng(seed);
+  const px = new Uint8Array(width * height).fill(255);
+  for (let s = 0; s < Math.max(3, width / 12); s++) {
+    let x = rng.uniform(0, width);
+    let y = rng.uniform(height * 0.25, height * 0.75);
+    for (let k = 0; k < 20; k++) {
+      x += rng.uniform(-1.5, 2);
+      y += rng.uniform(-1.5, 1.5);
+      const xi = Math.round(x);
+      const yi = Math.round(y);
+      if (xi >= 0 && xi < width && yi >= 0 && yi < height) px[yi * width + xi] = 20;
+    }
+  }
+  return sharp(Buffer.from(px), { raw: { width, height, channels: 1 } }).toFormat(format).toBuffer();
+}
+
+export async function testServer(config: z.input<typeof ServerConfig> = {}, recognizer: Recognizer = tinyRecognizer()): Promise<FastifyInstance> {
+  const app = await buildServer({
+    config: { max_wait_ms: 2, ...config },
+    loadModel: async () => ({ recognizer, name: 'tiny-random', config: { model: { name: 'test' } }, metadata: { step: 0 } }),
+  });
+  await app.ready();
+  await app.htr.whenLoaded();
+  return app;
+}
