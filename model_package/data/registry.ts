@@ -9,6 +9,9 @@ import { BitmapLines, BitmapLinesConfig } from './bitmap_lines.js';
 import { SyntheticLines, SyntheticLinesConfig } from './synthetic_lines.js';
 import { SyntheticParagraphs, SyntheticParagraphsConfig } from './synthetic_paragraphs.js';
 import { IAMLines, IAMLinesConfig } from './iam_lines.js';
+import { IAMParagraphs, IAMParagraphsConfig } from './iam_paragraphs.js';
+import { IAMSyntheticParagraphs, IAMSyntheticParagraphsConfig } from './iam_synthetic_paragraphs.js';
+import { IAMOriginalAndSyntheticParagraphs, IAMOriginalAndSyntheticParagraphsConfig } from './iam_original_and_synthetic_paragraphs.js';
 
 export interface DataEntry<S extends z.ZodObject = z.ZodObject> {
   readonly schema: S;
@@ -21,6 +24,9 @@ export const DATA_REGISTRY: Record<string, DataEntry> = {
   SyntheticLines: { schema: SyntheticLinesConfig, create: (c) => new SyntheticLines(SyntheticLinesConfig.parse(c)), description: 'English lines rendered offline in handwriting fonts, split by font (the offline default)' },
   SyntheticParagraphs: { schema: SyntheticParagraphsConfig, create: (c) => new SyntheticParagraphs(SyntheticParagraphsConfig.parse(c)), description: 'stacks of SyntheticLines in one font, labels joined by newlines' },
   IAMLines: { schema: IAMLinesConfig, create: (c) => new IAMLines(IAMLinesConfig.parse(c)), description: 'IAM handwritten lines cropped from forms (local data.raw_dir or Google Drive)' },
+  IAMParagraphs: { schema: IAMParagraphsConfig, create: (c) => new IAMParagraphs(IAMParagraphsConfig.parse(c)), description: 'IAM paragraph regions, line_height px per line, labels joined by newlines' },
+  IAMSyntheticParagraphs: { schema: IAMSyntheticParagraphsConfig, create: (c) => new IAMSyntheticParagraphs(IAMSyntheticParagraphsConfig.parse(c)), description: 'random stacks of IAM line crops (per split), labels joined by newlines' },
+  IAMOriginalAndSyntheticParagraphs: { schema: IAMOriginalAndSyntheticParagraphsConfig, create: (c) => new IAMOriginalAndSyntheticParagraphs(IAMOriginalAndSyntheticParagraphsConfig.parse(c)), description: 'real + synthetic IAM paragraphs for training; real only for validation and test' },
   // Each data helper adds one line here, e.g.
   // IAMLines: { schema: IAMLinesConfig, create: (c) => new IAMLines(c), description: 'IAM handwritten lines' },
 };

@@ -1,0 +1,139 @@
+/**
+ * IAMParagraphs: the region of each IAM form from its first to its last kept
+ * line, resized so every line gets `line_height` pixels (n lines -> n x
+ * line_height tall, aspect kept, width capped at `max_width`), labels the line
+ * texts joined by "\n". Cached in `data/processed/iam_paragraphs/<key>/`.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { resizeGray } from '../preprocess/line_image.js';
+import { AugmentConfig } from './augment/config.js';
+import { AugmentPool } from './augment/augment_pool.js';
+import { BaseDataConfig, BaseDataModule, type Splits } from './base_data_module.js';
+import { paragraphBox, scaleBox, type IamSplit } from './iam.js';
+import { cropsDataset, filterCrops, type CropFilterReport } from './iam_crops_dataset.js';
+import { SPLITS, type IamBuildInfo } from './iam_lines.js';
+import { cropGray, IamSourceShape, loadIamFromConfig, mapForms, parseParams, resolveIamRoot } from './iam_source.js';
+import { readCropStore, writeCropStore, type StoredCrop } from './iam_store.js';
+import { cacheKey, withProcessedCache } from './processed_cache.js';
+import { buildMapping, DEFAULT_CHARACTERS, Tokenizer } from './tokenizer.js';
+import type { DataConfig, Stage } from './types.js';
+
+const PARAGRAPHS_VERSION = 1;
+
+/** Paragraph geometry shared by the real and synthetic paragraph modules. */
+export const ParagraphShape = {
+  line_height: z.number().int().min(8).default(28).describe('pixels per text line; a paragraph of n lines is n x line_height tall'),
+  max_lines: z.number().int().min(1).default(13).describe('most lines per paragraph (canvas height = max_lines x line_height); taller paragraphs are dropped and counted'),
+  max_width: z.number().int().min(16).default(640).describe('canvas width; narrower paragraphs are padded with paper, wider ones squeezed'),
+  max_label_length: z.number().int().min(1).default(682).describe('longest paragraph label in characters, newlines included'),
+};
+
+export const IAMParagraphsConfig = BaseDataConfig.extend({
+  ...IamSourceShape,
+  ...ParagraphShape,
+  augment: AugmentConfig.prefault({}).describe('train-only augmentation'),
+});
+export type IAMParagraphsConfig = z.infer<typeof IAMParagraphsConfig>;
+
+export function paragraphDataConfig(c: { line_height: number; max_lines: number; max_width: number; max_label_length: number }, mapping: readonly string[]): DataConfig {
+  return { inputDims: [1, c.line_height * c.max_lines, c.max_width], outputDims: [c.max_label_length + 2], mapping };
+}
+
+export class IAMParagraphs extends BaseDataModule {
+  protected readonly config: IAMParagraphsConfig;
+  readonly mapping: readonly string[] = buildMapping(DEFAULT_CHARACTERS);
+  private readonly tokenizer = new Tokenizer(this.mapping);
+  private readonly pool: AugmentPool;
+  cacheDir: string | undefined;
+  crops: Record<IamSplit, StoredCrop[]> | undefined;
+  private info: IamBuildInfo | undefined;
+  private filtered: Partial<Record<IamSplit, CropFilterReport>> = {};
+
+  constructor(config: IAMParagraphsConfig) {
+    super(config);
+    this.config = config;
+    this.pool = new AugmentPool(config.augment, config.num_workers);
+    if (config.augment.enabled) this.augment = this.pool.augment;
+  }
+
+  dataConfig(): DataConfig {
+    return paragraphDataConfig(this.config, this.mapping);
+  }
+
+  async prepareData(): Promise<void> {
+    if (this.cacheDir) return;
+    const c = this.config;
+    const { root, fingerprint } = await resolveIamRoot(c);
+    const key = cacheKey({ v: PARAGRAPHS_VERSION, raw: fingerprint, parse: await parseParams(c), line_height: c.line_height, max_width: c.max_width });
+    this.cacheDir = await withProcessedCache('iam_paragraphs', key, (tmp) => this.build(root, tmp), {
+      root: c.processed_dir,
+      log: (m) => process.stderr.write(`${m}\n`),
+    });
+  }
+
+  private async build(root: string, dir: string): Promise<void> {
+    const c = this.config;
+    const t0 = performance.now();
+    const iam = await loadIamFromConfig(root, c);
+    const info: IamBuildInfo = {
+      forms: { train: 0, val: 0, test: 0 },
+      crops: { train: 0, val: 0, test: 0 },
+      skipped_forms: [...iam.skipped],
+      split_violations: [...iam.splitViolations],
+      build_seconds: 0,
+    };
+    for (const split of SPLITS) {
+      const crops = await mapForms(iam, split, c, async (form, image, ds): Promise<StoredCrop> => {
+        const crop = cropGray(image, scaleBox(paragraphBox(form.lines), ds, image.width, image.height));
+        return {
+          id: form.id,
+          text: form.lines.map((l) => l.text).join('\n'),
+          image: await resizeGray(crop, form.lines.length * c.line_height, c.max_width),
+        };
+      });
+      await writeCropStore(dir, split, crops);
+      info.forms[split] = crops.length;
+      info.crops[split] = crops.length;
+    }
+    info.build_seconds = (performance.now() - t0) / 1000;
+    await writeFile(path.join(dir, 'info.json'), JSON.stringify(info, null, 1));
+  }
+
+  async setup(_stage: Stage): Promise<void> {
+    if (this.splits) return;
+    await this.prepareData();
+    const dir = this.cacheDir as string;
+    this.info = JSON.parse(await readFile(path.join(dir, 'info.json'), 'utf8')) as IamBuildInfo;
+    const c = this.config;
+    const crops = {} as Record<IamSplit, StoredCrop[]>;
+    for (const split of SPLITS) {
+      const f = filterCrops(await readCropStore(dir, split), this.tokenizer, c.max_label_length, c.max_lines * c.line_height);
+      crops[split] = f.crops;
+      this.filtered[split] = f.report;
+    }
+    this.crops = crops;
+    this.splits = { train: cropsDataset(crops.train, c.max_width), val: cropsDataset(crops.val, c.max_width), test: cropsDataset(crops.test, c.max_width) };
+  }
+
+  /** The loaded splits (after setup), for modules that combine them. */
+  datasets(): Splits {
+    return this.requireSplits();
+  }
+
+  override properties(): Record<string, unknown> {
+    return {
+      ...super.properties(),
+      cache_dir: this.cacheDir,
+      skipped_forms: this.info?.skipped_forms.map((s) => path.basename(s.file)),
+      split_violations: this.info?.split_violations,
+      label_filter: this.filtered,
+      augment: this.config.augment.enabled ? { workers: this.config.num_workers } : false,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
