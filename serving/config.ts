@@ -3,8 +3,15 @@
  * and `buildServer` take the parsed object. Keys are snake_case like the rest.
  */
 import { z } from 'zod';
+import { ACCELERATORS } from '../model_package/backend/init_backend.js';
+
+/** The bundled demo model (see models/demo/MODEL_CARD.md). */
+export const DEMO_CHECKPOINT = 'models/demo/demo.ckpt';
 
 export const ServerConfig = z.strictObject({
+  checkpoint: z.string().default(DEMO_CHECKPOINT).describe('checkpoint to serve (default: the bundled demo model)'),
+  accelerator: z.enum(ACCELERATORS).default('auto').describe('tensor backend; auto tries gpu, native, wasm, cpu in order'),
+  num_threads: z.number().int().min(0).default(0).describe('wasm threads (0 = measured default)'),
   host: z.string().default('127.0.0.1').describe('interface to listen on (0.0.0.0 for all)'),
   port: z.number().int().min(0).max(65535).default(3000).describe('TCP port (0 = any free port)'),
   api_key: z.string().optional().describe('require this key in "x-api-key" or "Authorization: Bearer" on /v1/predict and /v1/model (env HTR_API_KEY)'),

@@ -72,3 +72,28 @@ export async function testServer(config: z.input<typeof ServerConfig> = {}, reco
   await app.htr.whenLoaded();
   return app;
 }
+
+/** Saves the tiny model as a real checkpoint file (what `run_experiment fit` writes). */
+export async function tinyCheckpoint(file: string, seed = 7): Promise<void> {
+  const { saveCheckpoint } = await import('../../model_package/training/checkpoint.js');
+  const model = tinyRecognizer(seed);
+  try {
+    await saveCheckpoint(file, {
+      model,
+      state: {
+        epoch: 3,
+        globalStep: 120,
+        resume: { epoch: 4, batch: 0 },
+        rngState: 1,
+        scheduler: { name: 'none', step: 120 },
+        optimizer: null,
+        metrics: { 'val/cer': 0.5 },
+        callbacks: {},
+      },
+      config: { model: { name: 'ResnetTransformer', ...TINY_MODEL, seed }, data: { name: 'SyntheticLines' } },
+      dataConfig: TEST_DATA_CONFIG,
+    });
+  } finally {
+    model.dispose();
+  }
+}
