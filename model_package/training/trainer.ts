@@ -209,14 +209,16 @@ export class Trainer implements TrainerView {
         }
         // After the optimizer step, as Lightning: globalStep already counts this batch's step.
         await this.emit((c) => c.onTrainBatchEnd?.(this, { batch, loss, batchIndex: b }));
+        const last = b + 1 === plan.trainBatches;
+        // Batches, not steps, set the validation cadence (as Lightning); gradients
+        // being accumulated are untouched by an eval pass.
+        if (!last && (b + 1) % plan.valEvery === 0 && this.valDue()) await this.runValidation(model, data, fixed);
         if (!stepNow) continue;
         if (this.globalStep % this.cfg.log_every_n_steps === 0) {
           await this.logMetrics({ 'train/loss': groupLoss, [`lr-${optimizer.name}`]: this.lr, epoch: this.epoch });
           progress.update();
         }
         groupLoss = 0;
-        const last = b + 1 === plan.trainBatches;
-        if (!last && (b + 1) % plan.valEvery === 0 && this.valDue()) await this.runValidation(model, data, fixed);
         if (this.globalStep >= plan.maxSteps && !this.shouldStop) {
           this.shouldStop = true;
           this.stopReason = 'max_steps';

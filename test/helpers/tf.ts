@@ -18,18 +18,19 @@ export async function expectNoTensorLeak<T>(fn: () => T | Promise<T>, label = 'o
 }
 
 /**
- * The fastest backend that loads here for training tests: helper B's wasm (with
- * gradient kernels) when available, else cpu. Returns the tfjs backend name.
+ * Backend for training tests: cpu (the reference kernels) unless HTR_TEST_BACKEND
+ * names another accelerator for initBackend (e.g. "wasm" to exercise helper B's
+ * gradient kernels through the Trainer). Returns the tfjs backend name.
  */
 export async function useTrainingBackend(): Promise<string> {
-  try {
-    const { initBackend } = await import('../../model_package/backend/index.js');
-    const info = await initBackend({ accelerator: 'wasm', log: () => {} });
-    return info.tfBackend;
-  } catch {
+  const wanted = process.env.HTR_TEST_BACKEND;
+  if (!wanted || wanted === 'cpu') {
     await useCpuBackend();
     return 'cpu';
   }
+  const { initBackend } = await import('../../model_package/backend/index.js');
+  const info = await initBackend({ accelerator: wanted as 'wasm', log: () => {} });
+  return info.tfBackend;
 }
 
 /** Values of every parameter and buffer, by name, as plain arrays. */

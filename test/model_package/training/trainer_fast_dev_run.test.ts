@@ -30,7 +30,10 @@ describe('Trainer fast_dev_run', () => {
     expect(cb.events).toEqual(['fitStart', 'epochEnd:0', 'val:0', 'fitEnd:success']);
     expect(Object.keys(metrics)).toEqual(expect.arrayContaining(['train/loss', 'val/loss', 'val/cer', 'val/wer']));
     expect(metrics['val/cer']).toBeGreaterThanOrEqual(0);
-    expect(Number.isFinite(metrics['val/loss'])).toBe(true);
+    // At initialisation the loss is near ln(vocab = 14) ~ 2.6: a sanity check on the backend's math.
+    expect(metrics['train/loss']).toBeGreaterThan(1);
+    expect(metrics['train/loss']).toBeLessThan(6);
+    expect(metrics['val/loss']).toBeGreaterThan(1);
     // One val batch of 4 decoded rows went to the table.
     expect(logger.tables[0]?.name).toBe('val/predictions');
     expect(logger.tables[0]?.rows).toHaveLength(4);
@@ -54,7 +57,7 @@ describe('Trainer fast_dev_run', () => {
     const trainer = new Trainer(trainerOptions(dir, { trainer: { max_epochs: 1 }, checkpoint: { save_top_k: 0, save_last: false } }));
     await expectNoTensorLeak(() => trainer.fit(model, data), '3 training steps + validation');
     await expectNoTensorLeak(() => trainer.validate(model, data), 'validation pass');
-    const x = tf.zeros([2, 16, 48, 1]) as tf.Tensor4D;
+    const x = tf.zeros([2, 16, 32, 1]) as tf.Tensor4D;
     await expectNoTensorLeak(() => model.greedyDecode(x).dispose(), 'greedy decode');
     x.dispose();
     let batch;
