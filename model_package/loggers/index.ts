@@ -6,7 +6,6 @@
 import type { Callback } from '../training/callback.js';
 import { OverfitBatchTableCallback } from './callbacks/overfit_batch_table.js';
 import { ModelSummaryCallback } from './callbacks/model_summary.js';
-import { PredictionTablesCallback } from './callbacks/prediction_tables.js';
 import { RunRecordCallback } from './callbacks/run_record.js';
 import type { LoggerConfig } from './config.js';
 import { collectEnvironment } from './environment.js';
@@ -21,7 +20,6 @@ export { LoggerConfig } from './config.js';
 export { LocalLogger } from './local_logger.js';
 export { WandbLogger } from './wandb_logger.js';
 export { ProgressCallback } from './progress.js';
-export { PredictionTablesCallback } from './callbacks/prediction_tables.js';
 export { OverfitBatchTableCallback, OVERFIT_TABLE } from './callbacks/overfit_batch_table.js';
 export { ModelSummaryCallback, modelSize } from './callbacks/model_summary.js';
 export { RunRecordCallback } from './callbacks/run_record.js';
@@ -51,11 +49,11 @@ export interface CreatedLoggers {
 }
 
 /**
- * Callbacks, in the order they must run within a hook: model size first, tables
- * next, the run record (which rewrites report.html) after them so a report made
- * at validation end already holds that validation's table, progress last.
- * Loggers are finished by the run record at fit end; callers running validate or
- * test without fit call `finish` themselves (it is idempotent).
+ * The Trainer logs metrics and the val/test prediction tables to the loggers and
+ * finishes them; the callbacks add what it does not: model size, the overfit-batch
+ * table, the run shape and backend, report.html after each validation (the table
+ * callback runs before the run record so that report holds the new table), and
+ * the live progress display.
  */
 export async function createLoggers(config: LoggerConfig, ctx: LoggerContext): Promise<CreatedLoggers> {
   const loggers: Logger[] = [];
@@ -88,11 +86,11 @@ export async function createLoggers(config: LoggerConfig, ctx: LoggerContext): P
     }
   }
   const trainer = (ctx.resolvedConfig.trainer ?? {}) as { overfit_batches?: unknown; enable_progress_bar?: unknown };
-  const callbacks: Callback[] = [new ModelSummaryCallback(loggers), new PredictionTablesCallback(loggers)];
+  const callbacks: Callback[] = [new ModelSummaryCallback(loggers)];
   if (typeof trainer.overfit_batches === 'number' && trainer.overfit_batches > 0) {
     callbacks.push(new OverfitBatchTableCallback(loggers, trainer.overfit_batches));
   }
-  callbacks.push(new RunRecordCallback(local, loggers));
+  if (local) callbacks.push(new RunRecordCallback(local));
   if (!config.quiet && trainer.enable_progress_bar !== false) {
     callbacks.push(new ProgressCallback({ intervalS: config.progress_interval_s, ...(ctx.progressStream ? { stream: ctx.progressStream } : {}) }));
   }

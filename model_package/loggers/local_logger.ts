@@ -36,7 +36,6 @@ export class LocalLogger implements Logger {
   private info: RunInfo;
   private lastEpoch: number | null = null;
   private env: Environment | undefined;
-  private finished = false;
 
   constructor(opts: LocalLoggerOptions) {
     this.opts = opts;
@@ -80,6 +79,7 @@ export class LocalLogger implements Logger {
   }
 
   async logTable(name: string, rows: readonly PredictionRow[], step: number): Promise<void> {
+    if (rows.length === 0) return;
     const kept = [...rows].sort((a, b) => b.cer - a.cer || a.id.localeCompare(b.id)).slice(0, this.opts.tableRows);
     const folder = `${RUN_FILES.media}/${name.replace(/[^\w.-]+/g, '_')}/step_${step}`;
     const out: TableRecord['rows'] = [];
@@ -104,9 +104,11 @@ export class LocalLogger implements Logger {
     return file;
   }
 
+  /**
+   * Records how the run ended and writes the final report. Safe to call again: a
+   * test after fit in the same process updates the status and the report.
+   */
   async finish(status: 'success' | 'failed' | 'interrupted'): Promise<void> {
-    if (this.finished) return;
-    this.finished = true;
     this.info.status = status;
     this.info.endedAt = new Date().toISOString();
     this.writeInfo();

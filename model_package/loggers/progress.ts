@@ -25,6 +25,8 @@ const WINDOW = 20;
 const TTY_REDRAW_MS = 100;
 
 export class ProgressCallback implements Callback {
+  /** Tells the Trainer not to print its own plain progress line. */
+  readonly providesProgress = true;
   private readonly stream: ProgressStream;
   private readonly tty: boolean;
   private readonly intervalMs: number;

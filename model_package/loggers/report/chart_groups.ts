@@ -23,7 +23,8 @@ const NOT_CHARTED = (k: string) => k === 'epoch' || k === 'step' || k === 'time'
 export function groupOf(key: string): string {
   if (key === 'lr' || key.startsWith('lr-') || key.startsWith('lr/') || key.endsWith('/lr')) return 'lr';
   const i = key.lastIndexOf('/');
-  return i >= 0 ? key.slice(i + 1) : key;
+  // train/loss_epoch belongs with train/loss.
+  return (i >= 0 ? key.slice(i + 1) : key).replace(/_(epoch|step)$/, '');
 }
 
 export function chartGroups(keys: Iterable<string>): ChartGroup[] {
@@ -59,6 +60,11 @@ const PALETTE = ['#2f6fde', '#e8710a', '#1e9e62', '#c2185b', '#7b5cd6', '#00838f
 /** Colour of a metric in a single-run chart: by stage, else by position. */
 export function metricColor(key: string, index: number): string {
   return STAGE_COLORS[key.split('/')[0] as string] ?? (PALETTE[index % PALETTE.length] as string);
+}
+
+/** Per-epoch aggregates (train/loss_epoch) share their stage's colour, dashed. */
+export function metricDash(key: string): string | undefined {
+  return /_epoch$/.test(key) ? '5 3' : undefined;
 }
 
 /** Colour of run `index` in a comparison. */

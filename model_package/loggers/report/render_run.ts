@@ -1,5 +1,5 @@
 /** report.html of one run: summary cards, curves, prediction tables, config and environment. */
-import { chartGroups, metricColor } from './chart_groups.js';
+import { chartGroups, metricColor, metricDash } from './chart_groups.js';
 import { escapeHtml } from './html.js';
 import { readRun, type MetricPoint, type RunData } from './read_run.js';
 import { cards, chartsSection, configSection, page, tablesSection, type ChartCard } from './sections.js';
@@ -23,9 +23,9 @@ export function renderRunHtml(run: RunData, opts: RenderOptions = {}): string {
     const colors = keys.map((k) => metricColor(k, colorIndex++));
     return {
       group,
-      byStep: keys.map((k, i) => ({ label: k, color: colors[i] as string, points: (run.series.get(k) ?? []).map((p) => [p.step, p.value] as const) })),
-      byEpoch: keys.map((k, i) => ({ label: k, color: colors[i] as string, points: epochPoints(run.series.get(k) ?? []) })),
-      legend: keys.map((k, i) => ({ label: k, color: colors[i] as string })),
+      byStep: keys.map((k, i) => ({ label: k, color: colors[i] as string, dash: metricDash(k), points: (run.series.get(k) ?? []).map((p) => [p.step, p.value] as const) })),
+      byEpoch: keys.map((k, i) => ({ label: k, color: colors[i] as string, dash: metricDash(k), points: epochPoints(run.series.get(k) ?? []) })),
+      legend: keys.map((k, i) => ({ label: k, color: colors[i] as string, dash: metricDash(k) })),
     };
   });
 
@@ -75,7 +75,7 @@ export function summaryCards(run: RunData): Array<{ k: string; v: string; d?: st
   const params = run.info.model?.['model/num_parameters'] ?? last('model/num_parameters')?.value;
   if (params !== undefined) out.push({ k: 'parameters', v: formatNumber(params, 3), d: params.toLocaleString('en-US') });
   const mb = run.info.model?.['model/size_mb'] ?? last('model/size_mb')?.value;
-  if (mb !== undefined) out.push({ k: 'model size', v: `${formatNumber(mb, 3)} MB`, d: 'float32 weights + buffers' });
+  if (mb !== undefined) out.push({ k: 'model size', v: mb >= 1 ? `${formatNumber(mb, 3)} MB` : `${formatNumber(mb * 1000, 3)} kB`, d: 'float32 weights + buffers' });
   return out;
 }
 

@@ -89,7 +89,7 @@ function tableHtml(runDir: string, rec: TableRecord, open: boolean, inline: bool
   const rows = rec.rows.map((r, i) => {
     const d = diffHtml(r.groundTruth, r.prediction);
     return `<tr class="pred-row"><td class="num">${i + 1}</td><td class="img">${imageTag(runDir, r.image, inline, r.groundTruth)}</td>` +
-      `<td class="txt gt">${d.ref}</td><td class="txt pred">${d.hyp}</td><td class="num">${cerBadge(r.cer)}</td><td class="id">${escapeHtml(r.id)}</td></tr>`;
+      `<td class="txt gt">${d.ref}</td><td class="txt pred">${r.prediction === '' ? '<span class="note">(empty)</span>' : d.hyp}</td><td class="num">${cerBadge(r.cer)}</td><td class="id">${escapeHtml(r.id)}</td></tr>`;
   });
   return `<details class="table" data-name="${escapeHtml(rec.name)}" data-step="${rec.step}"${open ? ' open' : ''}>` +
     `<summary>${escapeHtml(where)}<span class="meta">${rec.rows.length} rows · mean CER ${formatNumber(mean)} · ${exact} exact</span></summary>` +

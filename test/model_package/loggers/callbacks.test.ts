@@ -4,7 +4,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../../../model_package/data/types.js';
 import { ModelSummaryCallback, modelSize } from '../../../model_package/loggers/callbacks/model_summary.js';
 import { OVERFIT_TABLE, OverfitBatchTableCallback } from '../../../model_package/loggers/callbacks/overfit_batch_table.js';
-import { PredictionTablesCallback } from '../../../model_package/loggers/callbacks/prediction_tables.js';
 import type { Logger, PredictionRow } from '../../../model_package/loggers/types.js';
 import type { Module } from '../../../model_package/models/types.js';
 import type { TrainerView } from '../../../model_package/training/callback.js';
@@ -41,19 +40,6 @@ function batch(texts: string[], idPrefix = 's'): Batch {
 }
 
 const row = (id: string, gt: string, pred: string, cer: number): PredictionRow => ({ id, image: strokeImage(gt), groundTruth: gt, prediction: pred, cer });
-
-describe('PredictionTablesCallback', () => {
-  it('logs validation and test predictions to every logger at the global step', async () => {
-    const a = new RecordingLogger();
-    const b = new RecordingLogger();
-    const cb = new PredictionTablesCallback([a, b]);
-    const preds = [row('1', 'ab', 'ab', 0)];
-    await cb.onValidationEnd(view(), { predictions: preds });
-    await cb.onTestEnd(view({ globalStep: 9 }), { predictions: preds });
-    await cb.onValidationEnd(view(), { predictions: [] });
-    for (const l of [a, b]) expect(l.tables.map((t) => [t.name, t.step])).toEqual([['val/predictions', 7], ['test/predictions', 9]]);
-  });
-});
 
 describe('OverfitBatchTableCallback', () => {
   it('shows the captured training batch, reusing validation rows when validation decoded those samples', async () => {

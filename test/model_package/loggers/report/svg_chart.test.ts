@@ -45,9 +45,9 @@ describe('svg chart', () => {
   });
 
   it('groups metrics into loss, CER, WER, lr and the rest', () => {
-    const g = chartGroups(['val/cer', 'train/loss', 'lr-Adam', 'val/loss', 'epoch', 'model/size_mb', 'val/wer', 'train/grad_norm']);
+    const g = chartGroups(['val/cer', 'train/loss', 'lr-Adam', 'val/loss', 'epoch', 'model/size_mb', 'val/wer', 'train/grad_norm', 'train/loss_epoch']);
     expect(g.map((x) => x.id)).toEqual(['loss', 'cer', 'wer', 'lr', 'grad_norm']);
-    expect(g[0]?.keys).toEqual(['train/loss', 'val/loss']);
+    expect(g[0]?.keys).toEqual(['train/loss', 'train/loss_epoch', 'val/loss']);
   });
 });
 
