@@ -8,6 +8,9 @@ import type { DataModule } from './types.js';
 import { BitmapLines, BitmapLinesConfig } from './bitmap_lines.js';
 import { SyntheticLines, SyntheticLinesConfig } from './synthetic_lines.js';
 import { SyntheticParagraphs, SyntheticParagraphsConfig } from './synthetic_paragraphs.js';
+import { FolderLines, FolderLinesConfig } from './folder_lines.js';
+import { PageXmlLines, PageXmlLinesConfig } from './page_xml_lines.js';
+import { AltoLines, AltoLinesConfig } from './alto_lines.js';
 import { IAMLines, IAMLinesConfig } from './iam_lines.js';
 import { IAMParagraphs, IAMParagraphsConfig } from './iam_paragraphs.js';
 import { IAMSyntheticParagraphs, IAMSyntheticParagraphsConfig } from './iam_synthetic_paragraphs.js';
@@ -27,6 +30,9 @@ export const DATA_REGISTRY: Record<string, DataEntry> = {
   IAMParagraphs: { schema: IAMParagraphsConfig, create: (c) => new IAMParagraphs(IAMParagraphsConfig.parse(c)), description: 'IAM paragraph regions, line_height px per line, labels joined by newlines' },
   IAMSyntheticParagraphs: { schema: IAMSyntheticParagraphsConfig, create: (c) => new IAMSyntheticParagraphs(IAMSyntheticParagraphsConfig.parse(c)), description: 'random stacks of IAM line crops (per split), labels joined by newlines' },
   IAMOriginalAndSyntheticParagraphs: { schema: IAMOriginalAndSyntheticParagraphsConfig, create: (c) => new IAMOriginalAndSyntheticParagraphs(IAMOriginalAndSyntheticParagraphsConfig.parse(c)), description: 'real + synthetic IAM paragraphs for training; real only for validation and test' },
+  FolderLines: { schema: FolderLinesConfig, create: (c) => new FolderLines(FolderLinesConfig.parse(c)), description: 'your line images with *.gt.txt sidecars or a TSV manifest, in a folder or .zip' },
+  PageXmlLines: { schema: PageXmlLinesConfig, create: (c) => new PageXmlLines(PageXmlLinesConfig.parse(c)), description: 'text lines of PAGE-XML exports (Transkribus, eScriptorium), in a folder or .zip' },
+  AltoLines: { schema: AltoLinesConfig, create: (c) => new AltoLines(AltoLinesConfig.parse(c)), description: 'text lines of ALTO XML exports (eScriptorium, OCR engines), in a folder or .zip' },
   // Each data helper adds one line here, e.g.
   // IAMLines: { schema: IAMLinesConfig, create: (c) => new IAMLines(c), description: 'IAM handwritten lines' },
 };

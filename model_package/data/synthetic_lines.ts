@@ -139,9 +139,9 @@ export class SyntheticLines extends BaseDataModule {
     await this.prepareData();
     const dir = this.cacheDir as string;
     const lines = {
-      train: await readLineStore(dir, 'train'),
-      val: await readLineStore(dir, 'val'),
-      test: await readLineStore(dir, 'test'),
+      train: await readLineStore<RenderedLine>(dir, 'train'),
+      val: await readLineStore<RenderedLine>(dir, 'val'),
+      test: await readLineStore<RenderedLine>(dir, 'test'),
     };
     this.lines = lines;
     this.splits = { train: this.dataset('train', lines.train), val: this.dataset('val', lines.val), test: this.dataset('test', lines.test) };
