@@ -66,11 +66,10 @@ describe('WandbLogger against a fake W&B server', () => {
     expect(wandbId('epoch=3.v2')).toBe('epoch-3-v2');
   });
 
-  it('Ctrl-C still runs our shutdown path: checkpoint saved, run finished as interrupted, our exit code', async () => {
+  it('Ctrl-C during a real fit still saves last.ckpt and finishes every logger (the SDK hooks SIGINT too)', async () => {
     fake = await startFakeWandb();
-    const dir = mkdtempSync(join(tmpdir(), 'htr-wandb-sigint-'));
-    const ckpt = join(dir, 'last.ckpt');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'wandb_sigint_child.ts'), ckpt], {
+    const root = mkdtempSync(join(tmpdir(), 'htr-wandb-sigint-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'wandb_sigint_child.ts'), root], {
       env: { ...process.env, WANDB_API_KEY: KEY, WANDB_BASE_URL: fake.url },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -87,13 +86,17 @@ describe('WandbLogger against a fake W&B server', () => {
     });
     child.kill('SIGINT');
     const code = await exited;
-    expect(code, stderr).toBe(130);
-    expect(stdout).toMatch(/SAVED \d+/);
-    expect(existsSync(ckpt)).toBe(true);
-    const saved = JSON.parse(readFileSync(ckpt, 'utf8')) as { step: number };
-    expect(saved.step).toBeGreaterThanOrEqual(3);
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toMatch(/FIT RETURNED interrupted step=\d+/);
+    const runDir = join(root, 'sigint', 'child');
+    expect(existsSync(join(runDir, 'checkpoints', 'last.ckpt'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')).status).toBe('interrupted');
+    const steps = Number(/step=(\d+)/.exec(stdout)?.[1]);
+    // W&B got the interrupt as its exit code, the model size, and the loss of every step.
     expect(fake.completions()).toEqual([{ complete: true, exitcode: 255 }]);
-    // Every step logged before the interrupt reached the server.
-    expect(fake.history().map((r) => r[WANDB_STEP_KEY])).toEqual(Array.from({ length: saved.step }, (_, i) => i + 1));
+    const rows = fake.history();
+    expect(rows[0]).toMatchObject({ [WANDB_STEP_KEY]: 0, 'model/num_parameters': expect.any(Number) });
+    expect(rows.filter((r) => 'train/loss' in r).map((r) => r[WANDB_STEP_KEY])).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+    expect(fake.upsertedConfig()).toMatchObject({ model: { name: 'ResnetTransformer' } });
   });
 });
