@@ -33,27 +33,49 @@ export class BatchNorm2d extends BaseModule {
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => {
-      if (!this.training) {
-        return tf.batchNorm4d(x, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, this.bias as tf.Tensor1D,
-          this.weight as tf.Tensor1D, this.eps);
-      }
-      const { mean, variance } = tf.moments(x, [0, 1, 2]);
-      this.updateRunningStats(mean as tf.Tensor1D, variance as tf.Tensor1D, x.size / x.shape[3]);
-      return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, this.bias as tf.Tensor1D,
+    if (!this.training) {
+      return tf.batchNorm4d(x, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, this.bias as tf.Tensor1D,
         this.weight as tf.Tensor1D, this.eps);
-    });
+    }
+    return this.trainForward(x, this.weight, this.bias);
   }
 
   /**
-   * Runs inside the caller's tidy (and possibly a gradient tape): `assign` takes a
-   * reference to the new value, so it survives the tidy; the ops are not on the
-   * path to the loss, so the tape ignores them.
+   * Train-mode BatchNorm with the closed-form backward pass
+   *   dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)),
+   * a handful of full-size passes instead of the ~15 that autodiff of
+   * moments + batchNorm records (tiles, broadcasts, variance chain rule).
+   * The running-statistics update happens in the forward pass: `assign` keeps the
+   * new value alive past the kernel's tidy and is not on the tape.
    */
+  private readonly trainForward = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x4, gamma, beta, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const { mean, variance } = tf.moments(x4, [0, 1, 2]);
+    const n = x4.size / x4.shape[3];
+    this.updateRunningStats(mean as tf.Tensor1D, variance as tf.Tensor1D, n);
+    const invstd = tf.rsqrt(tf.add(variance, this.eps));
+    save([x4, mean, variance, invstd, gamma]);
+    const value = tf.batchNorm4d(x4, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, this.eps);
+    const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [sx, sMean, sVar, sInvstd, sGamma] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+      const xhat = tf.batchNorm4d(sx, sMean, sVar, undefined, undefined, this.eps);
+      const dBeta = tf.sum(dy, [0, 1, 2]);
+      const dGamma = tf.sum(tf.mul(dy, xhat), [0, 1, 2]);
+      const scale = tf.mul(sGamma, sInvstd); // [C]
+      // dx = dy*scale - xhat*(scale*dGamma/n) - scale*dBeta/n
+      const dx = tf.add(tf.mul(dy, scale),
+        tf.sub(tf.mul(xhat, tf.mul(scale, tf.div(tf.neg(dGamma), n))), tf.mul(scale, tf.div(dBeta, n))));
+      return [dx, dGamma, dBeta];
+    };
+    return { value, gradFunc };
+  });
+
   private updateRunningStats(mean: tf.Tensor1D, variance: tf.Tensor1D, n: number): void {
-    const m = this.momentum;
-    const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
-    this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
-    this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
+    tf.tidy(() => {
+      const m = this.momentum;
+      const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
+    });
   }
 }

@@ -9,13 +9,13 @@ beforeAll(useCpuBackend);
 
 /** Teacher-forced cross-entropy on y[:, :-1] -> y[:, 1:], as the Trainer computes it. */
 function loss(model: ResnetTransformer, x: tf.Tensor4D, y: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => {
+  return tf.tidy((): tf.Scalar => {
     const [b, s] = y.shape;
     const yIn = tf.slice(y, [0, 0], [b, s - 1]) as tf.Tensor2D;
     const yOut = tf.slice(y, [0, 1], [b, s - 1]);
     const logits = model.logits(x, yIn);
     const onehot = tf.oneHot(tf.reshape(yOut, [-1]) as tf.Tensor1D, MAPPING.length);
-    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(tf.reshape(logits, [b * (s - 1), -1]))), 1)));
+    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(tf.reshape(logits, [b * (s - 1), -1]))), 1))) as tf.Scalar;
   });
 }
 

@@ -62,3 +62,29 @@ describe('LayerNorm', () => {
     ln.dispose();
   });
 });
+
+describe('LayerNorm gradients', () => {
+  it('the closed-form backward pass equals autodiff of the textbook formula', async () => {
+    await import('../../../../model_package/backend/register_gradients.js');
+    const ln = new LayerNorm(6);
+    const rng = new Rng(11);
+    const rand = (shape: number[]): tf.Tensor => tf.tensor(new Float32Array(shape.reduce((a, b) => a * b)).map(() => rng.normal()), shape);
+    ln.weight.assign(rand([6]));
+    ln.bias.assign(rand([6]));
+    const x = rand([2, 3, 6]);
+    const target = rand([2, 3, 6]);
+    const textbook = (xx: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+      const { mean, variance } = tf.moments(xx, -1, true);
+      const y = tf.add(tf.mul(tf.div(tf.sub(xx, mean), tf.sqrt(tf.add(variance, 1e-5))), w), b);
+      return tf.sum(tf.mul(y, target));
+    };
+    const want = tf.grads(textbook)([x, ln.weight, ln.bias]);
+    const got = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(ln.forward(xx), target)) as tf.Scalar)(x);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(got, want[0]!))).dataSync()[0]!)).toBeLessThan(1e-4);
+    const vg = tf.variableGrads(() => tf.sum(tf.mul(ln.forward(x), target)) as tf.Scalar, [ln.weight, ln.bias]);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(vg.grads[ln.weight.name]!, want[1]!))).dataSync()[0]!)).toBeLessThan(1e-4);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(vg.grads[ln.bias.name]!, want[2]!))).dataSync()[0]!)).toBeLessThan(1e-4);
+    tf.dispose([x, target, ...want, got, vg.value, ...Object.values(vg.grads)]);
+    ln.dispose();
+  });
+});
