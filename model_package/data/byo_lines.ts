@@ -136,8 +136,11 @@ export abstract class ByoLines extends BaseDataModule {
     const c = this.config;
     const found = await this.discover(source);
     const skipped: SkippedSample[] = [...found.skipped, ...source.rejected().map((r) => ({ id: r.path, reason: 'unsafe_path' as const, detail: r.reason }))];
-    const { bySplit, mode, groupBy, groups } = this.assignSplits(found.records);
-    const loaded = await this.loadImages(source, bySplit, skipped);
+    // Images first, so lines that turn out unusable do not take a share of any split.
+    const images = await this.loadImages(source, found.records, skipped);
+    const { bySplit, mode, groupBy, groups } = this.assignSplits(found.records.filter((r) => images.has(r)));
+    const loaded = {} as Record<SplitName, LoadedLine[]>;
+    for (const s of SPLIT_NAMES) loaded[s] = bySplit[s].map((r) => images.get(r) as LoadedLine);
     if (loaded.train.length === 0) {
       throw htrError('HTR_ERR_BAD_DATA_FILE', { file: source.location, reason: `no usable training lines (${skipped.length} skipped; first: ${skipped[0] ? `${skipped[0].reason} ${skipped[0].id}` : 'none found'})` });
     }
@@ -204,48 +207,38 @@ export abstract class ByoLines extends BaseDataModule {
   }
 
   /** Decodes each image once, crops its lines, resizes to `height`; failures become skips. */
-  private async loadImages(source: FileSource, bySplit: Record<SplitName, LineRecord[]>, skipped: SkippedSample[]): Promise<Record<SplitName, LoadedLine[]>> {
+  private async loadImages(source: FileSource, records: readonly LineRecord[], skipped: SkippedSample[]): Promise<Map<LineRecord, LoadedLine>> {
     const c = this.config;
-    const byImage = new Map<string, { split: SplitName; record: LineRecord; slot: number }[]>();
-    const out = {} as Record<SplitName, (LoadedLine | undefined)[]>;
-    for (const s of SPLIT_NAMES) {
-      out[s] = new Array<LoadedLine | undefined>(bySplit[s].length);
-      bySplit[s].forEach((record, slot) => {
-        const list = byImage.get(record.image) ?? [];
-        list.push({ split: s, record, slot });
-        byImage.set(record.image, list);
-      });
-    }
+    const byImage = new Map<string, LineRecord[]>();
+    for (const r of records) byImage.set(r.image, [...(byImage.get(r.image) ?? []), r]);
     const images = [...byImage.keys()];
-    let next = 0;
+    const out = new Map<LineRecord, LoadedLine>();
     const paper = c.invert ? 255 : 0;
+    let next = 0;
     const worker = async () => {
       while (next < images.length) {
         const image = images[next++] as string;
-        const uses = byImage.get(image) as { split: SplitName; record: LineRecord; slot: number }[];
+        const uses = byImage.get(image) as LineRecord[];
         let gray: Gray8;
         try {
           gray = await decodeGray(await source.read(image), image);
         } catch (err) {
           if (!isHtrError(err)) throw err;
-          for (const u of uses) skipped.push({ id: u.record.id, reason: 'unreadable_image', detail: String(err.details.reason ?? err.message) });
+          for (const r of uses) skipped.push({ id: r.id, reason: 'unreadable_image', detail: String(err.details.reason ?? err.message) });
           continue;
         }
-        for (const u of uses) {
-          const crop = u.record.polygon ? cropPolygon(gray, u.record.polygon, c.crop === 'polygon', paper) : gray;
+        for (const r of uses) {
+          const crop = r.polygon ? cropPolygon(gray, r.polygon, c.crop === 'polygon', paper) : gray;
           if (!crop) {
-            skipped.push({ id: u.record.id, reason: 'bad_coordinates', detail: `region lies outside the ${gray.width}x${gray.height} image` });
+            skipped.push({ id: r.id, reason: 'bad_coordinates', detail: `region lies outside the ${gray.width}x${gray.height} image` });
             continue;
           }
-          const resized = await resizeGray(crop, c.height, c.max_width);
-          out[u.split][u.slot] = { id: u.record.id, text: u.record.text, image: resized };
+          out.set(r, { id: r.id, text: r.text, image: await resizeGray(crop, c.height, c.max_width) });
         }
       }
     };
     await Promise.all(Array.from({ length: DECODE_CONCURRENCY }, worker));
-    const result = {} as Record<SplitName, LoadedLine[]>;
-    for (const s of SPLIT_NAMES) result[s] = out[s].filter((l): l is LoadedLine => l !== undefined);
-    return result;
+    return out;
   }
 
   private dataset(lines: readonly LoadedLine[]): Dataset {
