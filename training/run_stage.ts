@@ -10,7 +10,9 @@ import { linkConfig, linkedKeysOf, printableConfig, type Resolved } from '../mod
 import { shapeOf } from '../model_package/config/zod_walk.js';
 import type { DataModule } from '../model_package/data/types.js';
 import type { Recognizer } from '../model_package/models/types.js';
-import type { Logger } from '../model_package/loggers/types.js';
+import { createLoggers, type CreatedLoggers } from '../model_package/loggers/index.js';
+import { Trainer } from '../model_package/training/trainer.js';
+import type { Callback } from '../model_package/training/callback.js';
 import { initBackend } from '../model_package/backend/index.js';
 
 export type Stage = 'fit' | 'validate' | 'test';
@@ -21,6 +23,8 @@ export interface StageOptions {
   readonly log: (message: string) => void;
   /** Results (stdout in the CLI). */
   readonly out: (message: string) => void;
+  /** Extra Trainer callbacks (tests, tools), run before the loggers' own. */
+  readonly callbacks?: readonly Callback[];
 }
 
 export interface Prepared {
@@ -51,11 +55,19 @@ export async function runStage(stage: Stage, resolved: Resolved, opts: StageOpti
     throw htrError('HTR_ERR_MISSING_FILE', { file: opts.ckptPath, key: '--ckpt_path' });
   }
   const cfg = resolved.config;
-  await initBackend({ accelerator: cfg.trainer.accelerator, numThreads: cfg.trainer.num_threads, log: opts.log });
+  const backend = await initBackend({ accelerator: cfg.trainer.accelerator, numThreads: cfg.trainer.num_threads, log: opts.log });
   const { data, model, resolvedConfig } = await prepareRun(stage, resolved);
+  let created: CreatedLoggers | undefined;
+  let status: 'success' | 'failed' = 'failed';
   try {
-    const { Trainer } = await loadTrainer();
-    const loggers = await makeLoggers(cfg, resolvedConfig);
+    created = await createLoggers(cfg.logger, {
+      rootDir: cfg.trainer.default_root_dir,
+      resolvedConfig,
+      seed: cfg.seed_everything,
+      backend: backend.name,
+      log: opts.log,
+    });
+    if (created.runDir) opts.log(`[run] ${created.runDir}`);
     const trainer = new Trainer({
       trainer: cfg.trainer,
       optimizer: cfg.optimizer,
@@ -64,49 +76,21 @@ export async function runStage(stage: Stage, resolved: Resolved, opts: StageOpti
       early_stopping: cfg.early_stopping,
       seed: cfg.seed_everything,
       resolvedConfig,
-      loggers,
-      callbacks: [],
+      loggers: created.loggers,
+      callbacks: [...(opts.callbacks ?? []), ...created.callbacks],
+      ...(created.runDir ? { runDir: created.runDir } : {}),
+      log: opts.log,
     });
-    const ckpt = { ckptPath: opts.ckptPath };
-    const metrics = stage === 'fit' ? await trainer.fit(model, data, ckpt) : stage === 'validate' ? await trainer.validate(model, data, ckpt) : await trainer.test(model, data, ckpt);
-    const scalars = toScalars(metrics);
-    for (const [k, v] of Object.entries(scalars)) opts.out(`${k}\t${v}`);
-    return scalars;
+    const run = opts.ckptPath !== undefined ? { ckptPath: opts.ckptPath } : {};
+    const metrics =
+      stage === 'fit' ? await trainer.fit(model, data, run) : stage === 'validate' ? await trainer.validate(model, data, run) : await trainer.test(model, data, run);
+    if (stage === 'fit' && trainer.bestModelPath) opts.log(`[run] best checkpoint: ${trainer.bestModelPath}`);
+    for (const [k, v] of Object.entries(metrics)) opts.out(`${k}\t${v}`);
+    status = 'success';
+    return metrics;
   } finally {
+    // fit finishes its loggers itself; validate/test runs close them here (finish is idempotent).
+    if (created) await Promise.all(created.loggers.map((l) => l.finish(status)));
     model.dispose();
   }
-}
-
-function toScalars(m: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (m && typeof m === 'object') for (const [k, v] of Object.entries(m)) if (typeof v === 'number') out[k] = v;
-  return out;
-}
-
-// ---- Adapters for modules other helpers are still writing; replaced by static imports once they land.
-interface TrainerLike {
-  fit(model: Recognizer, data: DataModule, opts: { ckptPath?: string | undefined }): Promise<unknown>;
-  validate(model: Recognizer, data: DataModule, opts: { ckptPath?: string | undefined }): Promise<unknown>;
-  test(model: Recognizer, data: DataModule, opts: { ckptPath?: string | undefined }): Promise<unknown>;
-}
-type TrainerCtor = new (opts: Record<string, unknown>) => TrainerLike;
-
-async function loadTrainer(): Promise<{ Trainer: TrainerCtor }> {
-  const spec = '../model_package/training/trainer.js';
-  try {
-    return (await import(spec)) as { Trainer: TrainerCtor };
-  } catch (err) {
-    throw htrError('HTR_ERR_CLASS_UNAVAILABLE', { value: 'Trainer', reason: 'model_package/training/trainer.ts is not in this build' }, err);
-  }
-}
-
-async function makeLoggers(cfg: Resolved['config'], resolvedConfig: Record<string, unknown>): Promise<Logger[]> {
-  const spec = '../model_package/loggers/index.js';
-  let mod: { createLoggers?: (c: unknown, o: { rootDir: string; resolvedConfig: Record<string, unknown> }) => Logger[] | Promise<Logger[]> };
-  try {
-    mod = (await import(spec)) as typeof mod;
-  } catch {
-    return [];
-  }
-  return mod.createLoggers ? await mod.createLoggers(cfg.logger, { rootDir: cfg.trainer.default_root_dir, resolvedConfig }) : [];
 }
