@@ -15,6 +15,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NATIVE="$ROOT/.native"
 TFJS_NODE_VERSION="${HTR_TFJS_NODE_VERSION:-4.22.0}"
+PROTOBUF_VERSION=3.21.4
 WHEEL_NAME="${HTR_TF_WHEEL:-tensorflow-cpu}"
 WORK="$NATIVE/work"
 PKG="$NATIVE/node_modules/@tensorflow/tfjs-node"
@@ -98,6 +99,16 @@ mkdir -p "$SHIM"
 printf '{"name":"@tensorflow/tfjs","version":"%s","main":"index.js"}\n' "$TFJS_NODE_VERSION" > "$SHIM/package.json"
 printf "module.exports = require('@tensorflow/tfjs-core');\n" > "$SHIM/index.js"
 
+# Its backend class loads a protobuf schema (summaries) at import: google-protobuf has no
+# dependencies, so unpack it beside tfjs-node rather than running an install.
+if [[ ! -f "$NATIVE/node_modules/google-protobuf/package.json" ]]; then
+  step "npm pack google-protobuf@$PROTOBUF_VERSION"
+  (cd "$WORK" && "$NPM_BIN" pack "google-protobuf@$PROTOBUF_VERSION" --silent >/dev/null) || fail "npm pack google-protobuf"
+  mkdir -p "$NATIVE/node_modules/google-protobuf"
+  tar xzf "$WORK/google-protobuf-$PROTOBUF_VERSION.tgz" -C "$NATIVE/node_modules/google-protobuf" --strip-components=1 \
+    || fail "unpacking google-protobuf"
+fi
+
 # Which wheel this build came from: the loader uses a CUDA build for accelerator=gpu.
 FLAVOR=cpu; [[ "$(basename "$WHEEL")" == tensorflow_cpu-* ]] || FLAVOR=gpu
 printf '{"wheel":"%s","flavor":"%s","tfjs_node":"%s"}\n' "$(basename "$WHEEL")" "$FLAVOR" "$TFJS_NODE_VERSION" > "$NATIVE/build.json"
@@ -106,6 +117,7 @@ rm -rf "$WORK/wheel"
 step "smoke test"
 (cd "$ROOT" && "$NODE_BIN" -e "
   const b = require('$PKG/lib/napi-v8/tfjs_binding.node');
+  require('$PKG/dist/nodejs_kernel_backend.js');
   console.log('[setup:native] TensorFlow', b.TF_Version);
 ") || fail "loading the built addon"
 step "done: accelerator=native will use $PKG"

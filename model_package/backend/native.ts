@@ -55,6 +55,8 @@ export async function loadNativeBuild(build: NativeBuildInfo): Promise<void> {
     req('./dist/register_all_kernels.js');
     tf.registerBackend(TF_BACKEND_NAME, () => new NodeJSKernelBackend(binding, 'htr-ts-native'), 3);
   }
+  const { registerNativeKernels } = await import('./native_kernels.js');
+  registerNativeKernels();
   if (!(await tf.setBackend(TF_BACKEND_NAME))) throw new Error(`the ${TF_BACKEND_NAME} backend failed to initialise`);
 }
 
@@ -62,6 +64,8 @@ export async function loadNativeBuild(build: NativeBuildInfo): Promise<void> {
 export async function loadNodePackage(name: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu'): Promise<void> {
   const spec: string = name; // a variable keeps tsc from resolving an optional, usually absent module
   await import(spec);
+  const { registerNativeKernels } = await import('./native_kernels.js');
+  registerNativeKernels();
   if (!(await tf.setBackend(TF_BACKEND_NAME))) throw new Error(`${name} loaded but its backend failed to initialise`);
 }
 

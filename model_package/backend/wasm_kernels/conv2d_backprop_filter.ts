@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import { asTensor, installKernel, type KernelArgs } from './kernel_util.js';
 import { axisPlan, type PadSpec } from './conv_geometry.js';
+import { im2col } from './im2col.js';
 
 export function conv2dBackpropFilter(
   x: tf.Tensor4D,
@@ -26,8 +27,18 @@ export function conv2dBackpropFilter(
     pad as 'same',
     dimRoundingMode,
   );
-  const [kh, kw] = filterShape;
+  const [kh, kw, cin, cout] = filterShape;
   return tf.tidy(() => {
+    if (kh === 1 && kw === 1) {
+      // 1x1 (projection skips): dW = xSubsampled^T @ dy, one GEMM, no 4-D transposes.
+      const cols = im2col(x, {
+        kh, kw, sh: info.strideHeight, sw: info.strideWidth, outH: info.outHeight, outW: info.outWidth,
+        padTop: info.padInfo.top, padLeft: info.padInfo.left,
+      });
+      const m = info.batchSize * info.outHeight * info.outWidth;
+      const dW = tf.matMul(tf.reshape(cols, [m, cin]) as tf.Tensor2D, tf.reshape(dy, [m, cout]) as tf.Tensor2D, true, false);
+      return tf.reshape(dW, filterShape);
+    }
     const rows = axisPlan(info.inHeight, kh, info.outHeight, info.strideHeight, info.padInfo.top);
     const cols = axisPlan(info.inWidth, kw, info.outWidth, info.strideWidth, info.padInfo.left);
     if (!rows || !cols) return tf.zeros(filterShape);

@@ -9,7 +9,9 @@ import { registerConv2dBackpropFilter } from './conv2d_backprop_filter.js';
 import { registerConv2dBackpropInput } from './conv2d_backprop_input.js';
 import { registerStridedSlice } from './strided_slice.js';
 import { registerSumOuterAxes } from './sum_outer_axes.js';
+import { registerOneHot } from './one_hot.js';
 import { registerTileBroadcast } from './tile_broadcast.js';
+import { registerTransposeMerged } from './transpose_merged.js';
 import { registerUnsortedSegmentSum } from './unsorted_segment_sum.js';
 import { installed } from './kernel_util.js';
 
@@ -18,7 +20,8 @@ export type WasmKernelSet = 'all' | 'missing';
 let registered: WasmKernelSet | null = null;
 
 /**
- * 'missing' adds only the kernels wasm lacks (Conv2DBackpropFilter, UnsortedSegmentSum)
+ * 'missing' adds only what wasm lacks or gets wrong (Conv2DBackpropFilter, UnsortedSegmentSum,
+ * a float OneHot)
  * -- the benchmark's "stock wasm" row; 'all' also replaces the slow stock ones.
  * Must run before the first use of the wasm backend; a second call is a no-op.
  */
@@ -27,12 +30,14 @@ export function registerWasmKernels(set: WasmKernelSet = (process.env.HTR_WASM_K
   registered = set;
   registerConv2dBackpropFilter();
   registerUnsortedSegmentSum();
+  registerOneHot();
   if (set === 'missing') return;
   registerConv2dBackpropInput();
   registerSumOuterAxes();
   registerTileBroadcast();
   registerBatchMatMul();
   registerStridedSlice();
+  registerTransposeMerged();
 }
 
 /** Which set is registered and the kernel names installed. */

@@ -1,5 +1,5 @@
 /**
- * Registering our wasm kernels. A replacement keeps the stock kernel's `setupFunc`
+ * Registering our kernels (wasm, and a few for the native TensorFlow backend). A replacement keeps the stock kernel's `setupFunc`
  * (it binds the C++ entry points the stock kernelFunc needs) and receives the stock
  * kernelFunc, so it can hand over the cases it does not speed up.
  */
@@ -20,19 +20,19 @@ export type OpKernel = (args: KernelArgs, fallback: KernelFunc | null) => Tensor
 /** What registerWasmKernels installed, for the README/tests. */
 export const installed: Array<{ name: string; replaces: boolean }> = [];
 
-export function installKernel(kernelName: string, body: OpKernel): void {
-  const stock = tf.getKernel(kernelName, WASM);
-  if (stock) tf.unregisterKernel(kernelName, WASM);
+export function installKernel(kernelName: string, body: OpKernel, backendName = WASM): void {
+  const stock = tf.getKernel(kernelName, backendName);
+  if (stock) tf.unregisterKernel(kernelName, backendName);
   const fallback = stock ? stock.kernelFunc : null;
   const config: KernelConfig = {
     kernelName,
-    backendName: WASM,
+    backendName,
     ...(stock?.setupFunc ? { setupFunc: stock.setupFunc } : {}),
     ...(stock?.disposeFunc ? { disposeFunc: stock.disposeFunc } : {}),
     kernelFunc: ((args: KernelArgs) => body(args, fallback)) as KernelFunc,
   };
   tf.registerKernel(config);
-  installed.push({ name: kernelName, replaces: stock !== undefined });
+  if (backendName === WASM) installed.push({ name: kernelName, replaces: stock !== undefined });
 }
 
 /**
@@ -42,4 +42,15 @@ export function installKernel(kernelName: string, body: OpKernel): void {
 export function asTensor<R extends tf.Rank = tf.Rank>(info: TensorInfo): tf.Tensor<R> {
   if (info instanceof tf.Tensor) return info as tf.Tensor<R>;
   return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor<R>;
+}
+
+/**
+ * A stock kernel's output as a Tensor owned by the enclosing tidy(). wasm kernels return
+ * bare TensorInfo (refCount 1, which the wrapper takes over); tfjs-node's return Tensors
+ * already tracked by the engine, which must not be wrapped twice.
+ */
+export function wrapOutput(info: TensorInfo | TensorInfo[]): tf.Tensor {
+  const one = Array.isArray(info) ? info[0]! : info;
+  if (one instanceof tf.Tensor) return one;
+  return tf.engine().makeTensorFromTensorInfo(one);
 }

@@ -1,0 +1,148 @@
+/**
+ * Training-step and greedy-decode benchmark of the default model, the TypeScript twin
+ * of ../shared/bench/torch_reference.py: same flags, same defaults, same JSON keys.
+ *
+ *   npm run --silent bench:train -- --batch 16 --height 28 --width 256 --json
+ *   npm run --silent bench:train -- --accelerator native --json
+ *   npm run --silent bench:train -- --accelerator wasm --wasm-kernels missing --json   # stock wasm + missing kernels
+ *   npm run --silent bench:train -- --profile          # top kernels of one train step
+ *
+ * train_step_ms: forward, backward and Adam update (the project's loss and optimizer),
+ * median after warm-up. greedy_decode_batch_ms: 32 tokens with the KV cache, no early stop.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { parseArgs } from 'node:util';
+import { initBackend, type Accelerator } from '../model_package/backend/index.js';
+import { registerWasmKernels, type WasmKernelSet } from '../model_package/backend/wasm_kernels/index.js';
+import { ResnetTransformer, ResnetTransformerConfig } from '../model_package/models/resnet_transformer.js';
+import { SPECIAL_TOKENS } from '../model_package/data/tokenizer.js';
+import { teacherForcedLoss } from '../model_package/training/loss.js';
+import { createOptimizer } from '../model_package/training/optimizer.js';
+import { OptimizerConfig } from '../model_package/training/config.js';
+import { timed } from './timing.js';
+
+const { values: a } = parseArgs({
+  options: {
+    batch: { type: 'string', default: '16' },
+    height: { type: 'string', default: '28' },
+    width: { type: 'string', default: '256' },
+    channels: { type: 'string', default: '32,64,128' },
+    strides: { type: 'string', default: '2,2,2' },
+    blocks: { type: 'string', default: '1' },
+    'd-model': { type: 'string', default: '128' },
+    heads: { type: 'string', default: '4' },
+    layers: { type: 'string', default: '2' },
+    ff: { type: 'string', default: '256' },
+    vocab: { type: 'string', default: '83' },
+    'max-len': { type: 'string', default: '32' },
+    threads: { type: 'string', default: '0' },
+    reps: { type: 'string', default: '5' },
+    accelerator: { type: 'string', default: 'wasm' },
+    'wasm-kernels': { type: 'string', default: 'all' },
+    'no-cache': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+const int = (k: keyof typeof a): number => Number(a[k]);
+const batch = int('batch');
+const height = int('height');
+const width = int('width');
+const maxLen = int('max-len');
+const vocab = int('vocab');
+const reps = int('reps');
+
+const kernelSet = a['wasm-kernels'] as WasmKernelSet;
+registerWasmKernels(kernelSet); // before the backend starts, so the chosen set is the one used
+const backend = await initBackend({
+  accelerator: a.accelerator as Accelerator,
+  numThreads: int('threads'),
+  log: a.json ? () => {} : (m) => console.error(m),
+});
+
+const chans = String(a.channels).split(',').map(Number);
+const strides = String(a.strides).split(',').map(Number);
+const config = ResnetTransformerConfig.parse({
+  stem_channels: chans[0],
+  stages: chans.map((c, i) => ({ channels: c, stride: strides[i] ?? 2, blocks: int('blocks') })),
+  tf_dim: int('d-model'),
+  tf_nhead: int('heads'),
+  tf_layers: int('layers'),
+  tf_fc_dim: int('ff'),
+});
+const chars = Array.from({ length: vocab - SPECIAL_TOKENS.length }, (_, i) => String.fromCodePoint(0x21 + i));
+const model = new ResnetTransformer(config, {
+  inputDims: [1, height, width],
+  outputDims: [maxLen],
+  mapping: [...SPECIAL_TOKENS, ...chars],
+});
+const params = model.namedParameters();
+const optimizer = createOptimizer(params, OptimizerConfig.parse({ lr: 1e-3 }));
+const varList = params.map(([, v]) => v);
+const nameOf = new Map(params.map(([n, v]) => [v.name, n]));
+
+const x = tf.tidy(() => tf.randomUniform([batch, height, width, 1], 0, 1, 'float32', 0)) as tf.Tensor4D;
+const y = tf.tidy(() => tf.randomUniform([batch, maxLen], 3, vocab, 'int32', 1)) as tf.Tensor2D;
+
+function trainStep(): void {
+  const { value, grads } = tf.variableGrads(() => teacherForcedLoss(model, x, y, { ignorePad: false }), varList);
+  value.dataSync();
+  value.dispose();
+  const named = new Map<string, tf.Tensor>();
+  for (const [k, g] of Object.entries(grads)) named.set(nameOf.get(k) ?? k, g);
+  optimizer.apply(named);
+  for (const g of named.values()) g.dispose();
+  // Read one weight so the timing includes the (possibly asynchronous) update.
+  varList[0]!.dataSync();
+}
+
+function decode(): void {
+  const ids = model.greedyDecode(x, { useCache: !a['no-cache'], earlyStop: false, maxLength: maxLen });
+  ids.dataSync();
+  ids.dispose();
+}
+
+model.train(true);
+if (a.profile) {
+  trainStep();
+  const prof = await tf.profile(() => trainStep());
+  const byKernel = new Map<string, { ms: number; n: number }>();
+  for (const k of prof.kernels) {
+    const e = byKernel.get(k.name) ?? { ms: 0, n: 0 };
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    e.n += 1;
+    byKernel.set(k.name, e);
+  }
+  const rows = [...byKernel.entries()].sort((p, q) => q[1].ms - p[1].ms).slice(0, 25);
+  const slowest = [...prof.kernels]
+    .sort((p, q) => Number(q.kernelTimeMs) - Number(p.kernelTimeMs))
+    .slice(0, 25)
+    .map((k) => `${k.name} ${Number(k.kernelTimeMs).toFixed(1)}ms in=${JSON.stringify(k.inputShapes)} out=${JSON.stringify(k.outputShapes)}`);
+  console.log(slowest.join('\n'));
+  console.log(JSON.stringify({ backend: backend.name, kernels: rows.map(([name, e]) => ({ name, ms: +e.ms.toFixed(1), calls: e.n })) }, null, 1));
+  process.exit(0);
+}
+
+const trainMs = timed(trainStep, 2, reps);
+model.train(false);
+const decodeMs = timed(decode, 1, Math.max(2, Math.floor(reps / 2)));
+
+const threads = backend.threads ?? (backend.name === 'cpu' ? 1 : int('threads') || undefined);
+const engine = `tfjs-${backend.name}${backend.name === 'wasm' && kernelSet === 'missing' ? '-stock' : ''}`;
+const res = {
+  engine,
+  threads: threads ?? null,
+  params: model.numParameters(),
+  batch,
+  height,
+  width,
+  train_step_ms: +trainMs.toFixed(2),
+  greedy_decode_batch_ms: +decodeMs.toFixed(2),
+  train_samples_per_s: +((batch * 1000) / trainMs).toFixed(2),
+};
+console.log(a.json ? JSON.stringify(res) : Object.entries(res).map(([k, v]) => `${k}: ${v}`).join('\n'));
+x.dispose();
+y.dispose();
+model.dispose();
+// The threaded wasm build keeps worker threads alive.
+process.exit(0);

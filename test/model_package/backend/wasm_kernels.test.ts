@@ -1,0 +1,145 @@
+/**
+ * Every wasm kernel we register or replace, against the cpu backend on many shapes:
+ * strides 1, 2 and [2,1]; same, valid and explicit padding; odd sizes; batch 1;
+ * 1 and many channels.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, wasmKernelInfo } from '../../../model_package/backend/index.js';
+import { simplifyTranspose } from '../../../model_package/backend/wasm_kernels/transpose_merged.js';
+import { expectClose, rnd, runOn } from './compare.js';
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+interface ConvCase {
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  s: number | [number, number];
+  pad: Pad;
+}
+
+const CONV_CASES: ConvCase[] = [
+  { x: [2, 9, 11, 3], f: [3, 3, 3, 4], s: 1, pad: 'same' },
+  { x: [2, 9, 11, 3], f: [3, 3, 3, 4], s: 2, pad: 'same' },
+  { x: [1, 10, 12, 1], f: [5, 5, 1, 8], s: [2, 1], pad: 'valid' },
+  { x: [2, 8, 8, 4], f: [1, 1, 4, 6], s: 2, pad: 'valid' },
+  { x: [2, 8, 9, 4], f: [1, 1, 4, 6], s: 1, pad: 'same' },
+  { x: [2, 7, 9, 4], f: [3, 3, 4, 6], s: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  { x: [1, 7, 7, 16], f: [3, 3, 16, 1], s: 2, pad: 'valid' },
+  { x: [3, 6, 13, 2], f: [5, 5, 2, 3], s: 1, pad: 'same' },
+  { x: [2, 5, 5, 3], f: [3, 3, 3, 2], s: 3, pad: 'same' },
+  { x: [1, 4, 17, 5], f: [3, 3, 5, 4], s: [2, 1], pad: 'same' },
+  { x: [2, 12, 10, 2], f: [4, 2, 2, 3], s: [1, 2], pad: [[0, 0], [0, 1], [3, 1], [0, 0]] },
+];
+
+describe('wasm kernels vs cpu', () => {
+  beforeAll(async () => {
+    await initBackend({ accelerator: 'wasm', numThreads: 1, log: () => {} });
+  });
+
+  it('registers the gradient kernels wasm lacks and the fast replacements', () => {
+    const { set, kernels } = wasmKernelInfo();
+    expect(set).toBe('all');
+    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'OneHot', 'Sum', 'Mean', 'Tile', 'BatchMatMul', 'StridedSlice', 'Transpose']) {
+      expect(kernels).toContain(k);
+    }
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+
+  it.each(CONV_CASES.map((c) => [JSON.stringify(c), c] as const))('conv2d dX and dW: %s', async (_, c) => {
+    const run = () => {
+      const x = rnd(c.x, 1) as tf.Tensor4D;
+      const f = rnd(c.f, 2) as tf.Tensor4D;
+      const y = tf.conv2d(x, f, c.s, c.pad);
+      const dy = rnd(y.shape, 3);
+      return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad), dy)))([x, f]);
+    };
+    expectClose(await runOn('wasm', run), await runOn('cpu', run), 2e-5, JSON.stringify(c));
+  });
+
+  it('unsortedSegmentSum (gather gradient) with repeated and out-of-range ids', async () => {
+    const run = () => {
+      const x = rnd([7, 5], 4);
+      const ids = tf.tensor1d([0, 3, 3, 1, 0, 9, 2], 'int32');
+      const emb = rnd([6, 4], 5);
+      const gatherGrad = tf.grad((e: tf.Tensor) => tf.sum(tf.mul(tf.gather(e, tf.tensor1d([1, 1, 5, 0], 'int32')), rnd([4, 4], 6))))(emb);
+      return [tf.unsortedSegmentSum(x, ids, 4), gatherGrad];
+    };
+    expectClose(await runOn('wasm', run), await runOn('cpu', run), 1e-6);
+  });
+
+  it('oneHot with float32 and fractional on/off values (stock wasm writes int bits)', async () => {
+    const run = () => {
+      const ids = tf.tensor2d([[0, 3], [2, 1]], [2, 2], 'int32');
+      return [tf.oneHot(ids, 4, 1, 0, 'float32'), tf.oneHot(ids, 5, 0.9, 0.025, 'float32'), tf.oneHot(ids, 4)];
+    };
+    const wasm = await runOn('wasm', run);
+    expectClose(wasm, await runOn('cpu', run), 1e-7);
+    expect(Array.from(wasm[0]!.data).reduce((p, q) => p + q, 0)).toBe(4);
+  });
+
+  it.each([
+    [[16, 9, 8], [0, 1]],
+    [[4, 7, 9, 5], [0, 1, 2]],
+    [[130, 3], [0]],
+    [[2, 67, 1], [0, 1]],
+    [[8, 9, 10], [1]],
+  ] as Array<[number[], number[]]>)('sum and mean over outer axes %j %j', async (shape, axes) => {
+    const run = () => {
+      const x = rnd(shape, 7);
+      return [tf.sum(x, axes), tf.mean(x, axes, true), tf.sum(x, axes, true), tf.mean(x, axes)];
+    };
+    expectClose(await runOn('wasm', run), await runOn('cpu', run), 1e-5);
+  });
+
+  it('tile as broadcast and as a real tile', async () => {
+    const run = () => [
+      tf.tile(rnd([1, 3, 1, 4], 8), [5, 1, 2, 1]),
+      tf.tile(rnd([2, 3], 9), [2, 3]),
+      tf.tile(tf.tensor2d([[1, 2]], [1, 2], 'int32'), [3, 1]),
+    ];
+    expectClose(await runOn('wasm', run), await runOn('cpu', run), 0);
+  });
+
+  it.each([
+    [[5, 7], [7, 3], false, false],
+    [[7, 5], [7, 3], true, false],
+    [[5, 7], [3, 7], false, true],
+    [[7, 5], [3, 7], true, true],
+    [[2, 4, 5, 7], [7, 3], false, false],
+    [[2, 4, 5, 7], [3, 7], false, true],
+    [[6, 5, 7], [6, 7, 3], false, false],
+    [[6, 7, 5], [6, 3, 7], true, true],
+    [[2, 4, 7, 5], [2, 4, 3, 7], true, true],
+  ] as Array<[number[], number[], boolean, boolean]>)('batchMatMul %j x %j tA=%s tB=%s', async (as, bs, ta, tb) => {
+    const run = () => tf.matMul(rnd(as, 10) as tf.Tensor3D, rnd(bs, 11) as tf.Tensor3D, ta, tb);
+    expectClose(await runOn('wasm', run), await runOn('cpu', run), 1e-5);
+  });
+
+  it('strided slices, including negative steps and shrink axes', async () => {
+    const run = () => {
+      const x = rnd([5, 9, 7, 3], 12);
+      return [
+        tf.stridedSlice(x, [0, 1, 0, 0], [5, 9, 7, 3], [1, 2, 3, 1]),
+        tf.stridedSlice(x, [1, 0, 6, 0], [5, 9, 0, 3], [2, 1, -2, 1]),
+        tf.stridedSlice(x, [0, 0, 0, 1], [5, 9, 7, 2], [2, 2, 1, 1], 0, 0, 0, 0, 8),
+        tf.stridedSlice(x, [1, 2, 0, 0], [4, 8, 7, 3], [1, 1, 1, 1]),
+      ];
+    };
+    expectClose(await runOn('wasm', run), await runOn('cpu', run), 0);
+  });
+
+  it('transposes with mergeable axes', async () => {
+    expect(simplifyTranspose([16, 28, 256, 32], [1, 2, 0, 3])).toEqual({ shape: [16, 28 * 256, 32], perm: [1, 0, 2] });
+    expect(simplifyTranspose([4, 1, 5], [2, 1, 0])).toEqual({ shape: [4, 5], perm: [1, 0] });
+    const run = () => {
+      const x = rnd([3, 4, 5, 6], 13);
+      return [
+        tf.transpose(x, [1, 2, 0, 3]),
+        tf.transpose(x, [3, 1, 2, 0]),
+        tf.transpose(x, [0, 1, 3, 2]),
+        tf.transpose(rnd([1, 4, 1, 5], 14), [3, 2, 1, 0]),
+      ];
+    };
+    expectClose(await runOn('wasm', run), await runOn('cpu', run), 0);
+  });
+});
