@@ -105,11 +105,12 @@ export class LocalLogger implements Logger {
   }
 
   /**
-   * Records how the run ended and writes the final report. Safe to call again: a
-   * test after fit in the same process updates the status and the report.
+   * Records how the run ended and writes the final report. Safe to call again (the
+   * Trainer and the CLI both finish loggers; a test may follow fit in one process):
+   * the first status stands, the report is refreshed with anything logged since.
    */
   async finish(status: 'success' | 'failed' | 'interrupted'): Promise<void> {
-    this.info.status = status;
+    if (this.info.status === 'running') this.info.status = status;
     this.info.endedAt = new Date().toISOString();
     this.writeInfo();
     if (!existsSync(join(this.runDir, RUN_FILES.metrics))) writeFileSync(join(this.runDir, RUN_FILES.metrics), '');

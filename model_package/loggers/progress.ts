@@ -2,7 +2,8 @@
  * Live progress during fit, validation and test: epoch, step/total, steps/s, loss,
  * last validation CER and ETA. On a TTY it is one line redrawn in place (at most
  * 10 times a second); otherwise (CI, log files) a plain line every `intervalS`
- * seconds plus one per validation. Written to stderr so stdout stays for results.
+ * seconds. Written to stderr so stdout stays for results; validation and test
+ * metrics are printed by the Trainer, so this only makes room for them.
  */
 import type { Callback, TrainerView } from '../training/callback.js';
 
@@ -69,13 +70,14 @@ export class ProgressCallback implements Callback {
 
   onValidationEnd(t: TrainerView, info: { metrics: Record<string, number> }): void {
     if (info.metrics['val/cer'] !== undefined) this.valCer = info.metrics['val/cer'];
-    this.println(`validation · epoch ${t.epoch} · step ${t.globalStep} · ${formatMetrics(info.metrics)}`);
+    // The Trainer prints the validation metrics itself; just leave it a clean line.
+    this.clearLine();
     // Validation time is not training speed: restart the window.
     this.stamps = [{ step: t.globalStep, ms: this.now() }];
   }
 
-  onTestEnd(_t: TrainerView, info: { metrics: Record<string, number> }): void {
-    this.println(`test · ${formatMetrics(info.metrics)}`);
+  onTestEnd(): void {
+    this.clearLine();
   }
 
   onFitEnd(t: TrainerView, status: string): void {
@@ -123,9 +125,14 @@ export class ProgressCallback implements Callback {
 
   /** A permanent line; on a TTY it replaces the live line, which is redrawn by the next update. */
   private println(line: string): void {
+    this.clearLine();
+    this.stream.write(`${line}\n`);
+  }
+
+  /** Removes the live line (TTY) so the next output starts on a clean line. */
+  private clearLine(): void {
     if (this.tty && this.drawn) this.stream.write('\r\x1b[2K');
     this.drawn = false;
-    this.stream.write(`${line}\n`);
     this.lastDraw = -Infinity;
   }
 }
@@ -137,12 +144,6 @@ function bar(frac: number, width = 12): string {
 
 function pct(v: number): string {
   return `${(v * 100).toFixed(2)}%`;
-}
-
-export function formatMetrics(m: Record<string, number>): string {
-  return Object.entries(m)
-    .map(([k, v]) => (k.endsWith('/cer') || k.endsWith('/wer') ? `${k} ${pct(v)}` : `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`))
-    .join(' · ');
 }
 
 export function formatDuration(seconds: number): string {

@@ -30,6 +30,8 @@ describe('LocalLogger', () => {
     ];
     await logger.logTable('val/predictions', rows, 10);
     await logger.finish('interrupted');
+    // The CLI finishes again after the Trainer did: the first status stands.
+    await logger.finish('success');
 
     expect(readFileSync(join(runDir, RUN_FILES.config), 'utf8')).toBe(configToYaml(config));
     expect(YAML.parse(readFileSync(join(runDir, RUN_FILES.config), 'utf8'))).toEqual(config);
