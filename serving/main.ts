@@ -6,8 +6,7 @@
  */
 import { z } from 'zod';
 import { initBackend } from '../model_package/backend/index.js';
-import { optionRows } from '../model_package/config/help.js';
-import { parseScalar } from '../model_package/config/argv.js';
+import { flagHelp, parseFlags } from '../model_package/inference/flags.js';
 import { isHtrError } from '../model_package/errors.js';
 import { buildServer } from './app.js';
 import { ServerConfig } from './config.js';
@@ -17,39 +16,13 @@ const USAGE = 'Usage: npm start -- [--checkpoint FILE] [--host H] [--port N] [--
 
 /** `--port 8080`, `--port=8080`, `--api-key x` (dashes or underscores) -> raw object for ServerConfig. */
 export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Record<string, unknown> | 'help' {
-  const known = new Set(Object.keys(ServerConfig.shape));
-  const out: Record<string, unknown> = {};
-  if (env.HTR_API_KEY) out.api_key = env.HTR_API_KEY;
-  for (let i = 0; i < argv.length; i++) {
-    const tok = argv[i] as string;
-    if (tok === '-h' || tok === '--help') return 'help';
-    if (!tok.startsWith('--')) throw new Error(`unexpected argument "${tok}"\n${USAGE}`);
-    const eq = tok.indexOf('=');
-    const key = tok.slice(2, eq === -1 ? undefined : eq).replace(/-/g, '_');
-    if (!known.has(key)) throw new Error(`unknown option --${key}; known: ${[...known].map((k) => `--${k}`).join(' ')}`);
-    let text = eq === -1 ? undefined : tok.slice(eq + 1);
-    if (text === undefined) {
-      const next = argv[i + 1];
-      const field = (ServerConfig.shape as Record<string, z.ZodType>)[key] as z.ZodType;
-      const isBool = typeof field.safeParse(undefined).data === 'boolean';
-      if (next === undefined || next.startsWith('--')) {
-        if (!isBool) throw new Error(`--${key} needs a value`);
-        text = 'true';
-      } else {
-        text = next;
-        i++;
-      }
-    }
-    // Keys and paths stay strings; numbers and booleans parse as YAML scalars.
-    out[key] = ['checkpoint', 'api_key', 'host'].includes(key) ? text : parseScalar(text);
-  }
-  return out;
+  const raw = parseFlags(ServerConfig, argv, ['checkpoint', 'api_key', 'host']);
+  if (raw === 'help') return raw;
+  return env.HTR_API_KEY && raw.api_key === undefined ? { ...raw, api_key: env.HTR_API_KEY } : raw;
 }
 
 function help(): string {
-  const rows = optionRows(ServerConfig);
-  const w = Math.max(...rows.map((r) => r.flag.length));
-  return `${USAGE}\n\n${rows.map((r) => `  ${r.flag.padEnd(w)}  ${r.type.padEnd(18)} default ${r.default.padEnd(10)} ${r.description}`).join('\n')}\n`;
+  return `${USAGE}\n\n${flagHelp(ServerConfig)}\n`;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -7,7 +7,7 @@ import { decodeGray, grayToLineImage } from '../preprocess/line_image.js';
 import type { GrayImage } from '../data/types.js';
 import type { Recognizer } from '../models/types.js';
 import { LineRecognizer, type CharProb, type LinePrediction, type RecognizeOptions } from './line_recognizer.js';
-import { cropGray, segmentLines } from './segment_lines.js';
+import { cropGray, segmentLines, type LineBox } from './segment_lines.js';
 
 export type Mode = 'line' | 'paragraph';
 
@@ -22,6 +22,16 @@ export interface PrepareOptions {
 export interface Prediction extends LinePrediction {
   /** One entry per recognized line (a single one in line mode). */
   readonly lines: readonly LinePrediction[];
+}
+
+export interface SegmentedImage {
+  /** Source image size in pixels. */
+  readonly width: number;
+  readonly height: number;
+  /** Model-sized line images, top to bottom. */
+  readonly images: GrayImage[];
+  /** Each line's box in the source image. */
+  readonly boxes: LineBox[];
 }
 
 export const DEFAULT_PIXEL_LIMIT = 50_000_000;
@@ -39,11 +49,20 @@ export class Predictor {
 
   /** Decoded, model-sized line images: one in line mode, one per detected line in paragraph mode. */
   async prepare(input: Buffer | string, options: PrepareOptions = {}): Promise<GrayImage[]> {
+    return (await this.segment(input, options)).images;
+  }
+
+  /** Like `prepare`, plus where each line sits in the source image (for PAGE-XML). */
+  async segment(input: Buffer | string, options: PrepareOptions = {}): Promise<SegmentedImage> {
     const gray = await decodeGray(input, options.label ?? (typeof input === 'string' ? input : '<buffer>'), options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT);
     const dims = { height: this.lines.height, width: this.lines.width };
-    if ((options.mode ?? 'line') === 'line') return [await grayToLineImage(gray, dims)];
+    const size = { width: gray.width, height: gray.height };
+    if ((options.mode ?? 'line') === 'line') {
+      return { ...size, images: [await grayToLineImage(gray, dims)], boxes: [{ top: 0, bottom: gray.height, left: 0, right: gray.width }] };
+    }
     const boxes = segmentLines(gray);
-    return Promise.all(boxes.map((box) => grayToLineImage(cropGray(gray, box), dims)));
+    const images = await Promise.all(boxes.map((box) => grayToLineImage(cropGray(gray, box), dims)));
+    return { ...size, images, boxes };
   }
 
   recognize(images: readonly GrayImage[], options: RecognizeOptions = {}): Promise<LinePrediction[]> {

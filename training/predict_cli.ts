@@ -1,0 +1,330 @@
+/**
+ * `run_experiment predict --ckpt_path CKPT --input <dir|glob|.zip|manifest|image> --output out.jsonl`
+ *
+ * Batch inference for large collections: images are read and preprocessed in
+ * batches (the shared training/serving path), decoded together, and each batch
+ * is appended to a JSONL file and fsync'ed, so a crash loses at most the batch
+ * in flight. Re-running with the same output skips files already in it.
+ * Bad files are reported (stderr and an `error` record) and skipped.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { initBackend, ACCELERATORS } from '../model_package/backend/index.js';
+import { DirectorySource, openSource, type FileSource } from '../model_package/data/byo_source.js';
+import { htrError, isHtrError } from '../model_package/errors.js';
+import { FlagError, flagHelp, parseFlags, validateFlags } from '../model_package/inference/flags.js';
+import { combineLines, Predictor, type SegmentedImage } from '../model_package/inference/predictor.js';
+import type { LinePrediction } from '../model_package/inference/line_recognizer.js';
+import { pageXml } from '../model_package/inference/page_xml_writer.js';
+import { loadRecognizerFromCheckpoint } from '../model_package/training/checkpoint.js';
+
+export const PredictCliConfig = z.strictObject({
+  ckpt_path: z.string().default('models/demo/demo.ckpt').describe('checkpoint to use (default: the bundled demo model)'),
+  input: z.string().describe('a folder (searched recursively), a glob ("scans/**/*.png"), a .zip, a manifest (.txt: one path per line; .jsonl: {"file": ...}) or one image'),
+  output: z.string().default('predictions.jsonl').describe('JSONL output, one record per image; appended to and resumed from'),
+  page_xml: z.string().optional().describe('also write one PAGE-XML file per image into this folder'),
+  batch_size: z.number().int().positive().default(16).describe('images read and lines decoded per batch'),
+  decoding: z.enum(['greedy', 'beam']).default('greedy').describe('greedy (fast) or beam search'),
+  beam_width: z.number().int().positive().default(5).describe('beams per line (beam decoding)'),
+  mode: z.enum(['line', 'paragraph']).default('line').describe('each image is one line, or a paragraph cut into lines'),
+  max_pixels: z.number().int().positive().default(50_000_000).describe('images with more pixels are reported and skipped'),
+  accelerator: z.enum(ACCELERATORS).optional().describe('tensor backend (default: trainer.accelerator of the config, else auto)'),
+  quiet: z.boolean().default(false).describe('no progress output'),
+});
+export type PredictCliConfig = z.infer<typeof PredictCliConfig>;
+
+const IMAGE_EXT = /\.(png|jpe?g|webp|tiff?|gif|avif)$/i;
+const MANIFEST_EXT = /\.(txt|lst|jsonl)$/i;
+
+interface Io {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown; isTTY?: boolean };
+}
+
+/** One image to transcribe: `file` is what the JSONL records (and what resume matches on). */
+export interface InputItem {
+  readonly file: string;
+  read(): Promise<Buffer>;
+}
+
+export interface InputSet {
+  readonly items: InputItem[];
+  close(): Promise<void>;
+}
+
+export function globToRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '*' && pattern[i + 1] === '*') {
+      const slash = pattern[i + 2] === '/';
+      re += slash ? '(?:.*/)?' : '.*';
+      i += slash ? 2 : 1;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function fromSource(source: FileSource, label: (rel: string) => string, filter: (rel: string) => boolean = (r) => IMAGE_EXT.test(r)): Promise<InputSet> {
+  return source.list().then((files) => ({
+    items: files.filter(filter).map((rel) => ({ file: label(rel), read: () => source.read(rel) })),
+    close: () => source.close(),
+  }));
+}
+
+/** Resolves `--input` into items, sorted, without reading any image yet. */
+export async function listInputs(input: string): Promise<InputSet> {
+  if (/[*?]/.test(input)) {
+    const norm = input.replace(/\\/g, '/');
+    const segments = norm.split('/');
+    const firstWild = segments.findIndex((s) => /[*?]/.test(s));
+    const base = segments.slice(0, firstWild).join('/') || '.';
+    const rest = segments.slice(firstWild).join('/');
+    const re = globToRegExp(rest);
+    if (!existsSync(base)) throw htrError('HTR_ERR_MISSING_FILE', { file: base, key: '--input' });
+    return fromSource(new DirectorySource(base), (rel) => path.posix.join(base, rel), (rel) => re.test(rel) && IMAGE_EXT.test(rel));
+  }
+  let info;
+  try {
+    info = await stat(input);
+  } catch (err) {
+    throw htrError('HTR_ERR_MISSING_FILE', { file: input, key: '--input' }, err);
+  }
+  if (info.isDirectory()) return fromSource(new DirectorySource(input), (rel) => path.posix.join(input, rel));
+  if (/\.zip$/i.test(input)) return fromSource(await openSource(input), (rel) => `${input}:${rel}`);
+  if (MANIFEST_EXT.test(input)) return readManifest(input);
+  if (IMAGE_EXT.test(input)) return { items: [{ file: input, read: () => readFile(input) }], close: async () => {} };
+  throw htrError('HTR_ERR_BAD_DATA_FILE', { file: input, reason: '--input must be a folder, a glob, a .zip, a manifest (.txt/.lst/.jsonl) or an image' });
+}
+
+async function readManifest(manifest: string): Promise<InputSet> {
+  const dir = path.dirname(manifest);
+  const items: InputItem[] = [];
+  const lines = (await readFile(manifest, 'utf8')).split(/\r?\n/);
+  lines.forEach((raw, n) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    let rel = line;
+    if (/\.jsonl$/i.test(manifest)) {
+      let rec: unknown;
+      try {
+        rec = JSON.parse(line);
+      } catch (err) {
+        throw htrError('HTR_ERR_BAD_DATA_FILE', { file: manifest, reason: `line ${n + 1} is not JSON` }, err);
+      }
+      const r = rec as Record<string, unknown>;
+      const f = r.file ?? r.image ?? r.path;
+      if (typeof f !== 'string') throw htrError('HTR_ERR_BAD_DATA_FILE', { file: manifest, reason: `line ${n + 1} has no "file" string` });
+      rel = f;
+    }
+    const file = path.isAbsolute(rel) ? rel : path.join(dir, rel);
+    items.push({ file, read: () => readFile(file).catch((err: unknown) => Promise.reject(htrError('HTR_ERR_MISSING_FILE', { file }, err))) });
+  });
+  return { items, close: async () => {} };
+}
+
+/**
+ * Files already in the JSONL output. A last line without its newline (a crash
+ * mid-write) is cut off so the file stays valid JSONL.
+ */
+export function readDone(output: string): Set<string> {
+  const done = new Set<string>();
+  if (!existsSync(output)) return done;
+  const text = readFileSync(output, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  if (end < text.length) truncateSync(output, Buffer.byteLength(text.slice(0, end)));
+  for (const line of text.slice(0, end).split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const rec = JSON.parse(line) as { file?: unknown };
+      if (typeof rec.file === 'string') done.add(rec.file);
+    } catch {
+      // A corrupt line is left as is; its file is simply done again.
+    }
+  }
+  return done;
+}
+
+function fmtDuration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  const h = Math.floor(m / 60);
+  return h ? `${h}h${String(m % 60).padStart(2, '0')}m` : m ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+/** Progress with rate and ETA: rewritten in place on a terminal, a line every few seconds otherwise. */
+class Progress {
+  private readonly start = performance.now();
+  private lastPrint = 0;
+  private lastDone = -1;
+  constructor(private readonly io: Io, private readonly total: number, private readonly quiet: boolean) {}
+
+  update(done: number, failed: number, final = false): void {
+    if (this.quiet) return;
+    const now = performance.now();
+    const tty = Boolean(this.io.stderr.isTTY);
+    if (!tty && (final ? done === this.lastDone : now - this.lastPrint < 5000 && done < this.total)) return;
+    this.lastPrint = now;
+    this.lastDone = done;
+    const secs = (now - this.start) / 1000;
+    const rate = done / Math.max(secs, 1e-6);
+    const eta = (this.total - done) / Math.max(rate, 1e-9);
+    const width = 24;
+    const filled = this.total ? Math.round((done / this.total) * width) : width;
+    const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+    const pct = this.total ? Math.floor((done / this.total) * 100) : 100;
+    const line = `${bar} ${done}/${this.total} ${pct}% ${rate.toFixed(1)} img/s ETA ${fmtDuration(eta)}${failed ? ` (${failed} failed)` : ''}`;
+    this.io.stderr.write(tty ? `\r${line}${final ? '\n' : ''}` : `${line}\n`);
+  }
+}
+
+interface Record_ {
+  file: string;
+  text?: string;
+  confidence?: number;
+  latency_ms?: number;
+  lines?: Array<{ text: string; confidence: number }>;
+  error?: { code: string; message: string };
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+/** PAGE-XML path for an input: its name with .xml, zip and folder paths flattened under --page_xml. */
+function pageXmlPath(dir: string, file: string): string {
+  const flat = file.replace(/^[./]+/, '').replace(/[:\\/]+/g, '__');
+  return path.join(dir, flat.replace(/\.[^.]+$/, '') + '.xml');
+}
+
+export async function runPredict(cfg: PredictCliConfig, io: Io, predictor: Predictor): Promise<{ done: number; failed: number; skipped: number }> {
+  const inputs = await listInputs(cfg.input);
+  try {
+    const done = readDone(cfg.output);
+    const todo = inputs.items.filter((it) => !done.has(it.file));
+    const skipped = inputs.items.length - todo.length;
+    if (!cfg.quiet) {
+      io.stderr.write(`${inputs.items.length} images in ${cfg.input}${skipped ? `, ${skipped} already in ${cfg.output} (skipped)` : ''}, ${todo.length} to do\n`);
+    }
+    await mkdir(path.dirname(path.resolve(cfg.output)), { recursive: true });
+    const fd = openSync(cfg.output, 'a');
+    const progress = new Progress(io, todo.length, cfg.quiet);
+    let finished = 0;
+    let failed = 0;
+    try {
+      for (let b = 0; b < todo.length; b += cfg.batch_size) {
+        const batch = todo.slice(b, b + cfg.batch_size);
+        const records = await predictBatch(batch, cfg, predictor);
+        for (const r of records) {
+          if (r.record.error) {
+            failed++;
+            io.stderr.write(`${cfg.quiet ? '' : '\n'}skipped ${r.record.file}: ${r.record.error.message}\n`);
+          } else if (cfg.page_xml && r.segmented && r.lines) {
+            await writeAtomic(
+              pageXmlPath(cfg.page_xml, r.record.file),
+              pageXml({ imageFilename: path.basename(r.record.file.split(':').pop() as string), width: r.segmented.width, height: r.segmented.height, boxes: r.segmented.boxes, lines: r.lines }),
+            );
+          }
+        }
+        // One write + fsync per batch: the batch is either fully recorded or (after a crash) redone.
+        writeSync(fd, records.map((r) => `${JSON.stringify(r.record)}\n`).join(''));
+        fsyncSync(fd);
+        finished += batch.length;
+        progress.update(finished, failed);
+      }
+      progress.update(finished, failed, true);
+    } finally {
+      closeSync(fd);
+    }
+    if (!cfg.quiet) io.stderr.write(`wrote ${finished - failed} predictions${failed ? ` and ${failed} errors` : ''} to ${cfg.output}\n`);
+    return { done: finished - failed, failed, skipped };
+  } finally {
+    await inputs.close();
+  }
+}
+
+async function predictBatch(
+  batch: readonly InputItem[],
+  cfg: PredictCliConfig,
+  predictor: Predictor,
+): Promise<Array<{ record: Record_; segmented?: SegmentedImage; lines?: LinePrediction[] }>> {
+  const prepared = await Promise.all(
+    batch.map(async (item) => {
+      const t0 = performance.now();
+      try {
+        const buf = await item.read();
+        const segmented = await predictor.segment(buf, { mode: cfg.mode, label: item.file, limitInputPixels: cfg.max_pixels });
+        return { item, segmented, ms: performance.now() - t0 };
+      } catch (err) {
+        const e = isHtrError(err) ? err : htrError('HTR_ERR_BAD_IMAGE', { file: item.file, reason: err instanceof Error ? err.message : String(err) }, err);
+        return { item, error: { code: e.code, message: e.message }, ms: performance.now() - t0 };
+      }
+    }),
+  );
+  const images = prepared.flatMap((p) => p.segmented?.images ?? []);
+  const t0 = performance.now();
+  const results: LinePrediction[] = [];
+  for (let i = 0; i < images.length; i += cfg.batch_size) {
+    results.push(...(await predictor.recognize(images.slice(i, i + cfg.batch_size), { decoding: cfg.decoding, beamWidth: cfg.beam_width })));
+  }
+  // Decoding time is shared by the batch: each image is charged its share of lines.
+  const perLine = images.length ? (performance.now() - t0) / images.length : 0;
+  let k = 0;
+  return prepared.map((p) => {
+    if (!p.segmented) return { record: { file: p.item.file, error: p.error as { code: string; message: string } } };
+    const lines = results.slice(k, k + p.segmented.images.length);
+    k += p.segmented.images.length;
+    const combined = combineLines(lines);
+    const record: Record_ = {
+      file: p.item.file,
+      text: combined.text,
+      confidence: Number(combined.confidence.toFixed(6)),
+      latency_ms: Number((p.ms + perLine * lines.length).toFixed(2)),
+      ...(cfg.mode === 'paragraph' ? { lines: lines.map((l) => ({ text: l.text, confidence: Number(l.confidence.toFixed(6)) })) } : {}),
+    };
+    return { record, segmented: p.segmented, lines };
+  });
+}
+
+const USAGE = 'Usage: run_experiment predict --input <dir|glob|file.zip|manifest|image> [--ckpt_path CKPT] [--output out.jsonl] [--page_xml DIR] [--batch_size N] [--decoding greedy|beam] [--mode line|paragraph]';
+
+/** Entry point for `run_experiment predict` (config: the resolved experiment config, if any). */
+export async function predictMain(config: Record<string, unknown> | undefined, argv: string[], io: Io = process): Promise<number> {
+  let cfg: PredictCliConfig;
+  try {
+    const raw = parseFlags(PredictCliConfig, argv, ['ckpt_path', 'input', 'output', 'page_xml']);
+    if (raw === 'help') {
+      io.stdout.write(`${USAGE}\n\n${flagHelp(PredictCliConfig)}\n`);
+      return 0;
+    }
+    cfg = validateFlags(PredictCliConfig, raw);
+  } catch (err) {
+    if (err instanceof FlagError) {
+      io.stderr.write(`${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  try {
+    const trainer = (config?.trainer ?? {}) as { accelerator?: (typeof ACCELERATORS)[number]; num_threads?: number };
+    await initBackend({ accelerator: cfg.accelerator ?? trainer.accelerator ?? 'auto', numThreads: trainer.num_threads, log: (m) => void (cfg.quiet || io.stderr.write(`${m}\n`)) });
+    if (!existsSync(cfg.ckpt_path) || !statSync(cfg.ckpt_path).isFile()) throw htrError('HTR_ERR_MISSING_FILE', { file: cfg.ckpt_path, key: '--ckpt_path' });
+    const recognizer = await loadRecognizerFromCheckpoint(cfg.ckpt_path);
+    try {
+      await runPredict(cfg, io, new Predictor(recognizer));
+    } finally {
+      recognizer.dispose();
+    }
+    return 0;
+  } catch (err) {
+    io.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return isHtrError(err) && (err.code === 'HTR_ERR_MISSING_FILE' || err.code === 'HTR_ERR_BAD_DATA_FILE') ? 2 : 1;
+  }
+}
