@@ -65,7 +65,7 @@ export class DecoderLayer extends BaseModule {
   }
 
   private feedForward(x: tf.Tensor3D): tf.Tensor3D {
-    return this.ff2.forward(this.drop(tf.relu(this.ff1.forward(x))));
+    return this.ff2.forward(this.drop(this.ff1.forward(x, 'relu')));
   }
 
   private drop<T extends tf.Tensor>(x: T): T {

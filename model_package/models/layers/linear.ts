@@ -38,12 +38,12 @@ export class Linear extends BaseModule {
       : this.registerParameter('bias', b, xavier || o.zeroBias ? constantValues(b, 0) : fanInUniform(b, o.inFeatures, o.rng));
   }
 
-  forward<T extends tf.Tensor>(x: T): T {
+  /** `activation: 'relu'` fuses the ReLU into the matMul kernel where the backend can (inference). */
+  forward<T extends tf.Tensor>(x: T, activation: 'linear' | 'relu' = 'linear'): T {
     return tf.tidy(() => {
       const lead = x.shape.slice(0, -1);
       const x2 = x.rank === 2 ? (x as unknown as tf.Tensor2D) : tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
-      let y: tf.Tensor2D = tf.matMul(x2, this.weight as tf.Tensor2D);
-      if (this.bias) y = tf.add(y, this.bias);
+      const y = tf.fused.matMul({ a: x2, b: this.weight as tf.Tensor2D, bias: this.bias ?? undefined, activation });
       return (x.rank === 2 ? y : tf.reshape(y, [...lead, this.outFeatures])) as T;
     });
   }
