@@ -28,6 +28,6 @@ export async function runDelegate(kind: keyof typeof MODULES, argv: readonly str
   const mod = (await import(url.href)) as Record<string, unknown>;
   const entry = mod[fn];
   if (typeof entry !== 'function') throw new Error(`training/${file} does not export ${fn}()`);
-  const code: unknown = kind === 'report' ? await entry([...argv]) : await entry(config, [...argv]);
+  const code: unknown = kind === 'report' ? await entry([...argv], io) : await entry(config, [...argv], io);
   return typeof code === 'number' ? code : 0;
 }

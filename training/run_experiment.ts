@@ -21,6 +21,7 @@ import {
   mergeSources,
   nearest,
   parseArgs,
+  type ParsedArgs,
   printableConfig,
   resolveConfig,
   SECTIONS,
@@ -79,6 +80,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
   if (command === 'report') return runDelegate('report', args, undefined, io);
   try {
     const parsed = parseArgs(args);
+    if (command === 'predict') return await predict(parsed, io);
     if (parsed.help) {
       io.stdout.write(commandHelp(command, parsed.configFiles, parsed.overrides));
       return 0;
@@ -93,15 +95,28 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
       io.stdout.write(configToYaml(printableConfig(resolved)));
       return 0;
     }
-    if (command === 'predict') {
-      const passThrough = parsed.ckptPath ? ['--ckpt_path', parsed.ckptPath, ...parsed.rest] : parsed.rest;
-      return await runDelegate('predict', passThrough, printableConfig(resolved), io);
-    }
     await runStage(command as Stage, resolved, { ckptPath: parsed.ckptPath, log: (m) => io.stderr.write(`${m}\n`), out: (m) => io.stdout.write(`${m}\n`) });
     return 0;
   } catch (err) {
     return reportError(err, io);
   }
+}
+
+/**
+ * `predict` takes its own flags (--input, --output, ...; see training/predict_cli.ts).
+ * The experiment config is optional there (the checkpoint carries the model's): when
+ * config files or overrides are given they are resolved and validated as for fit.
+ */
+async function predict(parsed: ParsedArgs, io: CliIo): Promise<number> {
+  const own = [...(parsed.ckptPath ? ['--ckpt_path', parsed.ckptPath] : []), ...parsed.rest, ...(parsed.help ? ['--help'] : [])];
+  if (parsed.positionals.length) throw new ArgvError(`Unexpected argument "${parsed.positionals[0]}". Options start with --; see run_experiment predict --help`);
+  const hasConfig = parsed.configFiles.length > 0 || parsed.overrides.length > 0;
+  const resolved = hasConfig ? resolveConfig({ configFiles: parsed.configFiles, overrides: parsed.overrides }) : undefined;
+  if (resolved && parsed.printConfig) {
+    io.stdout.write(configToYaml(printableConfig(resolved)));
+    return 0;
+  }
+  return runDelegate('predict', own, resolved ? printableConfig(resolved) : undefined, io);
 }
 
 /** Prints an error without a stack (a config mistake is not a crash) and picks the exit code. */
