@@ -12,6 +12,8 @@ import sharp from 'sharp';
 import { z } from 'zod';
 import { htrError } from '../errors.js';
 import { toFloatCanvas } from '../preprocess/line_image.js';
+import { AugmentConfig } from './augment/config.js';
+import { AugmentPool } from './augment/augment_pool.js';
 import { BaseDataConfig, BaseDataModule } from './base_data_module.js';
 import { DEFAULT_FONT_ROOT, discoverFonts, selectFonts, type FontFace } from './fonts.js';
 import { cacheKey, withProcessedCache } from './processed_cache.js';
@@ -48,6 +50,7 @@ export const SyntheticLinesConfig = BaseDataConfig.extend({
   corpus_dir: z.string().optional().describe('directory of *.txt English text; default data/corpus'),
   mixed_text_fraction: z.number().min(0).max(1).default(0.15).describe('share of lines with numbers, capitals and symbols mixed in'),
   processed_dir: z.string().default('data/processed').describe('root of the processed-data cache'),
+  augment: AugmentConfig.prefault({}).describe('train-only augmentation applied on top of the rendered lines, new each epoch'),
   ...HandwritingStyleShape,
 });
 export type SyntheticLinesConfig = z.infer<typeof SyntheticLinesConfig>;
@@ -70,10 +73,13 @@ export class SyntheticLines extends BaseDataModule {
   protected lines: Record<SplitName, RenderedLine[]> | undefined;
   private cacheDir: string | undefined;
   private renderSeconds: number | undefined;
+  private readonly pool: AugmentPool;
 
   constructor(config: SyntheticLinesConfig) {
     super(config);
     this.config = config;
+    this.pool = new AugmentPool(config.augment, config.num_workers);
+    if (config.augment.enabled) this.augment = this.pool.augment;
     const all = discoverFonts(config.font_dir ?? DEFAULT_FONT_ROOT);
     this.fonts = {
       train: selectFonts(all, config.train_fonts, 'data.train_fonts'),
@@ -160,7 +166,13 @@ export class SyntheticLines extends BaseDataModule {
       test_fonts: this.fonts.test.map((f) => f.family),
       ...(this.cacheDir ? { cache_dir: this.cacheDir } : {}),
       ...(this.renderSeconds !== undefined ? { render_seconds: Number(this.renderSeconds.toFixed(2)) } : {}),
+      augment: this.config.augment.enabled,
     };
+  }
+
+  /** Ends augmentation worker threads (they never keep the process alive). */
+  async close(): Promise<void> {
+    await this.pool.close();
   }
 
   /** Rendered lines of a split (after setup): text, font and the 8-bit scan. */

@@ -16,7 +16,7 @@ import { mixSeed, type RenderedLine } from './render/synthetic_line_source.js';
 import { SPLIT_SALT, SyntheticLines, SyntheticLinesConfig, type SplitName } from './synthetic_lines.js';
 import type { DataConfig, Dataset, Sample, Stage } from './types.js';
 
-export const SyntheticParagraphsConfig = SyntheticLinesConfig.extend({
+export const SyntheticParagraphsConfig = SyntheticLinesConfig.omit({ augment: true }).extend({
   height: z.number().int().min(8).default(256).describe('paragraph image height in pixels'),
   width: z.number().int().min(16).default(256).describe('paragraph image width in pixels'),
   line_height: z.number().int().min(8).default(28).describe('height of each stacked line in pixels'),

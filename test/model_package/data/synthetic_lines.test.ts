@@ -101,6 +101,26 @@ describe('SyntheticLines', () => {
     expect(batches[0]!.y[0]).toBe(1); // <S>
   });
 
+  it('augments training batches only', async () => {
+    const dm = new SyntheticLines(small({ batch_size: 4 }));
+    await dm.setup('fit');
+    const raw = new Map((await all(dm, 'train')).map((s) => [s.id, s.image.data]));
+    let changed = 0;
+    for await (const b of dm.trainDataloader(0)) {
+      b.ids.forEach((id, k) => {
+        const got = b.x.subarray(k * 28 * 256, (k + 1) * 28 * 256);
+        if (!Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(raw.get(id)!.buffer))) changed++;
+      });
+    }
+    expect(changed).toBeGreaterThan(7);
+    const val = await all(dm, 'val');
+    for await (const b of dm.valDataloader()) {
+      b.ids.forEach((id, k) => expect(Array.from(b.x.subarray(k * 28 * 256, (k + 1) * 28 * 256))).toEqual(Array.from(val.find((s) => s.id === id)!.image.data)));
+    }
+    const off = new SyntheticLines(small({ augment: { enabled: false } }));
+    expect(off.properties().augment).toBe(false);
+  });
+
   it('rejects unknown fonts and fonts shared between splits', () => {
     let caught: unknown;
     try {
