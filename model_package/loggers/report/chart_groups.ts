@@ -8,6 +8,8 @@ export interface ChartGroup {
   readonly title: string;
   readonly keys: readonly string[];
   readonly logY: boolean | 'auto';
+  /** Error rates start the y axis at 0. */
+  readonly zeroBased: boolean;
 }
 
 const TITLES: Record<string, string> = {
@@ -44,6 +46,7 @@ export function chartGroups(keys: Iterable<string>): ChartGroup[] {
       title: TITLES[g] ?? g,
       keys: ks.sort(stageOrder),
       logY: g === 'loss' || g === 'lr' ? 'auto' : false,
+      zeroBased: g === 'cer' || g === 'wer',
     }));
 }
 

@@ -58,8 +58,14 @@ export function summaryCards(run: RunData): Array<{ k: string; v: string; d?: st
   const last = (k: string) => s.get(k)?.at(-1);
   const steps = Math.max(0, ...[...s.values()].flatMap((pts) => pts.map((p) => p.step)));
   out.push({ k: 'steps', v: String(steps), d: run.info.totalSteps ? `of ${run.info.totalSteps} planned` : undefined });
-  const epoch = last('epoch');
-  if (epoch) out.push({ k: 'epoch', v: String(epoch.value) });
+  // Epochs completed: exact from the run shape, else the last 0-based epoch index + 1.
+  const spe = run.info.stepsPerEpoch;
+  const lastEpoch = last('epoch');
+  const epochs = spe ? steps / spe : lastEpoch ? lastEpoch.value + 1 : undefined;
+  if (epochs !== undefined) {
+    const planned = spe && run.info.totalSteps ? Math.ceil(run.info.totalSteps / spe) : undefined;
+    out.push({ k: 'epochs', v: formatNumber(epochs, 3), d: planned ? `of ${planned} planned` : undefined });
+  }
   const valCer = s.get('val/cer');
   if (valCer && valCer.length > 0) {
     const best = valCer.reduce((a, b) => (b.value < a.value ? b : a));

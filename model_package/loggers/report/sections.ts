@@ -45,8 +45,8 @@ export function chartsSection(cards: readonly ChartCard[]): string {
     const legend = c.legend
       .map((l) => `<span><i style="border-top-color:${l.color}${l.dash ? ';border-top-style:dashed' : ''}"></i>${escapeHtml(l.label)}</span>`)
       .join('');
-    const step = `<div class="by-step">${lineChart(c.byStep, { xLabel: 'step', logY: c.group.logY, smoothAbove: 40, smoothSeries: isNoisy })}</div>`;
-    const epoch = hasEpoch ? `<div class="by-epoch">${lineChart(c.byEpoch ?? [], { xLabel: 'epoch', logY: c.group.logY, smoothAbove: 40, smoothSeries: isNoisy })}</div>` : '';
+    const step = `<div class="by-step">${lineChart(c.byStep, { xLabel: 'step', logY: c.group.logY, zeroBased: c.group.zeroBased, smoothAbove: 40, smoothSeries: isNoisy })}</div>`;
+    const epoch = hasEpoch ? `<div class="by-epoch">${lineChart(c.byEpoch ?? [], { xLabel: 'epoch', logY: c.group.logY, zeroBased: c.group.zeroBased, smoothAbove: 40, smoothSeries: isNoisy })}</div>` : '';
     return `<div class="chart" id="chart-${c.group.id}"><h3>${escapeHtml(c.group.title)}</h3><div class="legend">${legend}</div>${step}${epoch}</div>`;
   });
   return `<h2>Curves</h2>${toggle}<div class="charts">${html.join('\n')}</div>`;

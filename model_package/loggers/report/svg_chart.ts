@@ -20,6 +20,8 @@ export interface ChartOptions {
   readonly logY?: boolean | 'auto';
   readonly width?: number;
   readonly height?: number;
+  /** Always include y = 0 (error rates read best from zero). */
+  readonly zeroBased?: boolean;
   /** Smooth series with more points than this (raw line stays, faint). */
   readonly smoothAbove?: number;
   /** Which series are noisy enough to smooth (default: all). */
@@ -44,7 +46,7 @@ export function lineChart(series: readonly ChartSeries[], opts: ChartOptions): s
   const yMaxRaw = Math.max(...ys);
   const logY = opts.logY === true || (opts.logY === 'auto' && yMinRaw > 0 && yMaxRaw / yMinRaw > 30);
   const xScale = linearScale(Math.min(...xs), Math.max(...xs), 6, false);
-  const yScale = logY ? logScale(yMinRaw, yMaxRaw) : linearScale(yMinRaw, yMaxRaw, 5, true);
+  const yScale = logY ? logScale(yMinRaw, yMaxRaw) : linearScale(opts.zeroBased ? Math.min(0, yMinRaw) : yMinRaw, yMaxRaw, 5, true);
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const px = (x: number) => M.left + ((x - xScale.lo) / (xScale.hi - xScale.lo || 1)) * pw;
@@ -154,8 +156,9 @@ export function linearScale(min: number, max: number, count: number, padZero: bo
   // Metrics like CER and loss read best from zero when the data sits near it.
   if (padZero && lo > 0 && lo < (hi - lo) * 0.5) lo = 0;
   const step = niceStep((hi - lo) / count);
-  const start = Math.floor(lo / step) * step;
-  const end = Math.ceil(hi / step) * step;
+  // The epsilon keeps 0.0009 / 0.00005 = 17.999... from adding a tick below the data.
+  const start = Math.floor(lo / step + 1e-9) * step;
+  const end = Math.ceil(hi / step - 1e-9) * step;
   const ticks: number[] = [];
   for (let v = start; v <= end + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
   return { lo: start, hi: end, ticks, map: (v) => v };

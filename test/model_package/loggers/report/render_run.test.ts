@@ -36,6 +36,7 @@ describe('run report', () => {
     expect(html).toContain('@tensorflow/tfjs-core');
     expect(html).toContain('best val CER');
     expect(html).toContain('891,234');
+    expect(html).toMatch(/<div class="k">epochs<\/div><div class="v">3<\/div><div class="d">of 3 planned<\/div>/);
   });
 
   it('is self-contained: no external scripts, styles, fonts or images', async () => {

@@ -26,6 +26,13 @@ describe('svg chart', () => {
     expect(linear).not.toContain('log y');
   });
 
+  it('starts error-rate axes at zero even when the data sits far above it', () => {
+    const pts: Array<[number, number]> = [[1, 1.15], [2, 1.07]];
+    const ticks = (svg: string) => [...svg.matchAll(/text-anchor="end"[^>]*>([^<]+)</g)].map((m) => m[1]);
+    expect(ticks(lineChart([{ label: 'val/cer', color: '#000', points: pts }], { xLabel: 'epoch', zeroBased: true }))[0]).toBe('0');
+    expect(ticks(lineChart([{ label: 'val/cer', color: '#000', points: pts }], { xLabel: 'epoch' }))[0]).not.toBe('0');
+  });
+
   it('says so when there is nothing to draw', () => {
     expect(lineChart([], { xLabel: 'step' })).toContain('no data yet');
   });
