@@ -64,6 +64,9 @@ const TABLE_TITLES: Record<string, string> = {
 };
 
 /** Prediction tables grouped by name, newest first, newest open; rows are already worst-first. */
+/** Tables per name whose images are embedded; older ones link media/ so long runs keep a small report. */
+export const INLINE_TABLES = 5;
+
 export function tablesSection(runDir: string, tables: readonly TableRecord[], opts: { inlineImages: boolean; maxPerName?: number }): string {
   if (tables.length === 0) return '<h2>Predictions</h2><p class="note">No prediction tables logged yet (they appear after the first validation).</p>';
   const names = [...new Set(tables.map((t) => t.name))].sort((a, b) => order(a) - order(b) || a.localeCompare(b));
@@ -73,7 +76,8 @@ export function tablesSection(runDir: string, tables: readonly TableRecord[], op
     const recs = tables.filter((t) => t.name === name).reverse();
     parts.push(`<h3 class="table-name">${escapeHtml(TABLE_TITLES[name] ?? name)}</h3>`);
     if (recs.length > maxPerName) parts.push(`<p class="note">Showing the latest ${maxPerName} of ${recs.length}; all are in tables.jsonl.</p>`);
-    recs.slice(0, maxPerName).forEach((rec, i) => parts.push(tableHtml(runDir, rec, i === 0, opts.inlineImages)));
+    if (opts.inlineImages && recs.length > INLINE_TABLES) parts.push(`<p class="note">Images of tables older than the latest ${INLINE_TABLES} are linked from media/ (shown when the report sits in its run directory).</p>`);
+    recs.slice(0, maxPerName).forEach((rec, i) => parts.push(tableHtml(runDir, rec, i === 0, opts.inlineImages && i < INLINE_TABLES)));
   }
   return parts.join('\n');
 }

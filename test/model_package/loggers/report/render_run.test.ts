@@ -61,6 +61,15 @@ describe('run report', () => {
     expect(html).toContain('<mark class="sub">');
   });
 
+  it('embeds the images of the latest tables and links older ones, so long runs keep a small report', async () => {
+    const { runDir } = await writeSyntheticRun({ rootDir: tmp(), epochs: 7, stepsPerEpoch: 2 });
+    const html = readFileSync(join(runDir, RUN_FILES.report), 'utf8');
+    const tables = html.split('<details class="table"').slice(1);
+    expect(tables).toHaveLength(7);
+    expect(tables.slice(0, 5).every((t) => t.includes('data:image/png;base64,') && !t.includes('src="media/'))).toBe(true);
+    expect(tables.slice(5).every((t) => !t.includes('data:image/png') && t.includes('src="media/val_predictions/step_'))).toBe(true);
+  });
+
   it('reads a run that was killed mid-write and says so', async () => {
     const { runDir } = await writeSyntheticRun({ rootDir: tmp(), epochs: 1, finish: false });
     appendFileSync(join(runDir, RUN_FILES.metrics), '{"step": 99, "train/lo');
