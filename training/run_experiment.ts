@@ -8,14 +8,16 @@
  * `main(argv, io)` returns the exit code (0 ok, 1 run failed, 2 bad config or usage)
  * so tests drive it in-process; the file runs it when executed directly.
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type HtrError, isHtrError } from '../model_package/errors.js';
+import { type HtrError, htrError, isHtrError } from '../model_package/errors.js';
+import { readCheckpoint } from '../model_package/training/checkpoint.js';
 import {
   ArgvError,
   buildRootSchema,
   type ClassChoice,
   ConfigErrors,
+  type ConfigObject,
   configToYaml,
   formatOptions,
   mergeSources,
@@ -90,7 +92,8 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
       const name = (parsed.rest[0] as string).replace(/^--/, '').split('=')[0] as string;
       throw unknownKeyError(name.split('.'), [...SECTIONS, 'config', 'ckpt_path', 'print_config', 'help']);
     }
-    const resolved = resolveConfig({ configFiles: parsed.configFiles, overrides: parsed.overrides });
+    const layers = await checkpointLayer(parsed);
+    const resolved = resolveConfig({ configFiles: parsed.configFiles, layers, overrides: parsed.overrides });
     if (parsed.printConfig) {
       io.stdout.write(configToYaml(printableConfig(resolved)));
       return 0;
@@ -100,6 +103,17 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
   } catch (err) {
     return reportError(err, io);
   }
+}
+
+/**
+ * With `--ckpt_path` and no `--config`, the config stored in the checkpoint is the
+ * base (overrides still apply): `run_experiment test --ckpt_path last.ckpt` just works.
+ */
+async function checkpointLayer(parsed: ParsedArgs): Promise<Array<{ source: string; values: ConfigObject }>> {
+  if (parsed.ckptPath === undefined || parsed.configFiles.length > 0) return [];
+  if (!existsSync(parsed.ckptPath)) throw htrError('HTR_ERR_MISSING_FILE', { file: parsed.ckptPath, key: '--ckpt_path' });
+  const ckpt = await readCheckpoint(parsed.ckptPath);
+  return [{ source: parsed.ckptPath, values: ckpt.config }];
 }
 
 /**

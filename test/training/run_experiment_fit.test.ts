@@ -42,6 +42,11 @@ describe('run_experiment fit / test / validate', () => {
     expect(Object.keys(testMetrics).sort()).toEqual(['test/cer', 'test/loss', 'test/wer']);
     expect(tf.memory().numTensors).toBe(before);
 
+    // Without --config the checkpoint's stored config is used (same data, same model).
+    const fromCkpt = captureIo();
+    expect(await main(['test', '--ckpt_path', last, '--trainer.accelerator=cpu', `--trainer.default_root_dir=${root}`], fromCkpt), fromCkpt.err()).toBe(0);
+    expect(metricLines(fromCkpt.out())).toEqual(testMetrics);
+
     const val = captureIo();
     expect(await main(['validate', ...common, '--ckpt_path', last], val), val.err()).toBe(0);
     // Same weights, same validation split: the metric fit reported at its last validation.
