@@ -257,7 +257,7 @@ class CachedStepDecoder implements StepDecoder {
     if (this.caches[0] === null) return;
     const heads = this.model.config.tf_nhead;
     const idx = tf.tensor1d(expandHeads(parents, heads), 'int32');
-    const next = this.caches.map((c) => tidy((): KV => ({ kT: tf.gather(c!.kT, idx), v: tf.gather(c!.v, idx) })));
+    const next = this.caches.map((c) => tidy((): KV => ({ k: tf.gather(c!.k, idx), v: tf.gather(c!.v, idx), kTransposed: c!.kTransposed })));
     idx.dispose();
     disposeKVs(this.caches);
     this.caches = next;
@@ -312,7 +312,7 @@ function expandHeads(parents: Int32Array, heads: number): Int32Array {
 function disposeKVs(kvs: ReadonlyArray<KV | null>): void {
   for (const kv of kvs) {
     if (!kv) continue;
-    kv.kT.dispose();
+    kv.k.dispose();
     kv.v.dispose();
   }
 }

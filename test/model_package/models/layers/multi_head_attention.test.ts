@@ -79,12 +79,13 @@ describe('MultiHeadAttention', () => {
     const x = rand([2, 3, D], 4) as tf.Tensor3D;
     const mem = rand([2, 7, D], 5) as tf.Tensor3D;
     const kv = m.projectKV(mem);
-    expect(kv.kT.shape).toEqual([2 * H, D / H, 7]);
+    expect(kv.kTransposed).toBe(true);
+    expect(kv.k.shape).toEqual([2 * H, D / H, 7]);
     expect(kv.v.shape).toEqual([2 * H, 7, D / H]);
     const got = m.forward(x, { kv });
     const want = reference(m, x, mem, false);
     expect(diff(got, want)).toBeLessThan(1e-5);
-    tf.dispose([x, mem, kv.kT, kv.v, got, want]);
+    tf.dispose([x, mem, kv.k, kv.v, got, want]);
     m.dispose();
   });
 
@@ -112,14 +113,14 @@ describe('MultiHeadAttention', () => {
       for (let t = 0; t < 6; t++) {
         const xt = tf.slice(x, [0, t, 0], [3, 1, D]) as tf.Tensor3D;
         const r: { out: tf.Tensor3D; cache: KV } = m.step(xt, cache);
-        if (cache) tf.dispose([cache.kT, cache.v]);
+        if (cache) tf.dispose([cache.k, cache.v]);
         cache = r.cache;
-        expect(cache.kT.shape).toEqual([3 * H, D / H, t + 1]);
+        expect(cache.k.shape).toEqual([3 * H, t + 1, D / H]);
         const want = tf.slice(full, [0, t, 0], [3, 1, D]);
         expect(diff(r.out, want)).toBeLessThan(1e-5);
         tf.dispose([xt, r.out, want]);
       }
-      if (cache) tf.dispose([cache.kT, cache.v]);
+      if (cache) tf.dispose([cache.k, cache.v]);
     }, 'cached attention steps');
     tf.dispose([x, mask, full]);
     m.dispose();
