@@ -9,6 +9,7 @@
  *  3. The C++ side caps threads at `emscripten_num_logical_cores() / 2`, read once
  *     when the module is instantiated; in Node that is `os.cpus().length`, so we
  *     report enough cores for the duration of instantiation.
+ * Its worker threads are unref'd so they do not keep the process alive.
  * The result replaces the registered 'wasm' backend; the kernels (registered by name)
  * are shared with the single-threaded build.
  */
@@ -19,9 +20,13 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
+interface NodeWorker {
+  unref?: () => void;
+}
 interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => number;
   tfjs?: Record<string, (...a: number[]) => number>;
+  PThread?: { unusedWorkers: NodeWorker[]; runningWorkers: NodeWorker[] };
 }
 type Factory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 
@@ -67,10 +72,19 @@ export async function registerThreadedWasm(numThreads: number, distDir: string):
     dispose: wasm.cwrap('dispose', null, []),
   };
   setThreadsCount(numThreads);
-  if (tf.findBackend('wasm')) tf.removeBackend('wasm');
+  if (tf.findBackendFactory('wasm')) tf.removeBackend('wasm');
   // BackendWasm's constructor type wants tfjs's own module typing; ours is structurally what it uses.
   const Ctor = BackendWasm as unknown as new (m: EmscriptenModule) => tf.KernelBackend;
-  tf.registerBackend('wasm', () => new Ctor(wasm), 2);
+  tf.registerBackend(
+    'wasm',
+    () => {
+      const backend = new Ctor(wasm);
+      // The pool's worker threads would keep Node alive after the program is done.
+      for (const w of [...(wasm.PThread?.unusedWorkers ?? []), ...(wasm.PThread?.runningWorkers ?? [])]) w.unref?.();
+      return backend;
+    },
+    2,
+  );
   loadedThreads = numThreads;
   return numThreads;
 }
