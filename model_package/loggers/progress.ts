@@ -115,7 +115,9 @@ export class ProgressCallback implements Callback {
     if (ms - this.lastDraw < (this.tty ? TTY_REDRAW_MS : this.intervalMs)) return;
     this.lastDraw = ms;
     if (this.tty) {
-      const width = Math.max(20, (this.stream.columns ?? 120) - 1);
+      // A pty without a size reports 0 columns: assume a normal terminal then.
+      const columns = this.stream.columns && this.stream.columns > 0 ? this.stream.columns : 120;
+      const width = Math.max(20, columns - 1);
       this.stream.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
       this.drawn = true;
     } else {

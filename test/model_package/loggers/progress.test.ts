@@ -61,6 +61,20 @@ describe('ProgressCallback', () => {
     expect(out.at(-1)).toMatch(/^fit success after 10 steps in 0:1\d · last val CER 10\.00%\n$/);
   });
 
+  it('truncates the live line to the terminal width, assuming 120 columns when the pty reports 0', () => {
+    let now = 0;
+    for (const [columns, max] of [[40, 39], [0, 119]] as const) {
+      const out: string[] = [];
+      const p = new ProgressCallback({ stream: { isTTY: true, columns, write: (s: string) => out.push(s) }, now: () => now });
+      p.onFitStart(view(0));
+      now += 1000;
+      p.onTrainBatchEnd(view(1), { loss: 0.5 });
+      const line = (out.at(-1) as string).replace('\r\x1b[2K', '');
+      expect(line.length).toBeLessThanOrEqual(max);
+      expect(line.length).toBeGreaterThan(30);
+    }
+  });
+
   it('formats durations', () => {
     expect(formatDuration(59.6)).toBe('1:00');
     expect(formatDuration(3725)).toBe('1:02:05');
