@@ -78,7 +78,9 @@ export function requireClass(kind: Kind, choice: ClassChoice): z.ZodObject {
 /** `{ name, ...options }` of one class, strict so unknown options are errors; keeps the class's refinements. */
 export function classSection(kind: Kind, choice: ClassChoice): z.ZodObject {
   const schema = requireClass(kind, choice);
-  const name = z.literal(choice.name).describe(`${kind} class (${Object.keys(registryOf(kind)).join(', ')})`);
+  const known = Object.keys(registryOf(kind)) as [string, ...string[]];
+  const base = z.enum(known);
+  const name = (kind === 'model' ? base.default(DEFAULT_MODEL) : base).describe(`${kind} class; selects which options follow`);
   return schema.safeExtend({ name }).strict();
 }
 
