@@ -9,6 +9,7 @@ import { createRunDir } from '../../../model_package/loggers/run_dir.js';
 import type { PredictionRow } from '../../../model_package/loggers/types.js';
 import type { GrayImage } from '../../../model_package/data/types.js';
 import { Rng } from '../../../model_package/util/rng.js';
+import { cer } from '../../../model_package/metrics/index.js';
 
 export interface SyntheticRunOptions {
   rootDir: string;
@@ -56,27 +57,15 @@ export async function writeSyntheticRun(opts: SyntheticRunOptions): Promise<{ ru
       logger.logMetrics({ 'train/loss': loss, lr: 1e-3 * Math.min(1, step / 10), epoch: e }, step);
     }
     const step = (e + 1) * spe;
-    const cer = Math.max(0, scale * 0.9 * Math.exp(-(e + 1) / 1.3));
-    logger.logMetrics({ 'val/loss': scale * (2.5 * Math.exp(-step / 20) + 0.2), 'val/cer': cer, 'val/wer': Math.min(1, cer * 2.2), epoch: e }, step);
+    const valCer = Math.max(0, scale * 0.9 * Math.exp(-(e + 1) / 1.3));
+    logger.logMetrics({ 'val/loss': scale * (2.5 * Math.exp(-step / 20) + 0.2), 'val/cer': valCer, 'val/wer': Math.min(1, valCer * 2.2), epoch: e }, step);
     const rows: PredictionRow[] = TEXTS.map((t, i) => {
-      const wrong = Math.floor(cer * t.length * (0.5 + (i % 3) / 2));
+      const wrong = Math.floor(valCer * t.length * (0.5 + (i % 3) / 2));
       const prediction = t.slice(0, t.length - wrong) + 'x'.repeat(Math.min(wrong, 2));
-      return { id: `line-${i}`, image: strokeImage(t), groundTruth: t, prediction, cer: charErrorRate(prediction, t) };
+      return { id: `line-${i}`, image: strokeImage(t), groundTruth: t, prediction, cer: cer(prediction, t) };
     });
     await logger.logTable('val/predictions', rows, step);
   }
   if (opts.finish ?? true) await logger.finish('success');
   return { runDir, logger };
-}
-
-function charErrorRate(p: string, r: string): number {
-  const a = Array.from(p);
-  const b = Array.from(r);
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1), (prev[j] as number) + 1, (cur[j - 1] as number) + 1);
-    prev = cur;
-  }
-  return b.length ? (prev[b.length] as number) / b.length : 0;
 }
