@@ -11,6 +11,8 @@ import { SyntheticParagraphs, SyntheticParagraphsConfig } from './synthetic_para
 import { FolderLines, FolderLinesConfig } from './folder_lines.js';
 import { PageXmlLines, PageXmlLinesConfig } from './page_xml_lines.js';
 import { AltoLines, AltoLinesConfig } from './alto_lines.js';
+import { EMNIST, EMNISTConfig } from './emnist.js';
+import { EMNISTLines, EMNISTLines2, EMNISTLines2Config, EMNISTLinesConfig } from './emnist_lines.js';
 import { IAMLines, IAMLinesConfig } from './iam_lines.js';
 import { IAMParagraphs, IAMParagraphsConfig } from './iam_paragraphs.js';
 import { IAMSyntheticParagraphs, IAMSyntheticParagraphsConfig } from './iam_synthetic_paragraphs.js';
@@ -33,6 +35,9 @@ export const DATA_REGISTRY: Record<string, DataEntry> = {
   FolderLines: { schema: FolderLinesConfig, create: (c) => new FolderLines(FolderLinesConfig.parse(c)), description: 'your line images with *.gt.txt sidecars or a TSV manifest, in a folder or .zip' },
   PageXmlLines: { schema: PageXmlLinesConfig, create: (c) => new PageXmlLines(PageXmlLinesConfig.parse(c)), description: 'text lines of PAGE-XML exports (Transkribus, eScriptorium), in a folder or .zip' },
   AltoLines: { schema: AltoLinesConfig, create: (c) => new AltoLines(AltoLinesConfig.parse(c)), description: 'text lines of ALTO XML exports (eScriptorium, OCR engines), in a folder or .zip' },
+  EMNIST: { schema: EMNISTConfig, create: (c) => new EMNIST(EMNISTConfig.parse(c)), description: 'EMNIST byclass characters from NIST\'s IDX release (gzip.zip)' },
+  EMNISTLines: { schema: EMNISTLinesConfig, create: (c) => new EMNISTLines(EMNISTLinesConfig.parse(c)), description: 'lines of EMNIST characters with 0-0.33 overlap, 28 px high' },
+  EMNISTLines2: { schema: EMNISTLines2Config, create: (c) => new EMNISTLines2(EMNISTLines2Config.parse(c)), description: 'taller EMNIST lines: scaled, shifted characters, more overlap, augmentation' },
   // Each data helper adds one line here, e.g.
   // IAMLines: { schema: IAMLinesConfig, create: (c) => new IAMLines(c), description: 'IAM handwritten lines' },
 };
