@@ -4,6 +4,9 @@
  * [Ho, Wo, N, Cout] filter dilated by the stride,
  *   dW[a, b, ci, co] = sum_{n,i,j} x[n, i*s + a - pad, j*s + b - pad, ci] * dy[n, i, j, co],
  * so XNNPACK's forward conv does the work. Result transposed back to [kh, kw, Cin, Cout].
+ * Measured against two im2col + GEMM variants (cols^T @ dy, and tap-major colsT @ dy):
+ * this was 1.7-10x faster on every layer of the default model except 1x1 kernels,
+ * which take the GEMM path below.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';

@@ -19,15 +19,26 @@ export interface Im2colGeometry {
 
 /** [N, outH, outW, kh*kw*C]. */
 export function im2col(x: tf.Tensor4D, g: Im2colGeometry): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  // Every tap reads rows a + sh*i for i < outH: pad/crop so a + sh*outH fits for all a.
+  let [n, h, w, c] = x.shape;
+  let src: tf.Tensor4D = x;
+  // A negative pad means the first rows/columns are never read: crop them.
+  if (g.padTop < 0 || g.padLeft < 0) {
+    const r0 = Math.max(0, -g.padTop);
+    const c0 = Math.max(0, -g.padLeft);
+    h -= r0;
+    w -= c0;
+    src = tf.slice(x, [0, r0, c0, 0], [n, h, w, c]);
+  }
+  const padTop = Math.max(0, g.padTop);
+  const padLeft = Math.max(0, g.padLeft);
+  // Every tap reads rows a + sh*i for i < outH: pad so a + sh*outH fits for all a.
   const needH = g.kh - 1 + g.sh * g.outH;
   const needW = g.kw - 1 + g.sw * g.outW;
-  const padBottom = needH - g.padTop - h;
-  const padRight = needW - g.padLeft - w;
-  let xp: tf.Tensor4D = x;
-  if (g.padTop || g.padLeft || padBottom > 0 || padRight > 0) {
-    xp = tf.pad(x, [[0, 0], [g.padTop, Math.max(0, padBottom)], [g.padLeft, Math.max(0, padRight)], [0, 0]]);
+  const padBottom = Math.max(0, needH - padTop - h);
+  const padRight = Math.max(0, needW - padLeft - w);
+  let xp: tf.Tensor4D = src;
+  if (padTop || padLeft || padBottom || padRight) {
+    xp = tf.pad(src, [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]]);
   }
   const taps: tf.Tensor4D[] = [];
   for (let a = 0; a < g.kh; a++) {
