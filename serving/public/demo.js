@@ -31,7 +31,7 @@
   pad.addEventListener('pointermove', (ev) => {
     if (!drawing) return;
     const p = point(ev);
-    ctx.lineWidth = 4;
+    ctx.lineWidth = 6;
     ctx.lineCap = 'round';
     ctx.lineJoin = 'round';
     ctx.strokeStyle = '#111';
