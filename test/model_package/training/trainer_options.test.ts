@@ -64,6 +64,12 @@ describe('Trainer options', () => {
     // Only the epoch with validation ranked a checkpoint; last.ckpt each due epoch.
     const files = readdirSync(path.join(r.dir, 'checkpoints')).sort();
     expect(files).toEqual([`epoch=1-step=4-val_cer=${r.metrics['val/cer']!.toFixed(4)}.ckpt`, 'last.ckpt']);
+    // validate --ckpt_path: a fresh model with the best weights scores what fit measured.
+    const fresh = tinyModel(r.data, { seed: 5 });
+    const again = await new Trainer(trainerOptions(r.dir, { trainer: { limit_val_batches: 0.5 } })).validate(fresh, r.data, { ckptPath: r.trainer.bestModelPath! });
+    expect(again['val/loss']).toBeCloseTo(r.metrics['val/loss']!, 5);
+    expect(again['val/cer']).toBe(r.metrics['val/cer']);
+    fresh.dispose();
     r.model.dispose();
   });
 
