@@ -9,6 +9,8 @@
  *
  * train_step_ms: forward, backward and Adam update (the project's loss and optimizer),
  * median after warm-up. greedy_decode_batch_ms: 32 tokens with the KV cache, no early stop.
+ *
+ * bench:args --json
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
@@ -19,7 +21,7 @@ import { SPECIAL_TOKENS } from '../model_package/data/tokenizer.js';
 import { teacherForcedLoss } from '../model_package/training/loss.js';
 import { createOptimizer } from '../model_package/training/optimizer.js';
 import { OptimizerConfig } from '../model_package/training/config.js';
-import { timed } from './timing.js';
+import { timed } from './lib/timing.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -37,6 +39,7 @@ const { values: a } = parseArgs({
     'max-len': { type: 'string', default: '32' },
     threads: { type: 'string', default: '0' },
     reps: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
     accelerator: { type: 'string', default: 'wasm' },
     'wasm-kernels': { type: 'string', default: 'all' },
     'no-cache': { type: 'boolean', default: false },
@@ -123,9 +126,9 @@ if (a.profile) {
   process.exit(0);
 }
 
-const trainMs = timed(trainStep, 2, reps);
+const trainMs = timed(trainStep, int('warmup'), reps);
 model.train(false);
-const decodeMs = timed(decode, 1, Math.max(2, Math.floor(reps / 2)));
+const decodeMs = timed(decode, Math.min(1, int('warmup')), Math.max(1, Math.floor(reps / 2)));
 
 const threads = backend.threads ?? (backend.name === 'cpu' ? 1 : int('threads') || undefined);
 const engine = `tfjs-${backend.name}${backend.name === 'wasm' && kernelSet === 'missing' ? '-stock' : ''}`;

@@ -1,0 +1,131 @@
+/**
+ * One measurement run of the README's "Benchmarks" table: the PyTorch anchor
+ * (../shared/bench/torch_reference.py) and bench/train_step.ts on every engine, same
+ * shapes and threads, interleaved for `--rounds` rounds (the machine is shared; the
+ * median round is reported). Prints JSON, and with --markdown the table too.
+ *
+ *   npx tsx bench/compare_torch.ts --rounds 2 --markdown
+ *   HTR_TORCH_PYTHON=/tmp/torch/bin/python (default) points at a venv with torch.
+ *
+ * bench:args --rounds 1
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { findNativeBuild } from '../model_package/backend/native.js';
+import { median } from './lib/timing.js';
+import { runCommand, runTsx } from './lib/run_script.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: a } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '1' },
+    threads: { type: 'string', default: '2' },
+    batch: { type: 'string', default: '16' },
+    height: { type: 'string', default: '28' },
+    width: { type: 'string', default: '256' },
+    'cpu-batch': { type: 'string', default: '1' },
+    markdown: { type: 'boolean', default: false },
+  },
+});
+const shape = ['--batch', String(a.batch), '--height', String(a.height), '--width', String(a.width)];
+const threads = String(a.threads);
+
+interface Row {
+  label: string;
+  run: () => ReturnType<typeof runTsx>;
+  /** The cpu backend is too slow for the full batch: it runs a smaller one, reported per sample. */
+  batch?: number;
+}
+interface Result {
+  engine: string;
+  threads: number | null;
+  params: number;
+  batch: number;
+  train_step_ms: number;
+  greedy_decode_batch_ms: number;
+  train_samples_per_s: number;
+}
+
+const torchPython = process.env.HTR_TORCH_PYTHON ?? '/tmp/torch/bin/python';
+const torchScript = path.resolve(ROOT, '..', 'shared', 'bench', 'torch_reference.py');
+const altTorchScript = '/work/shared/bench/torch_reference.py';
+const rows: Row[] = [];
+if (existsSync(torchPython)) {
+  const script = existsSync(torchScript) ? torchScript : altTorchScript;
+  rows.push({ label: 'PyTorch (anchor)', run: () => runCommand(torchPython, [script, '--json', '--threads', threads, ...shape], ROOT) });
+}
+const ts = (extra: string[]) => () => runTsx(ROOT, 'bench/train_step.ts', ['--json', ...shape, ...extra]);
+const cpuBatch = Number(a['cpu-batch']);
+rows.push({
+  label: 'tfjs cpu backend',
+  batch: cpuBatch,
+  run: () => runTsx(ROOT, 'bench/train_step.ts', ['--json', '--accelerator', 'cpu', '--reps', '1', '--warmup', '0', '--batch', String(cpuBatch), '--height', String(a.height), '--width', String(a.width)]),
+});
+rows.push({ label: 'wasm, stock + missing kernels, 1 thread', run: ts(['--accelerator', 'wasm', '--wasm-kernels', 'missing', '--threads', '1', '--reps', '3']) });
+rows.push({ label: 'wasm, all kernels, 1 thread', run: ts(['--accelerator', 'wasm', '--threads', '1']) });
+rows.push({ label: `wasm, all kernels, ${threads} threads`, run: ts(['--accelerator', 'wasm', '--threads', threads]) });
+if (findNativeBuild()) rows.push({ label: 'native (tfjs-node from TF wheel)', run: ts(['--accelerator', 'native']) });
+
+const rounds = Number(a.rounds);
+const results = new Map<string, Result[]>();
+for (let r = 0; r < rounds; r++) {
+  for (const row of rows) {
+    process.stderr.write(`[compare] round ${r + 1}/${rounds}: ${row.label}\n`);
+    const out = await row.run();
+    if (out.code !== 0 || !out.json) {
+      process.stderr.write(`[compare] ${row.label} failed (exit ${out.code}): ${out.stderr.slice(-600)}\n`);
+      continue;
+    }
+    results.set(row.label, [...(results.get(row.label) ?? []), out.json as Result]);
+  }
+}
+
+function medianOf(rs: Result[], key: 'train_step_ms' | 'greedy_decode_batch_ms'): number {
+  return median(rs.map((x) => x[key]));
+}
+const anchor = results.get('PyTorch (anchor)');
+const anchorTrain = anchor ? medianOf(anchor, 'train_step_ms') : null;
+const anchorDecode = anchor ? medianOf(anchor, 'greedy_decode_batch_ms') : null;
+const fullBatch = Number(a.batch);
+const table = rows
+  .filter((row) => results.has(row.label))
+  .map((row) => {
+    const rs = results.get(row.label)!;
+    // Per-sample scaling for the reduced-batch cpu row (stated in the table).
+    const scale = row.batch ? fullBatch / row.batch : 1;
+    const train = medianOf(rs, 'train_step_ms') * scale;
+    const decode = medianOf(rs, 'greedy_decode_batch_ms') * scale;
+    return {
+      label: row.label,
+      engine: rs[0]!.engine,
+      threads: rs[0]!.threads,
+      measured_batch: rs[0]!.batch,
+      train_step_ms: +train.toFixed(1),
+      greedy_decode_batch_ms: +decode.toFixed(1),
+      train_ratio: anchorTrain ? +(train / anchorTrain).toFixed(2) : null,
+      decode_ratio: anchorDecode ? +(decode / anchorDecode).toFixed(2) : null,
+      rounds: rs.length,
+      all_train_ms: rs.map((x) => x.train_step_ms),
+    };
+  });
+const report = {
+  bench: 'compare_torch',
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadavg: os.loadavg().map((l) => +l.toFixed(1)) },
+  shape: { batch: fullBatch, height: Number(a.height), width: Number(a.width), threads: Number(threads) },
+  rows: table,
+};
+console.log(JSON.stringify(report));
+if (a.markdown) {
+  const lines = [
+    '| engine | threads | train step (ms) | × PyTorch | greedy decode, 32 tokens (ms) | × PyTorch |',
+    '|---|---|---|---|---|---|',
+    ...table.map((t) =>
+      `| ${t.label}${t.measured_batch !== fullBatch ? ` (batch ${t.measured_batch}, ×${fullBatch / t.measured_batch})` : ''} | ${t.threads ?? '-'} | ${t.train_step_ms} | ${t.train_ratio ?? '-'} | ${t.greedy_decode_batch_ms} | ${t.decode_ratio ?? '-'} |`,
+    ),
+  ];
+  console.error(lines.join('\n'));
+}

@@ -1,0 +1,48 @@
+/** Runs one bench script with tsx and returns its exit code, stdout and the JSON it printed. */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+export interface ScriptRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+  /** stdout parsed as one JSON document, else its last line that parses, else null. */
+  readonly json: unknown;
+}
+
+export function parseJsonOutput(stdout: string): unknown {
+  const text = stdout.trim();
+  try {
+    return JSON.parse(text);
+  } catch {
+    const lines = text.split('\n').reverse();
+    for (const line of lines) {
+      try {
+        return JSON.parse(line);
+      } catch {
+        // not this line
+      }
+    }
+    return null;
+  }
+}
+
+export function runCommand(cmd: string, args: string[], cwd: string): Promise<ScriptRun> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) =>
+      resolve({ code: code ?? 1, stdout, stderr, seconds: (performance.now() - t0) / 1000, json: parseJsonOutput(stdout) }),
+    );
+  });
+}
+
+/** `npx tsx bench/<file> ...args` from the repository root. */
+export function runTsx(root: string, file: string, args: string[]): Promise<ScriptRun> {
+  return runCommand(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), file, ...args], root);
+}
