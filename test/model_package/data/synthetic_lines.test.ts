@@ -10,7 +10,7 @@ import { isHtrError } from '../../../model_package/errors.js';
 import type { Sample } from '../../../model_package/data/types.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'htr-synth-'));
-const small = (extra: Partial<SyntheticLinesConfig> = {}) =>
+const small = (extra: Record<string, unknown> = {}) =>
   SyntheticLinesConfig.parse({ num_train: 14, num_val: 4, num_test: 4, num_workers: 0, processed_dir: tmp(), ...extra });
 
 async function all(dm: SyntheticLines, split: 'train' | 'val' | 'test'): Promise<Sample[]> {
