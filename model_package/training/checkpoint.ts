@@ -121,8 +121,19 @@ export function toTensors(raw: ReadonlyMap<string, RawTensor>): Map<string, tf.T
   return out;
 }
 
-/** Assigns checkpoint weights to `model`; a mismatch names the file and the tensor. */
-export function loadModelWeights(model: Module, ckpt: Checkpoint): void {
+/**
+ * Assigns checkpoint weights to `model`; a mismatch names the file and the tensor.
+ * A recognizer's vocabulary must equal the checkpoint's: same-sized but different
+ * mappings would load silently and decode nonsense.
+ */
+export function loadModelWeights(model: Module & { readonly dataConfig?: DataConfig }, ckpt: Checkpoint): void {
+  const mapping = model.dataConfig?.mapping;
+  if (mapping && mapping.join('\u0000') !== ckpt.dataConfig.mapping.join('\u0000')) {
+    const diff = ckpt.dataConfig.mapping.length !== mapping.length
+      ? `${ckpt.dataConfig.mapping.length} tokens in the checkpoint, ${mapping.length} in the data`
+      : `token ${mapping.findIndex((t, i) => t !== ckpt.dataConfig.mapping[i])} differs`;
+    throw htrError('HTR_ERR_BAD_CHECKPOINT', { file: ckpt.file, reason: `its vocabulary does not match the data module's (${diff})` });
+  }
   const tensors = toTensors(ckpt.model);
   try {
     model.loadStateDict(tensors);

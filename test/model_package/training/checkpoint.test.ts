@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isHtrError } from '../../../model_package/errors.js';
 import {
+  loadModelWeights,
   loadRecognizerFromCheckpoint,
   readCheckpoint,
   saveCheckpoint,
@@ -145,6 +146,14 @@ describe('checkpoints', () => {
     // Config says tf_dim 32 but the weights are tf_dim 16.
     await saveCheckpoint(file, { model, state: STATE, config: { model: { name: 'ResnetTransformer', ...TINY_MODEL, tf_dim: 32 } }, dataConfig: data.dataConfig() });
     await expect(loadRecognizerFromCheckpoint(file)).rejects.toThrow(/HTR_ERR_BAD_CHECKPOINT.*weights do not fit/);
+    // Same vocabulary size, different characters: refused before any weight is assigned.
+    const good = path.join(dir, 'good.ckpt');
+    await saveCheckpoint(good, { model, state: STATE, config: {}, dataConfig: data.dataConfig() });
+    const letters = await tinyData({ alphabet: 'abcdefghij' });
+    const other = tinyModel(letters);
+    const goodCkpt = await readCheckpoint(good);
+    expect(() => loadModelWeights(other, goodCkpt)).toThrow(/HTR_ERR_BAD_CHECKPOINT.*vocabulary does not match.*token 4 differs/);
+    other.dispose();
     model.dispose();
   });
 });
