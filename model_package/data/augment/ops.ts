@@ -6,29 +6,48 @@
 import type { GrayImage } from '../types.js';
 import type { Rng } from '../../util/rng.js';
 
-function bilinear(img: GrayImage, x: number, y: number): number {
+/**
+ * Output pixel i takes the bilinear sample of `img` at (sx[i], sy[i]); outside
+ * the image is paper (0). One flat loop with no per-pixel allocation.
+ */
+function sampleAt(img: GrayImage, sx: Float32Array, sy: Float32Array): GrayImage {
   const { data, width: w, height: h } = img;
-  if (x <= -1 || y <= -1 || x >= w || y >= h) return 0;
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
-  const fx = x - x0;
-  const fy = y - y0;
-  const at = (xx: number, yy: number): number => (xx < 0 || yy < 0 || xx >= w || yy >= h ? 0 : (data[yy * w + xx] as number));
-  const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
-  const bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
-  return top * (1 - fy) + bottom * fy;
+  const out = new Float32Array(w * h);
+  for (let i = 0; i < out.length; i++) {
+    const x = sx[i] as number;
+    const y = sy[i] as number;
+    if (x <= -1 || y <= -1 || x >= w || y >= h) continue;
+    const x0 = Math.floor(x);
+    const y0 = Math.floor(y);
+    const fx = x - x0;
+    const fy = y - y0;
+    const inX0 = x0 >= 0;
+    const inX1 = x0 + 1 < w;
+    const inY0 = y0 >= 0;
+    const inY1 = y0 + 1 < h;
+    const r0 = y0 * w;
+    const r1 = r0 + w;
+    const a = inX0 && inY0 ? (data[r0 + x0] as number) : 0;
+    const b = inX1 && inY0 ? (data[r0 + x0 + 1] as number) : 0;
+    const c = inX0 && inY1 ? (data[r1 + x0] as number) : 0;
+    const d = inX1 && inY1 ? (data[r1 + x0 + 1] as number) : 0;
+    out[i] = (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
+  }
+  return { data: out, width: w, height: h };
 }
 
-/** Output pixel (x, y) takes source (sx, sy) = map(x, y). */
-function remap(img: GrayImage, map: (x: number, y: number) => [number, number]): GrayImage {
-  const out = new Float32Array(img.width * img.height);
-  for (let y = 0; y < img.height; y++) {
-    for (let x = 0; x < img.width; x++) {
-      const [sx, sy] = map(x, y);
-      out[y * img.width + x] = bilinear(img, sx, sy);
+/** Source coordinates of an affine map: (sx, sy) = (m00 x + m01 y + m02, m10 x + m11 y + m12). */
+function affineSample(img: GrayImage, m00: number, m01: number, m02: number, m10: number, m11: number, m12: number): GrayImage {
+  const { width: w, height: h } = img;
+  const sx = new Float32Array(w * h);
+  const sy = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      sx[y * w + x] = m00 * x + m01 * y + m02;
+      sy[y * w + x] = m10 * x + m11 * y + m12;
     }
   }
-  return { data: out, width: img.width, height: img.height };
+  return sampleAt(img, sx, sy);
 }
 
 /** Columns [0, inkWidth) hold every pixel above `thresh` (line images are left-aligned on a padded canvas). */
@@ -80,18 +99,17 @@ export function affine(img: GrayImage, p: AffineParams): GrayImage {
   const ib = -b / det;
   const ic = -c / det;
   const id = a / det;
-  return remap(img, (x, y) => {
-    const u = x - cx - p.tx;
-    const v = y - cy - p.ty;
-    return [ia * u + ib * v + cx, ic * u + id * v + cy];
-  });
+  // source = inv * (out - c - t) + c
+  const ox = -cx - p.tx;
+  const oy = -cy - p.ty;
+  return affineSample(img, ia, ib, ia * ox + ib * oy + cx, ic, id, ic * ox + id * oy + cy);
 }
 
 /** Stretches the ink horizontally by `factor` (left edge fixed), capped to stay on the canvas. */
 export function widthJitter(img: GrayImage, factor: number): GrayImage {
   const ext = inkExtent(img);
   const f = ext.width > 0 ? Math.min(factor, img.width / ext.width) : factor;
-  return remap(img, (x, y) => [x / f, y]);
+  return affineSample(img, 1 / f, 0, 0, 0, 1, 0);
 }
 
 export function brightnessContrast(img: GrayImage, brightness: number, contrast: number): GrayImage {
@@ -144,17 +162,31 @@ export function elastic(img: GrayImage, alpha: number, grid: number, rng: Rng): 
   const gh = Math.ceil(img.height / grid) + 2;
   const dx = new Float32Array(gw * gh).map(() => rng.normal() * alpha);
   const dy = new Float32Array(gw * gh).map(() => rng.normal() * alpha);
-  const field = (f: Float32Array, x: number, y: number): number => {
-    const gx = x / grid;
+  const { width: w, height: h } = img;
+  const sx = new Float32Array(w * h);
+  const sy = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
     const gy = y / grid;
-    const x0 = Math.floor(gx);
     const y0 = Math.floor(gy);
-    const fx = gx - x0;
     const fy = gy - y0;
-    const at = (i: number, j: number): number => f[Math.min(gh - 1, j) * gw + Math.min(gw - 1, i)] as number;
-    return (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy;
-  };
-  return remap(img, (x, y) => [x + field(dx, x, y), y + field(dy, x, y)]);
+    const j0 = Math.min(gh - 1, y0) * gw;
+    const j1 = Math.min(gh - 1, y0 + 1) * gw;
+    for (let x = 0; x < w; x++) {
+      const gx = x / grid;
+      const x0 = Math.floor(gx);
+      const fx = gx - x0;
+      const i0 = Math.min(gw - 1, x0);
+      const i1 = Math.min(gw - 1, x0 + 1);
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      const k = y * w + x;
+      sx[k] = x + (dx[j0 + i0] as number) * w00 + (dx[j0 + i1] as number) * w01 + (dx[j1 + i0] as number) * w10 + (dx[j1 + i1] as number) * w11;
+      sy[k] = y + (dy[j0 + i0] as number) * w00 + (dy[j0 + i1] as number) * w01 + (dy[j1 + i0] as number) * w10 + (dy[j1 + i1] as number) * w11;
+    }
+  }
+  return sampleAt(img, sx, sy);
 }
 
 /**
@@ -172,7 +204,7 @@ export function noiseFrame(img: GrayImage, margins: { left: number; right: numbe
   const bottom = margins.bottom * H;
   const sx = (inkW - left - right) / inkW;
   const sy = (H - top - bottom) / H;
-  const framed = sx > 0.2 && sy > 0.2 ? remap(img, (x, y) => [(x - left) / sx, (y - top) / sy]) : img;
+  const framed = sx > 0.2 && sy > 0.2 ? affineSample(img, 1 / sx, 0, -left / sx, 0, 1 / sy, -top / sy) : img;
   if (noiseStd <= 0) return framed;
   const out = new Float32Array(framed.data.length);
   for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, (framed.data[i] as number) + Math.abs(rng.normal()) * noiseStd));
