@@ -17,12 +17,12 @@ const spec = new SyntheticLines(SyntheticLinesConfig.parse({})).spec();
 const fonts = selectFonts(discoverFonts(), DEFAULT_TRAIN_FONTS, 'fonts');
 
 // Warm-up: font registration and the first worker boot are not per-line costs.
-await renderLines(spec, [{ fonts, salt: SPLIT_SALT.train, count: 16 }], 0);
+await renderLines(spec, [{ fonts, salt: SPLIT_SALT.train, part: 'train', count: 16 }], 0);
 
 const results = [];
 for (const numWorkers of workerCounts) {
   const started = performance.now();
-  await renderLines(spec, [{ fonts, salt: SPLIT_SALT.train, count }], numWorkers);
+  await renderLines(spec, [{ fonts, salt: SPLIT_SALT.train, part: 'train', count }], numWorkers);
   const seconds = (performance.now() - started) / 1000;
   results.push({ num_workers: numWorkers, lines: count, seconds: Number(seconds.toFixed(2)), lines_per_second: Number((count / seconds).toFixed(1)) });
 }

@@ -25,12 +25,12 @@ export interface SentenceGeneratorOptions {
   readonly characters?: readonly string[];
 }
 
-/** Reads and normalizes the corpus once per process and directory (it is small). */
-const corpusCache = new Map<string, string>();
+/** Raw text of every `*.txt` in a corpus directory, read once per process (it is small). */
+const corpusCache = new Map<string, { file: string; text: string }[]>();
 
-export function loadCorpus(dir: string = DEFAULT_CORPUS_DIR): string {
+function readCorpusFiles(dir: string): { file: string; text: string }[] {
   const cached = corpusCache.get(dir);
-  if (cached !== undefined) return cached;
+  if (cached) return cached;
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.txt')).sort();
@@ -38,9 +38,36 @@ export function loadCorpus(dir: string = DEFAULT_CORPUS_DIR): string {
     throw htrError('HTR_ERR_MISSING_FILE', { file: dir }, err);
   }
   if (files.length === 0) throw htrError('HTR_ERR_BAD_DATA_FILE', { file: dir, reason: 'no *.txt corpus files' });
-  const text = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
-  corpusCache.set(dir, text);
-  return text;
+  const out = files.map((f) => ({ file: f, text: readFileSync(join(dir, f), 'utf8') }));
+  corpusCache.set(dir, out);
+  return out;
+}
+
+/** The whole corpus as one text. */
+export function loadCorpus(dir: string = DEFAULT_CORPUS_DIR): string {
+  return readCorpusFiles(dir).map((f) => f.text).join('\n');
+}
+
+export type CorpusPart = 'train' | 'val' | 'test';
+
+/**
+ * The corpus divided by sentence so evaluation text is never training text: in
+ * each file, sentence k goes to test when k % 8 == 7, to val when k % 8 == 6,
+ * else to train.
+ */
+export function loadCorpusPart(part: CorpusPart, dir: string = DEFAULT_CORPUS_DIR): string {
+  const wanted = part === 'test' ? 7 : part === 'val' ? 6 : -1;
+  const out: string[] = [];
+  for (const { text } of readCorpusFiles(dir)) {
+    text
+      .replace(/\s+/g, ' ')
+      .split(/(?<=[.!?]["')]?) (?=["'(]?[A-Z])/)
+      .forEach((sentence, k) => {
+        const r = k % 8;
+        if (wanted < 0 ? r < 6 : r === wanted) out.push(sentence);
+      });
+  }
+  return out.join(' ');
 }
 
 /** Whitespace collapsed to single spaces; characters outside `allowed` removed. */

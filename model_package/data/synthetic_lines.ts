@@ -48,6 +48,7 @@ export const SyntheticLinesConfig = BaseDataConfig.extend({
   test_fonts: z.array(z.string()).min(1).default(DEFAULT_TEST_FONTS).describe('font families of the test split (never in training)'),
   font_dir: z.string().optional().describe('directory of font packages (<pkg>/400Regular/*.ttf); default node_modules/@expo-google-fonts'),
   corpus_dir: z.string().optional().describe('directory of *.txt English text; default data/corpus'),
+  held_out_text: z.boolean().default(true).describe('val/test lines use sentences never used for training (the corpus is split by sentence)'),
   mixed_text_fraction: z.number().min(0).max(1).default(0.15).describe('share of lines with numbers, capitals and symbols mixed in'),
   processed_dir: z.string().default('data/processed').describe('root of the processed-data cache'),
   augment: AugmentConfig.prefault({}).describe('train-only augmentation applied on top of the rendered lines, new each epoch'),
@@ -106,6 +107,7 @@ export class SyntheticLines extends BaseDataModule {
       mixedFraction: c.mixed_text_fraction,
       characters: LINE_CHARACTERS,
       style: styleRanges(c),
+      heldOutText: c.held_out_text,
       ...(c.corpus_dir ? { corpusDir: c.corpus_dir } : {}),
     };
   }
@@ -131,7 +133,7 @@ export class SyntheticLines extends BaseDataModule {
         const started = performance.now();
         const counts: Record<SplitName, number> = { train: c.num_train, val: c.num_val, test: c.num_test };
         const splits = ['train', 'val', 'test'] as const;
-        const jobs = splits.map((split) => ({ fonts: this.fonts[split], salt: SPLIT_SALT[split], count: counts[split] }));
+        const jobs = splits.map((split) => ({ fonts: this.fonts[split], salt: SPLIT_SALT[split], part: split, count: counts[split] }));
         const rendered = await renderLines(this.spec(), jobs, c.num_workers);
         for (const [k, split] of splits.entries()) await writeLineStore(tmp, split, rendered[k] as RenderedLine[]);
         this.renderSeconds = (performance.now() - started) / 1000;

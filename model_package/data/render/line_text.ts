@@ -15,6 +15,8 @@ export interface LineTextOptions {
   /** Characters that random words draw from (e.g. the vocabulary without space and newline). */
   readonly characters: readonly string[];
   readonly corpusDir?: string;
+  /** Text to draw from instead of the whole corpus (e.g. one split's part). */
+  readonly text?: string;
 }
 
 export class LineTextSource {
@@ -24,7 +26,7 @@ export class LineTextSource {
   private readonly shapes: string[];
 
   constructor(private readonly opts: LineTextOptions) {
-    this.sentences = new SentenceGenerator({ maxLength: 1000, rng: new Rng(0), characters: opts.characters, ...(opts.corpusDir ? { corpusDir: opts.corpusDir } : {}) });
+    this.sentences = new SentenceGenerator({ maxLength: 1000, rng: new Rng(0), characters: opts.characters, ...(opts.corpusDir ? { corpusDir: opts.corpusDir } : {}), ...(opts.text !== undefined ? { text: opts.text } : {}) });
     this.symbols = opts.characters.filter((c) => c.trim() !== '' && c !== '\n');
     const allowed = new Set(opts.characters);
     this.digits = [...DIGITS].filter((d) => allowed.has(d));

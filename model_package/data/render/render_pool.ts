@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FontFace } from '../fonts.js';
+import type { CorpusPart } from '../sentence_generator.js';
 import type { RenderReply, RenderTask } from './render_worker.js';
 import { SyntheticLineSource, type RenderedLine, type SyntheticLineSpec } from './synthetic_line_source.js';
 
@@ -20,6 +21,8 @@ const CHUNK = 32;
 export interface RenderJob {
   readonly fonts: readonly FontFace[];
   readonly salt: number;
+  /** Which part of the corpus the lines' text comes from. */
+  readonly part: CorpusPart;
   readonly count: number;
 }
 
@@ -41,7 +44,7 @@ export async function renderLines(spec: SyntheticLineSpec, jobs: readonly Render
     for (const chunk of chunks) {
       const job = jobs[chunk.job] as RenderJob;
       // Lines of a chunk render concurrently so sharp's threads overlap with the JS pixel work.
-      const lines = await Promise.all(chunk.indices.map((i) => source.render(job.fonts, job.salt, i)));
+      const lines = await Promise.all(chunk.indices.map((i) => source.render(job.fonts, job.salt, i, job.part)));
       lines.forEach((line, k) => ((out[chunk.job] as RenderedLine[])[chunk.indices[k] as number] = line));
       done += chunk.indices.length;
       onProgress?.(done);
@@ -57,7 +60,7 @@ export async function renderLines(spec: SyntheticLineSpec, jobs: readonly Render
           const id = next++;
           const chunk = chunks[id] as { job: number; indices: number[] };
           const job = jobs[chunk.job] as RenderJob;
-          const reply = await request(worker, { id, fonts: job.fonts, salt: job.salt, indices: chunk.indices });
+          const reply = await request(worker, { id, fonts: job.fonts, salt: job.salt, part: job.part, indices: chunk.indices });
           if (reply.error !== undefined || !reply.lines) throw new Error(`render worker failed: ${reply.error ?? 'no lines'}`);
           reply.lines.forEach((l, k) => {
             (out[chunk.job] as RenderedLine[])[chunk.indices[k] as number] = { text: l.text, font: l.font, image: { data: l.data, width: l.width, height: l.height } };

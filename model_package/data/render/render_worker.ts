@@ -4,12 +4,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FontFace } from '../fonts.js';
+import type { CorpusPart } from '../sentence_generator.js';
 import { SyntheticLineSource, type SyntheticLineSpec } from './synthetic_line_source.js';
 
 export interface RenderTask {
   readonly id: number;
   readonly fonts: readonly FontFace[];
   readonly salt: number;
+  readonly part: CorpusPart;
   readonly indices: readonly number[];
 }
 
@@ -26,7 +28,7 @@ const source = new SyntheticLineSource(workerData as SyntheticLineSpec);
 port.on('message', (task: RenderTask) => {
   void (async () => {
     try {
-      const rendered = await Promise.all(task.indices.map((index) => source.render(task.fonts, task.salt, index)));
+      const rendered = await Promise.all(task.indices.map((index) => source.render(task.fonts, task.salt, index, task.part)));
       const lines = rendered.map((r) => ({ text: r.text, font: r.font, width: r.image.width, height: r.image.height, data: r.image.data }));
       const reply: RenderReply = { id: task.id, lines };
       port.postMessage(reply, lines.map((l) => l.data.buffer as ArrayBuffer));

@@ -6,6 +6,7 @@
 import { resizeGray } from '../../preprocess/line_image.js';
 import { Rng } from '../../util/rng.js';
 import type { FontFace } from '../fonts.js';
+import { loadCorpusPart, type CorpusPart } from '../sentence_generator.js';
 import { assertFontIsUsed } from './font_text.js';
 import { renderHandwriting, sampleStyle, type HandwritingStyleRanges } from './handwriting_style.js';
 import type { Gray8 } from './ink_ops.js';
@@ -22,6 +23,8 @@ export interface SyntheticLineSpec {
   readonly characters: readonly string[];
   readonly style: HandwritingStyleRanges;
   readonly corpusDir?: string;
+  /** Draw each split's text from its own part of the corpus (see loadCorpusPart). */
+  readonly heldOutText: boolean;
 }
 
 export interface RenderedLine {
@@ -43,22 +46,32 @@ export function mixSeed(seed: number, salt: number, index: number): number {
 const MAX_SQUEEZE = 1.1;
 
 export class SyntheticLineSource {
-  private readonly texts: LineTextSource;
+  private readonly texts = new Map<CorpusPart | 'all', LineTextSource>();
 
-  constructor(readonly spec: SyntheticLineSpec) {
-    this.texts = new LineTextSource({
-      mixedFraction: spec.mixedFraction,
-      characters: spec.characters,
-      ...(spec.corpusDir ? { corpusDir: spec.corpusDir } : {}),
-    });
+  constructor(readonly spec: SyntheticLineSpec) {}
+
+  /** Text source of a split: its own corpus part, or the whole corpus. */
+  private textSource(part: CorpusPart): LineTextSource {
+    const key = this.spec.heldOutText ? part : 'all';
+    let source = this.texts.get(key);
+    if (!source) {
+      source = new LineTextSource({
+        mixedFraction: this.spec.mixedFraction,
+        characters: this.spec.characters,
+        ...(this.spec.corpusDir ? { corpusDir: this.spec.corpusDir } : {}),
+        ...(key !== 'all' ? { text: loadCorpusPart(key, this.spec.corpusDir) } : {}),
+      });
+      this.texts.set(key, source);
+    }
+    return source;
   }
 
-  async render(fonts: readonly FontFace[], salt: number, index: number): Promise<RenderedLine> {
+  async render(fonts: readonly FontFace[], salt: number, index: number, part: CorpusPart): Promise<RenderedLine> {
     // Fonts take turns so every font of a split is equally represented.
     const face = fonts[index % fonts.length] as FontFace;
     await assertFontIsUsed(face);
     const rng = new Rng(mixSeed(this.spec.seed, salt, index));
-    let text = this.texts.generate(this.spec.maxLength, rng);
+    let text = this.textSource(part).generate(this.spec.maxLength, rng);
     const style = sampleStyle(rng, this.spec.style, text.split(' ').length);
     const noiseRng = rng.fork();
     for (let attempt = 0; ; attempt++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SentenceGenerator, loadCorpus, normalizeText } from '../../../model_package/data/sentence_generator.js';
+import { SentenceGenerator, loadCorpus, loadCorpusPart, normalizeText } from '../../../model_package/data/sentence_generator.js';
 import { DEFAULT_CHARACTERS } from '../../../model_package/data/tokenizer.js';
 import { Rng } from '../../../model_package/util/rng.js';
 import { isHtrError } from '../../../model_package/errors.js';
@@ -46,6 +46,21 @@ describe('SentenceGenerator', () => {
     for (let i = 0; i < 30; i++) {
       const s = gen.generate();
       expect(s).toMatch(/^[a-z]{1,4}$/);
+    }
+  });
+
+  it('splits the corpus by sentence into disjoint train/val/test parts', () => {
+    const parts = { train: loadCorpusPart('train'), val: loadCorpusPart('val'), test: loadCorpusPart('test') };
+    const total = loadCorpus().split(/\s+/).filter(Boolean).length;
+    const words = (t: string) => t.split(/\s+/).filter(Boolean).length;
+    expect(words(parts.train) + words(parts.val) + words(parts.test)).toBe(total);
+    expect(words(parts.val)).toBeGreaterThan(200);
+    expect(words(parts.test)).toBeGreaterThan(200);
+    // A long held-out stretch never occurs in training text.
+    for (const part of [parts.val, parts.test]) {
+      const sentences = part.split(/(?<=[.!?]) /).filter((x) => x.length > 40);
+      expect(sentences.length).toBeGreaterThan(5);
+      for (const sentence of sentences) expect(parts.train.includes(sentence)).toBe(false);
     }
   });
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { SyntheticLines, SyntheticLinesConfig } from '../../../model_package/data/synthetic_lines.js';
+import { LINE_CHARACTERS, SyntheticLines, SyntheticLinesConfig } from '../../../model_package/data/synthetic_lines.js';
+import { loadCorpusPart, normalizeText } from '../../../model_package/data/sentence_generator.js';
 import { Tokenizer } from '../../../model_package/data/tokenizer.js';
 import { preprocessLineImage } from '../../../model_package/preprocess/line_image.js';
 import { isHtrError } from '../../../model_package/errors.js';
@@ -99,6 +100,18 @@ describe('SyntheticLines', () => {
     for await (const b of loader) batches.push(b);
     expect(batches[0]!.x.length).toBe(5 * 28 * 256);
     expect(batches[0]!.y[0]).toBe(1); // <S>
+  });
+
+  it('draws val/test text from held-out corpus sentences', async () => {
+    const dm = new SyntheticLines(small({ mixed_text_fraction: 0, num_test: 8 }));
+    await dm.setup('fit');
+    const allowed = new Set([...LINE_CHARACTERS, ' ']);
+    for (const split of ['val', 'test'] as const) {
+      const part = normalizeText(loadCorpusPart(split), allowed);
+      for (const l of dm.renderedLines(split)) expect(part.includes(l.text), l.text).toBe(true);
+    }
+    const train = normalizeText(loadCorpusPart('train'), allowed);
+    for (const l of dm.renderedLines('train')) expect(train.includes(l.text), l.text).toBe(true);
   });
 
   it('augments training batches only', async () => {
