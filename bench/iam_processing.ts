@@ -67,7 +67,7 @@ async function augmentation(numWorkers: number, count: number): Promise<Record<s
   const u8 = new Uint8Array(28 * 450).map(() => (rng.next() < 0.2 ? 30 : 255));
   const image: GrayImage = toFloatCanvas({ data: u8, width: 450, height: 28 }, 640, true);
   const pool = new AugmentPool(AugmentConfig.parse({}), numWorkers);
-  await Promise.all(Array.from({ length: 8 }, () => pool.augment(image, rng))); // boot workers
+  await Promise.all(Array.from({ length: 32 }, () => pool.augment(image, rng))); // boot workers, warm the JIT
   const t = performance.now();
   const batch = 32;
   for (let i = 0; i < count; i += batch) await Promise.all(Array.from({ length: Math.min(batch, count - i) }, () => pool.augment(image, rng)));
