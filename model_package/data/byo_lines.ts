@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { htrError, isHtrError } from '../errors.js';
 import { decodeGray, resizeGray, toFloatCanvas } from '../preprocess/line_image.js';
+import { AugmentConfig } from './augment/config.js';
+import { AugmentPool } from './augment/augment_pool.js';
 import { BaseDataConfig, BaseDataModule } from './base_data_module.js';
 import { cropPolygon } from './byo_crop.js';
 import { SPLIT_NAMES, type Discovery, type LineRecord, type SkippedSample, type SplitName } from './byo_records.js';
@@ -41,6 +43,7 @@ export const ByoLinesConfig = BaseDataConfig.extend({
   invert: z.boolean().default(true).describe('images are dark ink on light paper (scans); false for light-on-dark'),
   crop: z.enum(['bbox', 'polygon']).default('bbox').describe('page formats: crop to the line polygon\'s box, or also paint outside the polygon as paper'),
   processed_dir: z.string().default('data/processed').describe('root of the processed-data cache (the report is written there too)'),
+  augment: AugmentConfig.prefault({}).describe('train-only augmentation'),
 });
 export type ByoLinesConfig = z.infer<typeof ByoLinesConfig>;
 
@@ -54,10 +57,13 @@ export abstract class ByoLines extends BaseDataModule {
   private report: ByoReport | undefined;
   private mapping: string[] | undefined;
   private labelLength = 1;
+  private readonly pool: AugmentPool;
 
   protected constructor(config: ByoLinesConfig) {
     super(config);
     this.config = config;
+    this.pool = new AugmentPool(config.augment, config.num_workers);
+    if (config.augment.enabled) this.augment = this.pool.augment;
     if (!config.path) throw htrError('HTR_ERR_CONFIG_INVALID', { key: 'data.path', reason: 'set data.path to a directory or .zip of your data' });
     if (config.val_fraction + config.test_fraction >= 1) {
       throw htrError('HTR_ERR_CONFIG_INVALID', { key: 'data.val_fraction', reason: 'val_fraction + test_fraction must leave room for training' });
@@ -79,7 +85,7 @@ export abstract class ByoLines extends BaseDataModule {
     const source = await openSource(c.path as string);
     let built = false;
     try {
-      const params = { v: BYO_VERSION, format: this.formatName, fp: await source.fingerprint(), own: this.formatParams(), ...c, batch_size: undefined, num_workers: undefined, shuffle_seed: undefined, processed_dir: undefined };
+      const params = { v: BYO_VERSION, format: this.formatName, fp: await source.fingerprint(), own: this.formatParams(), ...c, batch_size: undefined, num_workers: undefined, shuffle_seed: undefined, processed_dir: undefined, augment: undefined };
       this.cacheDir = await withProcessedCache(this.formatName.toLowerCase(), cacheKey(params), async (tmp) => {
         built = true;
         await this.build(source, tmp);
@@ -123,7 +129,13 @@ export abstract class ByoLines extends BaseDataModule {
       missing_characters: r.missing_characters,
       truncated_labels: r.truncated_labels,
       report_file: this.reportFile(),
+      augment: this.config.augment.enabled,
     };
+  }
+
+  /** Ends augmentation worker threads (they never keep the process alive). */
+  async close(): Promise<void> {
+    await this.pool.close();
   }
 
   /** The human-readable report of the last import (after prepareData). */
