@@ -88,7 +88,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
       return 0;
     }
     if (parsed.positionals.length) throw new ArgvError(`Unexpected argument "${parsed.positionals[0]}". Options start with --; see run_experiment ${command} --help`);
-    if (parsed.rest.length && command !== 'predict') {
+    if (parsed.rest.length) {
       const name = (parsed.rest[0] as string).replace(/^--/, '').split('=')[0] as string;
       throw unknownKeyError(name.split('.'), [...SECTIONS, 'config', 'ckpt_path', 'print_config', 'help']);
     }
