@@ -15,20 +15,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, DataModule } from '../data/types.js';
 import type { Logger, PredictionRow } from '../loggers/types.js';
 import type { Recognizer } from '../models/types.js';
-import '../backend/register_gradients.js';
 import { Rng } from '../util/rng.js';
-import { batchTensors, evalBatches, fastDevRunBatches, planFit, take, type FitPlan } from './batch_plan.js';
+import { evalBatches, fastDevRunBatches, planFit, take, type FitPlan } from './batch_plan.js';
 import type { Callback, TrainerView } from './callback.js';
 import { loadModelWeights, readCheckpoint, saveCheckpoint, toTensors, type CheckpointState } from './checkpoint.js';
 import type { CheckpointConfig, EarlyStoppingConfig, LrSchedulerConfig, OptimizerConfig, TrainerConfig } from './config.js';
 import { EarlyStopping, type EarlyStoppingState } from './early_stopping.js';
 import { evaluate, predictRows } from './evaluation.js';
-import { clipGradNorm } from './grad_clip.js';
-import { teacherForcedLoss } from './loss.js';
 import { createLrScheduler, type LrScheduler } from './lr_scheduler.js';
 import { ModelCheckpoint, type ModelCheckpointState } from './model_checkpoint.js';
 import { createOptimizer, type AdamOptimizer } from './optimizer.js';
 import { ProgressLine } from './progress_line.js';
+import { accumulateGradients, applyGradients, paramIndex } from './train_step.js';
 
 export interface TrainerOptions {
   readonly trainer: TrainerConfig;
@@ -180,11 +178,9 @@ export class Trainer implements TrainerView {
     progress: ProgressLine,
   ): Promise<void> {
     const accum = this.cfg.accumulate_grad_batches;
-    const params = model.namedParameters();
-    const varList = params.map(([, v]) => v);
-    const nameOf = new Map(params.map(([name, v]) => [v.name, name]));
+    const params = paramIndex(model);
     const source = fixed ? fromArray(fixed) : data.trainDataloader(this.epoch);
-    let grads = new Map<string, tf.Tensor>();
+    const grads = new Map<string, tf.Tensor>();
     let groupLoss = 0;
     let epochLoss = 0;
     let epochBatches = 0;
@@ -197,14 +193,13 @@ export class Trainer implements TrainerView {
         await new Promise((resolve) => setImmediate(resolve));
         const groupStart = Math.floor(b / accum) * accum;
         const groupSize = Math.min(accum, plan.trainBatches - groupStart);
-        const loss = this.accumulate(model, batch, varList, nameOf, groupSize, grads);
+        const loss = accumulateGradients(model, batch, params, groupSize, grads, this.cfg.ignore_pad);
         groupLoss += loss / groupSize;
         epochLoss += loss;
         epochBatches += 1;
         const stepNow = b + 1 - groupStart >= groupSize;
         if (stepNow) {
           this.optimizerStep(optimizer, scheduler, grads);
-          grads = new Map();
           this.metrics['train/loss'] = groupLoss;
         }
         // After the optimizer step, as Lightning: globalStep already counts this batch's step.
@@ -234,52 +229,11 @@ export class Trainer implements TrainerView {
     if (epochBatches > 0) this.metrics['train/loss_epoch'] = epochLoss / epochBatches;
   }
 
-  /** Forward + backward of one batch; adds loss/groupSize gradients into `grads`. Returns the batch loss. */
-  private accumulate(
-    model: Recognizer,
-    batch: Batch,
-    varList: tf.Variable[],
-    nameOf: Map<string, string>,
-    groupSize: number,
-    grads: Map<string, tf.Tensor>,
-  ): number {
-    const { x, y } = batchTensors(batch);
-    const ignorePad = this.cfg.ignore_pad;
-    try {
-      const { value, grads: g } = tf.variableGrads(
-        () => tf.div(teacherForcedLoss(model, x, y, { ignorePad }), groupSize) as tf.Scalar,
-        varList,
-      );
-      const loss = (value.dataSync()[0] as number) * groupSize;
-      value.dispose();
-      for (const [varName, grad] of Object.entries(g)) {
-        const name = nameOf.get(varName) ?? varName;
-        const prev = grads.get(name);
-        if (prev) {
-          grads.set(name, tf.add(prev, grad));
-          prev.dispose();
-          grad.dispose();
-        } else {
-          grads.set(name, grad);
-        }
-      }
-      return loss;
-    } finally {
-      x.dispose();
-      y.dispose();
-    }
-  }
-
   private optimizerStep(optimizer: AdamOptimizer, scheduler: LrScheduler, grads: Map<string, tf.Tensor>): void {
-    try {
-      if (this.cfg.gradient_clip_val > 0) this.metrics['train/grad_norm'] = clipGradNorm(grads, this.cfg.gradient_clip_val);
-      this.lr = scheduler.lrAt(this.globalStep);
-      optimizer.lr = this.lr;
-      optimizer.apply(grads);
-      this.globalStep += 1;
-    } finally {
-      for (const g of grads.values()) g.dispose();
-    }
+    this.lr = scheduler.lrAt(this.globalStep);
+    const norm = applyGradients(optimizer, grads, this.lr, this.cfg.gradient_clip_val);
+    if (norm !== undefined) this.metrics['train/grad_norm'] = norm;
+    this.globalStep += 1;
   }
 
   private async endEpoch(
