@@ -86,6 +86,10 @@ export class IAMLines extends BaseDataModule {
       split_violations: [...iam.splitViolations],
       build_seconds: 0,
     };
+    const onSkip = (file: string, reason: string): void => {
+      info.skipped_forms.push({ file, reason });
+      process.stderr.write(`IAM: skipping ${file}: ${reason}\n`);
+    };
     for (const split of SPLITS) {
       const perForm = await mapForms(iam, split, c, async (form, image, ds) => {
         const out: StoredCrop[] = [];
@@ -94,7 +98,7 @@ export class IAMLines extends BaseDataModule {
           out.push({ id: line.id, text: line.text, image: await resizeGray(crop, c.height, c.max_width) });
         }
         return out;
-      });
+      }, onSkip);
       const crops = perForm.flat();
       await writeCropStore(dir, split, crops);
       info.forms[split] = perForm.length;

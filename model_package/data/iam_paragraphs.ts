@@ -84,6 +84,10 @@ export class IAMParagraphs extends BaseDataModule {
       split_violations: [...iam.splitViolations],
       build_seconds: 0,
     };
+    const onSkip = (file: string, reason: string): void => {
+      info.skipped_forms.push({ file, reason });
+      process.stderr.write(`IAM: skipping ${file}: ${reason}\n`);
+    };
     for (const split of SPLITS) {
       const crops = await mapForms(iam, split, c, async (form, image, ds): Promise<StoredCrop> => {
         const crop = cropGray(image, scaleBox(paragraphBox(form.lines), ds, image.width, image.height));
@@ -92,7 +96,7 @@ export class IAMParagraphs extends BaseDataModule {
           text: form.lines.map((l) => l.text).join('\n'),
           image: await resizeGray(crop, form.lines.length * c.line_height, c.max_width),
         };
-      });
+      }, onSkip);
       await writeCropStore(dir, split, crops);
       info.forms[split] = crops.length;
       info.crops[split] = crops.length;

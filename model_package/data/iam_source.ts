@@ -138,17 +138,19 @@ export function cropGray(img: GrayU8, box: Box): GrayU8 {
 
 /**
  * Decodes each form of `split` once and hands it to `perForm`; forms run
- * concurrently (sharp decodes on libuv threads). Results keep the split's order.
+ * concurrently (sharp decodes on libuv threads). A form image that does not
+ * decode is reported through `onSkip` and left out; results keep the split's order.
  */
 export async function mapForms<T>(
   iam: IamDataset,
   split: IamSplit,
   c: Pick<IamSourceConfig, 'downsample'>,
   perForm: (form: IamForm, image: GrayU8, downsample: number) => Promise<T>,
+  onSkip: (file: string, reason: string) => void = () => undefined,
   concurrency = Math.max(2, availableParallelism()),
 ): Promise<T[]> {
   const ids = iam.splits[split];
-  const out = new Array<T>(ids.length);
+  const out = new Array<T | undefined>(ids.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < ids.length) {
@@ -156,11 +158,17 @@ export async function mapForms<T>(
       const id = ids[i] as string;
       const form = iam.forms.get(id) as IamForm;
       const file = iam.images.get(id) as string;
-      const image = await decodeGray(file);
+      let image: GrayU8;
+      try {
+        image = await decodeGray(file);
+      } catch (err) {
+        onSkip(file, err instanceof Error ? err.message : String(err));
+        continue;
+      }
       const downsample = c.downsample === 'auto' ? form.width / image.width : c.downsample;
       out[i] = await perForm(form, image, downsample);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
-  return out;
+  return out.filter((x): x is T => x !== undefined);
 }

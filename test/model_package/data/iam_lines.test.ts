@@ -152,6 +152,17 @@ describe('IAMLines from other sources', () => {
     expect(m.properties().forms_per_split).toEqual({ train: 3, val: 2, test: 2 });
   });
 
+  it('a form image that does not decode is reported and skipped; the rest is built', async () => {
+    const bad = await makeIamFixture(path.join(dir, 'IAMbad'));
+    await writeFile(path.join(bad.root, 'forms', 'a01-000u.png'), Buffer.from('not a png at all'));
+    const m = new IAMLines(IAMLinesConfig.parse({ raw_dir: bad.root, processed_dir: path.join(dir, 'processed'), augment: { enabled: false } }));
+    made.push(m);
+    await m.setup('fit');
+    expect(m.properties().skipped_forms).toEqual(['z99-999.xml', 'a01-000u.png']);
+    expect(m.crops?.train.some((c) => c.id.startsWith('a01-000u'))).toBe(false);
+    expect(m.crops?.train.some((c) => c.id.startsWith('a01-003u'))).toBe(true);
+  });
+
   it('downloads the zip from (fake) Google Drive, verifies and extracts it, then builds', async () => {
     const zip = path.join(dir, 'iamdb.zip');
     await zipFolder(fx.root, zip, 'iamdb');
