@@ -141,7 +141,7 @@ export class ResnetTransformer extends BaseModule implements Recognizer {
 
   greedyDecode(x: tf.Tensor4D, options: DecodeOptions = {}): tf.Tensor2D {
     const length = this.decodeLength(options);
-    return this.inEvalMode(() => {
+    return this.withEvalMode(() => {
       const dec = this.stepDecoder(x, 1, options.useCache ?? true);
       try {
         const ids = greedyLoop(dec, length, options.earlyStop ?? true);
@@ -157,7 +157,7 @@ export class ResnetTransformer extends BaseModule implements Recognizer {
       throw htrError('HTR_ERR_CONFIG_INVALID', { key: 'beam_width', reason: `must be a positive integer, got ${beamWidth}` });
     }
     const length = this.decodeLength(options);
-    return this.inEvalMode(() => {
+    return this.withEvalMode(() => {
       const dec = this.stepDecoder(x, beamWidth, options.useCache ?? true);
       try {
         return beamSearchLoop(dec, x.shape[0], beamWidth, length, (t) => this.tokenizer.decode(t));
@@ -169,17 +169,18 @@ export class ResnetTransformer extends BaseModule implements Recognizer {
 
   /**
    * A step decoder over `x` with each image repeated `repeat` times (beam slots).
+   * Like greedy and beam decoding it runs in eval mode whatever the model's mode.
    * The caller disposes it.
    */
   stepDecoder(x: tf.Tensor4D, repeat: number, useCache: boolean): StepDecoder {
-    const memoryKV = tidy(() => {
+    const memoryKV = this.withEvalMode(() => tidy(() => {
       let memory = this.encode(x);
       if (repeat > 1) {
         const idx = new Int32Array(x.shape[0] * repeat).map((_, i) => Math.floor(i / repeat));
         memory = tf.gather(memory, tf.tensor1d(idx, 'int32'));
       }
       return this.decoder.memoryKV(memory);
-    });
+    }));
     const rows = x.shape[0] * repeat;
     return useCache ? new CachedStepDecoder(this, memoryKV, rows) : new FullStepDecoder(this, memoryKV, rows);
   }
@@ -223,7 +224,8 @@ export class ResnetTransformer extends BaseModule implements Recognizer {
     }
   }
 
-  private inEvalMode<T>(fn: () => T): T {
+  /** Runs `fn` in eval mode and restores the previous mode. */
+  withEvalMode<T>(fn: () => T): T {
     const was = this.training;
     this.train(false);
     try {
@@ -245,7 +247,7 @@ class CachedStepDecoder implements StepDecoder {
 
   step(tokens: Int32Array): tf.Tensor2D {
     const ids = tf.tensor2d(tokens, [this.rows, 1], 'int32');
-    const r = this.model.decodeStep(ids, this.length, this.caches, this.memoryKV);
+    const r = this.model.withEvalMode(() => this.model.decodeStep(ids, this.length, this.caches, this.memoryKV));
     ids.dispose();
     disposeKVs(this.caches);
     this.caches = r.caches;
@@ -286,7 +288,8 @@ class FullStepDecoder implements StepDecoder {
     return tf.tidy(() => {
       const flat = new Int32Array(this.rows * s);
       for (let r = 0; r < this.rows; r++) for (let t = 0; t < s; t++) flat[r * s + t] = this.history[t]![r]!;
-      const logits = this.model.decodeLogits(this.memoryKV, tf.tensor2d(flat, [this.rows, s], 'int32'));
+      const ids = tf.tensor2d(flat, [this.rows, s], 'int32');
+      const logits = this.model.withEvalMode(() => this.model.decodeLogits(this.memoryKV, ids));
       return tf.reshape(tf.slice(logits, [0, s - 1, 0], [this.rows, 1, this.model.vocabSize]), [this.rows, this.model.vocabSize]) as tf.Tensor2D;
     });
   }

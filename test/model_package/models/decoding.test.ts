@@ -176,10 +176,13 @@ describe('ResnetTransformer decoding', () => {
     tf.dispose([x0, yIn]);
   });
 
-  it('decoding runs in eval mode and restores train mode', () => {
+  it('decoding (greedy, stepDecoder) runs in eval mode and restores train mode', () => {
     model.train(true);
     const before = new Map(model.namedBuffers()).get('encoder.stem_bn.running_mean')!.dataSync().slice();
     tf.dispose(model.greedyDecode(x));
+    const dec = model.stepDecoder(x, 1, true);
+    tf.dispose(dec.step(new Int32Array(4).fill(START_INDEX)));
+    dec.dispose();
     expect(model.training).toBe(true);
     const after = new Map(model.namedBuffers()).get('encoder.stem_bn.running_mean')!.dataSync();
     expect(Array.from(after)).toEqual(Array.from(before));
