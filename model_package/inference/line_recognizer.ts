@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { htrError } from '../errors.js';
-import { END_INDEX, SPECIAL_TOKENS, Tokenizer } from '../data/tokenizer.js';
+import { END_INDEX, PAD_INDEX, SPECIAL_TOKENS, START_INDEX, Tokenizer } from '../data/tokenizer.js';
 import type { GrayImage } from '../data/types.js';
 import type { Recognizer } from '../models/types.js';
 
@@ -49,6 +49,7 @@ export class LineRecognizer {
     const x = this.stack(images);
     try {
       if ((options.decoding ?? 'greedy') === 'beam') return await this.beam(x, options.beamWidth ?? 5);
+      if (this.recognizer.stepDecoder) return await this.greedySteps(x);
       return await this.greedy(x);
     } finally {
       x.dispose();
@@ -73,7 +74,56 @@ export class LineRecognizer {
   }
 
   /**
-   * Greedy ids, then one teacher-forced pass over those ids for per-character
+   * Greedy decoding over the model's step decoder, keeping the probability of
+   * each chosen token: one pass, the same tokens as `greedyDecode`.
+   */
+  private async greedySteps(x: tf.Tensor4D): Promise<LinePrediction[]> {
+    const rows = x.shape[0];
+    const maxLength = this.recognizer.dataConfig.outputDims[0];
+    const dec = (this.recognizer.stepDecoder as NonNullable<Recognizer['stepDecoder']>).call(this.recognizer, x, 1, true);
+    const chars: CharProb[][] = Array.from({ length: rows }, () => []);
+    const logSum = new Float64Array(rows);
+    const steps = new Int32Array(rows);
+    const done = new Uint8Array(rows);
+    const next = new Int32Array(rows).fill(START_INDEX);
+    let remaining = rows;
+    try {
+      for (let t = 1; t < maxLength && remaining > 0; t++) {
+        const logits = dec.step(next);
+        const best = tf.tidy(() => tf.topk(tf.logSoftmax(logits, -1), 1));
+        logits.dispose();
+        const [lp, ids] = await Promise.all([best.values.data(), best.indices.data()]);
+        tf.dispose([best.values, best.indices]);
+        for (let r = 0; r < rows; r++) {
+          if (done[r]) {
+            next[r] = PAD_INDEX; // finished rows keep decoding in the batch; their output is ignored
+            continue;
+          }
+          const id = ids[r] as number;
+          const l = lp[r] as number;
+          logSum[r] += l;
+          steps[r]++;
+          next[r] = id;
+          if (id === END_INDEX) {
+            done[r] = 1;
+            remaining--;
+          } else if (id >= SPECIAL_TOKENS.length) {
+            (chars[r] as CharProb[]).push({ char: this.tokenizer.mapping[id] ?? '', p: Math.exp(l) });
+          }
+        }
+      }
+    } finally {
+      dec.dispose();
+    }
+    return chars.map((cs, r) => ({
+      text: cs.map((c) => c.char).join(''),
+      confidence: steps[r] ? Math.exp((logSum[r] as number) / (steps[r] as number)) : 0,
+      chars: cs,
+    }));
+  }
+
+  /**
+   * Fallback for models without a step decoder: greedy ids, then one teacher-forced pass over those ids for per-character
    * probabilities (equal to the decoder's own step probabilities in eval mode).
    */
   private async greedy(x: tf.Tensor4D): Promise<LinePrediction[]> {

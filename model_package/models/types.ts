@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { DataConfig } from '../data/types.js';
+import type { StepDecoder } from './step_decoder.js';
 
 /** Parameters and buffers by dotted name ("encoder.stage0.block0.conv1.weight"). */
 export interface Module {
@@ -52,4 +53,10 @@ export interface Recognizer extends Module {
   greedyDecode(x: tf.Tensor4D, options?: DecodeOptions): tf.Tensor2D;
   /** Beam search per row; plain data out, no tensors leak. */
   beamSearch(x: tf.Tensor4D, beamWidth: number, options?: DecodeOptions): Promise<BeamHypothesis[]>;
+  /**
+   * Optional one-token-at-a-time decoder over x (each image repeated `repeat` times),
+   * for callers that need the step probabilities (inference's per-character
+   * confidence) without a second teacher-forced pass. The caller disposes it.
+   */
+  stepDecoder?(x: tf.Tensor4D, repeat: number, useCache: boolean): StepDecoder;
 }

@@ -51,6 +51,26 @@ describe('LineRecognizer', () => {
     model.dispose();
   });
 
+  it('models without a step decoder get the same answer from greedyDecode plus one teacher-forced pass', async () => {
+    const model = tinyRecognizer(3);
+    const withoutSteps = new Proxy(model, {
+      get(target, prop, receiver) {
+        if (prop === 'stepDecoder') return undefined;
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const imgs = [randomImage(1), randomImage(2)];
+    const a = await new LineRecognizer(model).recognize(imgs);
+    const b = await new LineRecognizer(withoutSteps).recognize(imgs);
+    expect(b.map((p) => p.text)).toEqual(a.map((p) => p.text));
+    b.forEach((p, i) => {
+      expect(p.confidence).toBeCloseTo(a[i]!.confidence, 4);
+      p.chars.forEach((c, j) => expect(c.p).toBeCloseTo(a[i]!.chars[j]!.p, 4));
+    });
+    model.dispose();
+  });
+
   it('a batch gives the same results as one image at a time; beam width 1 equals greedy', async () => {
     const model = tinyRecognizer(5);
     const lines = new LineRecognizer(model);

@@ -32,10 +32,12 @@ async function recordingServer(dataConfig: Recognizer['dataConfig']): Promise<{ 
   const seen: Float32Array[] = [];
   const spy = new Proxy(model, {
     get(target, prop, receiver) {
-      if (prop === 'greedyDecode') {
-        return (x: tf.Tensor4D, o?: unknown) => {
+      // Whichever entry point decoding uses, record the input it receives.
+      if (prop === 'greedyDecode' || prop === 'stepDecoder') {
+        const fn = (target[prop] as (...a: unknown[]) => unknown).bind(target);
+        return (x: tf.Tensor4D, ...rest: unknown[]) => {
           seen.push(Float32Array.from(x.dataSync()));
-          return target.greedyDecode(x, o as undefined);
+          return fn(x, ...rest);
         };
       }
       const v = Reflect.get(target, prop, receiver) as unknown;

@@ -1,0 +1,139 @@
+/**
+ * HTTP load test of the server on 127.0.0.1 with autocannon: latency p50/p99 and
+ * lines/s at several concurrencies, errors, and the server's memory; then
+ * concurrency 16 with micro-batching switched off (max_batch_size 1) to show what
+ * batching buys. The server runs in its own process, as in production.
+ *
+ *   npx tsx bench/serve_load.ts [--checkpoint models/demo/demo.ckpt] [--duration 60]
+ *                               [--concurrency 1,8,16,32] [--accelerator auto] [--out file.json]
+ *
+ * The payload is one 28x256 line rendered by SyntheticLines in a test-split font.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { SyntheticLines, SyntheticLinesConfig } from '../model_package/data/synthetic_lines.js';
+
+interface AutocannonResult {
+  latency: { p50: number; p99: number; average: number; max: number };
+  requests: { average: number; total: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  duration: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const { values } = parseArgs({
+  options: {
+    checkpoint: { type: 'string', default: 'models/demo/demo.ckpt' },
+    duration: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '1,8,16,32' },
+    accelerator: { type: 'string', default: 'auto' },
+    out: { type: 'string' },
+  },
+});
+const duration = Number(values.duration);
+const levels = String(values.concurrency).split(',').map(Number);
+
+async function linePayload(): Promise<{ png: Buffer; text: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'htr-bench-'));
+  try {
+    const data = new SyntheticLines(SyntheticLinesConfig.parse({ num_train: 1, num_val: 1, num_test: 4, num_workers: 0, processed_dir: dir, seed: 3 }));
+    await data.setup('test');
+    const line = data.renderedLines('test')[0]!;
+    const png = await sharp(Buffer.from(line.image.data), { raw: { width: line.image.width, height: line.image.height, channels: 1 } }).png().toBuffer();
+    return { png, text: line.text };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function startServer(extra: string[]): Promise<{ child: ChildProcess; base: string; log: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'serving/main.ts', '--checkpoint', String(values.checkpoint), '--port', '0', '--accelerator', String(values.accelerator), '--max_queue', '4096', ...extra], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const deadline = Date.now() + 120_000;
+  while (!/model ready/.test(log)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const port = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(log)?.[1];
+  return { child, base: `http://127.0.0.1:${port}`, log: () => log };
+}
+
+async function rssMb(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1]) / 2 ** 20;
+}
+
+async function load(base: string, png: Buffer, connections: number, seconds: number) {
+  const rssBefore = await rssMb(base);
+  const r = await autocannon({
+    url: `${base}/v1/predict`,
+    method: 'POST',
+    headers: { 'content-type': 'image/png' },
+    body: png,
+    connections,
+    duration: seconds,
+    timeout: 60,
+  });
+  const rssAfter = await rssMb(base);
+  return {
+    concurrency: connections,
+    seconds: r.duration,
+    requests: r.requests.total,
+    lines_per_s: Number((r.requests.total / r.duration).toFixed(1)),
+    p50_ms: r.latency.p50,
+    p99_ms: r.latency.p99,
+    mean_ms: Number(r.latency.average.toFixed(1)),
+    errors: r.errors + r.timeouts + r.non2xx,
+    rss_mb_before: Math.round(rssBefore),
+    rss_mb_after: Math.round(rssAfter),
+  };
+}
+
+const { png, text } = await linePayload();
+const results: Record<string, unknown>[] = [];
+const batched = await startServer([]);
+let backend = /\[backend\] using (\w+)[^\n]*/.exec(batched.log())?.[0] ?? '';
+let sample: unknown;
+try {
+  const answer = (await (await fetch(`${batched.base}/v1/predict`, { method: 'POST', body: new Uint8Array(png), headers: { 'content-type': 'image/png' } })).json()) as Record<string, unknown>;
+  sample = { text: answer.text, confidence: answer.confidence, model: answer.model, latency_ms: answer.latency_ms };
+  await load(batched.base, png, 4, 3); // warm-up
+  for (const c of levels) results.push({ batching: true, ...(await load(batched.base, png, c, duration)) });
+} finally {
+  batched.child.kill('SIGTERM');
+}
+const unbatched = await startServer(['--max_batch_size', '1']);
+try {
+  await load(unbatched.base, png, 4, 3);
+  results.push({ batching: false, ...(await load(unbatched.base, png, 16, duration)) });
+} finally {
+  unbatched.child.kill('SIGTERM');
+}
+backend = backend.replace('[backend] ', '');
+const report = {
+  bench: 'serve_load',
+  date: new Date().toISOString(),
+  cpus: cpus().length,
+  loadavg_1m: Number((await import('node:os')).loadavg()[0]?.toFixed(2)),
+  checkpoint: values.checkpoint,
+  backend,
+  image: '28x256 PNG, SyntheticLines test font',
+  label: text,
+  sample,
+  duration_s_per_level: duration,
+  results,
+};
+const json = JSON.stringify(report, null, 1);
+if (values.out) writeFileSync(String(values.out), `${json}\n`);
+console.log(json);
