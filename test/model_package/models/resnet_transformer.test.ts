@@ -128,6 +128,31 @@ describe('ResnetTransformer', () => {
     tf.dispose([x, a, b, la, lb]);
   });
 
+  it('tf_dropout is active in train mode only (seeded), and off by default', () => {
+    const diff = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+    const x = images(2, 16, 48);
+    const y = labels(2, 5);
+    const run = (m: ResnetTransformer): [tf.Tensor, tf.Tensor] => [m.logits(x, y), m.logits(x, y)];
+    const drop = keep(tinyModel({ tf_dropout: 0.5 }));
+    drop.train(false); // eval: deterministic (BatchNorm running stats, no dropout)
+    const [e1, e2] = run(drop);
+    expect(diff(e1, e2)).toBe(0);
+    drop.train(true);
+    const [t1, t2] = run(drop);
+    expect(diff(t1, t2)).toBeGreaterThan(1e-3);
+    const twin = keep(tinyModel({ tf_dropout: 0.5 }));
+    twin.train(false);
+    tf.dispose(run(twin)); // same calls as `drop`, so the same dropout stream position
+    twin.train(true);
+    const [s1] = run(twin);
+    expect(diff(s1, t1)).toBe(0); // same seed -> same dropout masks
+    s1.dispose();
+    const plain = keep(tinyModel());
+    const [p1, p2] = run(plain); // train mode, dropout 0: batch statistics are the same both times
+    expect(diff(p1, p2)).toBeLessThan(1e-5);
+    tf.dispose([x, y, e1, e2, t1, t2, p1, p2]);
+  });
+
   it('validates config and links: strict keys, heads dividing tf_dim, feature map vs max_cols, max_seq_length, input channels', () => {
     expect(() => ResnetTransformerConfig.parse({ tf_heads: 4 })).toThrow();
     const code = (fn: () => unknown): string | undefined => {
