@@ -96,7 +96,15 @@ export class ModelCheckpoint {
     return { best: this.best.map((b) => ({ ...b })) };
   }
 
-  loadState(state: ModelCheckpointState | undefined): void {
-    this.best = state?.best ? state.best.map((b) => ({ ...b })) : [];
+  /**
+   * Restores the ranking of a resumed run. As Lightning, only checkpoints in this
+   * dirpath are kept: a resume into a new run directory must never delete (evict)
+   * the files of the run it came from. Returns how many entries were dropped.
+   */
+  loadState(state: ModelCheckpointState | undefined): number {
+    const all = state?.best ?? [];
+    const here = path.resolve(this.dirpath);
+    this.best = all.filter((b) => path.dirname(path.resolve(b.file)) === here).map((b) => ({ ...b }));
+    return all.length - this.best.length;
   }
 }

@@ -356,7 +356,8 @@ export class Trainer implements TrainerView {
     this.rng.setState(ckpt.state.rngState);
     this.metrics = { ...ckpt.state.metrics };
     this.lr = ckpt.state.optimizer?.lr ?? this.lr;
-    this.saver.loadState(ckpt.state.callbacks.model_checkpoint as ModelCheckpointState | undefined);
+    const dropped = this.saver.loadState(ckpt.state.callbacks.model_checkpoint as ModelCheckpointState | undefined);
+    if (dropped > 0) this.log(`Checkpoint ranking starts afresh in ${this.saver.dirpath} (${dropped} earlier checkpoint(s) live in another directory and are left alone)`);
     this.early.loadState(ckpt.state.callbacks.early_stopping as EarlyStoppingState | undefined);
     this.log(`Resumed from ${file}: epoch ${ckpt.state.resume.epoch}, batch ${ckpt.state.resume.batch}, step ${this.globalStep}`);
     return ckpt.state.resume;
