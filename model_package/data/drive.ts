@@ -31,6 +31,8 @@ export interface DriveOptions {
   tokenFile?: string;
   /** Allow the first-run browser flow; default: stdin is a terminal. */
   interactive?: boolean;
+  /** OAuth token endpoint override (tests use a fake; default Google's). */
+  oauthTokenUrl?: string;
   /** Retries of a failed request (not of a checksum mismatch); default 3. */
   retries?: number;
   /** Per-request timeout in ms; default 10 minutes. */
@@ -71,7 +73,8 @@ async function resolveAuth(opts: DriveOptions): Promise<Auth> {
   if (keyFile) return serviceAccountAuth(keyFile);
   const tokenFile = opts.tokenFile ?? 'token.json';
   const credentialsFile = opts.credentialsFile ?? 'google_drive_credentials.json';
-  if (await exists(tokenFile)) return userTokenAuth(tokenFile, credentialsFile);
+  const endpoints = opts.oauthTokenUrl ? { endpoints: { oauth2TokenUrl: opts.oauthTokenUrl } } : {};
+  if (await exists(tokenFile)) return userTokenAuth(tokenFile, credentialsFile, endpoints);
   if (await exists(credentialsFile)) {
     const interactive = opts.interactive ?? Boolean(process.stdin.isTTY);
     if (!interactive) {
@@ -80,7 +83,7 @@ async function resolveAuth(opts: DriveOptions): Promise<Auth> {
         reason: `no saved token; run once in a terminal to authorize with ${credentialsFile}`,
       });
     }
-    return firstRunFlow(credentialsFile, tokenFile, opts.log ?? ((m) => process.stderr.write(`${m}\n`)));
+    return firstRunFlow(credentialsFile, tokenFile, opts.log ?? ((m) => process.stderr.write(`${m}\n`)), endpoints);
   }
   throw htrError('HTR_ERR_DOWNLOAD_FAILED', {
     file: credentialsFile,
@@ -137,13 +140,16 @@ async function readClientSecrets(file: string): Promise<ClientSecrets | undefine
  * (access_token, expiry_date) and the one Python's google-auth writes
  * (token, expiry, client_id), so a seed-era token.json keeps working.
  */
-async function userTokenAuth(tokenFile: string, credentialsFile: string): Promise<OAuth2Client> {
+type EndpointOpts = { endpoints?: { oauth2TokenUrl: string } };
+
+async function userTokenAuth(tokenFile: string, credentialsFile: string, extra: EndpointOpts): Promise<OAuth2Client> {
   const tok = await readJson(tokenFile);
   const secrets = (await readClientSecrets(credentialsFile)) ??
     (typeof tok.client_id === 'string'
       ? { client_id: tok.client_id, ...(typeof tok.client_secret === 'string' ? { client_secret: tok.client_secret } : {}) }
       : undefined);
   const client = new OAuth2Client({
+    ...extra,
     ...(secrets ? { clientId: secrets.client_id } : {}),
     ...(secrets?.client_secret ? { clientSecret: secrets.client_secret } : {}),
   });
@@ -169,7 +175,7 @@ async function saveToken(tokenFile: string, tokens: object): Promise<void> {
 }
 
 /** Installed-app flow: a loopback redirect on 127.0.0.1 receives the code once. */
-async function firstRunFlow(credentialsFile: string, tokenFile: string, log: (m: string) => void): Promise<OAuth2Client> {
+async function firstRunFlow(credentialsFile: string, tokenFile: string, log: (m: string) => void, extra: EndpointOpts): Promise<OAuth2Client> {
   const secrets = await readClientSecrets(credentialsFile);
   if (!secrets) throw htrError('HTR_ERR_MISSING_FILE', { file: credentialsFile });
   const server = http.createServer();
@@ -177,6 +183,7 @@ async function firstRunFlow(credentialsFile: string, tokenFile: string, log: (m:
   const port = (server.address() as { port: number }).port;
   const redirectUri = `http://127.0.0.1:${port}`;
   const client = new OAuth2Client({
+    ...extra,
     clientId: secrets.client_id,
     ...(secrets.client_secret ? { clientSecret: secrets.client_secret } : {}),
     redirectUri,

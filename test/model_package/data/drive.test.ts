@@ -79,6 +79,40 @@ describe('downloadDriveFile against a fake Drive v3 server', () => {
     expect(drive.requests.at(-1)?.authorization).toBe('Bearer ya29.fake');
   });
 
+  it('first run: prints the consent URL, receives the code on 127.0.0.1, saves token.json, then uses it', async () => {
+    const credentialsFile = path.join(dir, 'google_drive_credentials.json');
+    const tokenFile = path.join(dir, 'token.json');
+    await writeFile(credentialsFile, JSON.stringify({ installed: { client_id: 'cid.apps.googleusercontent.com', client_secret: 'sec' } }));
+    let printed = '';
+    const pending = createDriveClient({
+      rootUrl: drive.rootUrl, credentialsFile, tokenFile, interactive: true, retries: 0,
+      oauthTokenUrl: `${drive.rootUrl}token`, log: (m) => { printed += m; },
+    });
+    for (let i = 0; i < 100 && !printed.includes('https://'); i++) await new Promise((r) => setTimeout(r, 10));
+    const consent = new URL(/https:\/\/\S+/.exec(printed)?.[0] ?? '');
+    expect(consent.searchParams.get('scope')).toBe('https://www.googleapis.com/auth/drive.readonly');
+    expect(consent.searchParams.get('access_type')).toBe('offline');
+    const redirect = consent.searchParams.get('redirect_uri') ?? '';
+    expect(redirect).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const page = await fetch(`${redirect}/?code=good-code`);
+    expect(await page.text()).toMatch(/authorized/);
+    const c = await pending;
+    expect(drive.tokenRequests[0]?.get('code')).toBe('good-code');
+    expect(JSON.parse(await readFile(tokenFile, 'utf8'))).toMatchObject({ access_token: 'ya29.new', refresh_token: 'r1' });
+    await downloadDriveFile(c, { name: 'o', drive_id: 'good', sha256: sha256(content) }, path.join(dir, 'o'));
+    expect(drive.requests.at(-1)?.authorization).toBe('Bearer ya29.new');
+  });
+
+  it('refreshes an expired saved token and writes the new one back', async () => {
+    const tokenFile = path.join(dir, 'token.json');
+    await writeFile(tokenFile, JSON.stringify({ access_token: 'ya29.old', refresh_token: 'r1', expiry_date: Date.now() - 60_000, client_id: 'cid', client_secret: 's' }));
+    const c = await createDriveClient({ rootUrl: drive.rootUrl, tokenFile, credentialsFile: path.join(dir, 'none.json'), oauthTokenUrl: `${drive.rootUrl}token`, retries: 0 });
+    await downloadDriveFile(c, { name: 'r', drive_id: 'good', sha256: sha256(content) }, path.join(dir, 'r'));
+    expect(drive.requests.at(-1)?.authorization).toBe('Bearer ya29.refreshed');
+    for (let i = 0; i < 50 && !(await readFile(tokenFile, 'utf8')).includes('refreshed'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(JSON.parse(await readFile(tokenFile, 'utf8')).access_token).toBe('ya29.refreshed');
+  });
+
   it('signs a self-signed JWT from a service-account key', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const keyFile = path.join(dir, 'sa.json');
