@@ -4,7 +4,6 @@
  * (`toFloatCanvas`, the same step serving uses after its resize).
  */
 import { toFloatCanvas } from '../preprocess/line_image.js';
-import { arrayDataset } from './base_data_module.js';
 import type { StoredCrop } from './iam_store.js';
 import type { Tokenizer } from './tokenizer.js';
 import type { Dataset, Sample } from './types.js';
@@ -62,5 +61,3 @@ export function concatDatasets(parts: readonly Dataset[]): Dataset {
     },
   };
 }
-
-export { arrayDataset };

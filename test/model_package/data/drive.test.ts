@@ -66,7 +66,8 @@ describe('downloadDriveFile against a fake Drive v3 server', () => {
   it('a connection dropped mid-stream leaves no partial file', async () => {
     const dest = path.join(dir, 'd.zip');
     const err = await downloadDriveFile(await client(), { name: 'd.zip', drive_id: 'dropped', sha256: sha256(content) }, dest).catch((e: unknown) => e);
-    expect(isHtrError(err)).toBe(true);
+    expect(isHtrError(err, 'HTR_ERR_DOWNLOAD_FAILED')).toBe(true);
+    expect((err as Error).message).toContain('d.zip');
     expect(await readdir(dir)).toEqual([]);
   });
 
