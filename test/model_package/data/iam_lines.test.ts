@@ -104,6 +104,15 @@ describe('IAMLines on generated IAM-format forms', () => {
     expect(Array.from(nb.x.subarray(0, 28 * 640))).toEqual(Array.from((await ds.get(j)).image.data));
   });
 
+  it('num_workers threads give the same augmented batches as the main thread', async () => {
+    const threaded = make({ num_workers: 2 });
+    await threaded.setup('fit');
+    const a = await firstBatch(threaded.trainDataloader(3));
+    const b = await firstBatch(lines.trainDataloader(3));
+    expect(a.ids).toEqual(b.ids);
+    expect(Array.from(a.x)).toEqual(Array.from(b.x));
+  });
+
   it('reports the malformed form and split facts in properties()', () => {
     const p = lines.properties();
     expect(p.skipped_forms).toEqual(['z99-999.xml']);
