@@ -38,6 +38,11 @@ export function parseScalar(text: string): unknown {
   }
 }
 
+/** Option tokens; anything else (including "-1") can be a value. */
+function isOption(token: string): boolean {
+  return token.startsWith('--') || token === '-h' || token === '-c';
+}
+
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const out: ParsedArgs = { configFiles: [], overrides: [], help: false, printConfig: false, ckptPath: undefined, rest: [], positionals: [] };
   const mutable = out as { -readonly [K in keyof ParsedArgs]: ParsedArgs[K] };
@@ -58,7 +63,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     // Space form: the next token is the value unless it is another option (negative numbers are values).
     const takeNext = (): string | undefined => {
       if (text !== undefined) return text;
-      if (next !== undefined && !next.startsWith('--') && next !== '-h' && next !== '-c') {
+      if (next !== undefined && !isOption(next)) {
         i++;
         return next;
       }
@@ -79,7 +84,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const path = name.split('.');
     if (!CONFIG_ROOTS.has(path[0] as string)) {
       mutable.rest.push(tok);
-      if (text === undefined && next !== undefined && !next.startsWith('--')) {
+      if (text === undefined && next !== undefined && !isOption(next)) {
         mutable.rest.push(next);
         i++;
       }
