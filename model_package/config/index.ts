@@ -29,3 +29,4 @@ export { printableConfig, configToYaml } from './print.js';
 export { formatOptions, optionRows, type OptionRow } from './help.js';
 export { nearest } from './nearest.js';
 export { unknownKeyError, issuesToErrors } from './validate.js';
+export { shapeOf, describeType, schemaAt, fieldInfo } from './zod_walk.js';
