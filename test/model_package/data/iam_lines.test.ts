@@ -155,9 +155,23 @@ describe('IAMLines from other sources', () => {
     made.push(m);
     await m.setup('fit');
     expect(m.crops?.val.map((c) => c.id)).toEqual(lines.crops?.val.map((c) => c.id));
-    const a = m.crops!.val[0]!.image;
-    const b = lines.crops!.val[0]!.image;
-    expect(Math.abs(a.width - b.width)).toBeLessThanOrEqual(2);
+    // Same region at half resolution: same size within rounding, and each JPG crop is closest to
+    // the PNG crop of the same line (a wrong downsample factor would crop other parts of the page).
+    const dist = (a: { data: Uint8Array; width: number }, b: { data: Uint8Array; width: number }): number => {
+      let d = 0;
+      const w = Math.min(a.width, b.width);
+      for (let y = 0; y < 28; y++) for (let x = 0; x < w; x++) d += Math.abs((a.data[y * a.width + x] as number) - (b.data[y * b.width + x] as number));
+      return d / (28 * w * 255);
+    };
+    const jpgCrops = [...m.crops!.train, ...m.crops!.val, ...m.crops!.test];
+    const pngCrops = [...lines.crops!.train, ...lines.crops!.val, ...lines.crops!.test];
+    jpgCrops.forEach((a, k) => {
+      const b = pngCrops[k]!;
+      expect(Math.abs(a.image.width - b.image.width)).toBeLessThanOrEqual(Math.ceil(b.image.width * 0.03));
+      const own = dist(a.image, b.image);
+      const nearestOther = Math.min(...pngCrops.filter((_, j) => j !== k).map((o) => dist(a.image, o.image)));
+      expect(own, a.id).toBeLessThan(nearestOther);
+    });
     expect(m.properties().forms_per_split).toEqual({ train: 3, val: 2, test: 2 });
   });
 
