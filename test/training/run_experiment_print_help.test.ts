@@ -93,6 +93,14 @@ describe('--help', () => {
     expect(bare.out).not.toContain('--data.num_train');
   });
 
+  it('still shows help when a config names a class this build lacks, and says which', async () => {
+    const f = writeYaml(tempDir(), 'future.yaml', 'data:\n  name: NotYetWrittenLines\n');
+    const r = await run(['fit', '--config', f, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('--trainer.max_epochs');
+    expect(r.out).toContain('note: HTR_ERR_CLASS_UNAVAILABLE: Class "NotYetWrittenLines" is not available in this build');
+  });
+
   it('has a top-level help listing the subcommands', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
