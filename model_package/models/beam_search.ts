@@ -30,13 +30,13 @@ interface Candidate {
 
 const DEAD: Beam = { tokens: [], probs: [], score: -Infinity };
 
-export function beamSearchLoop(
+export async function beamSearchLoop(
   dec: StepDecoder,
   batch: number,
   width: number,
   maxLength: number,
   decodeText: (tokens: readonly number[]) => string,
-): BeamHypothesis[] {
+): Promise<BeamHypothesis[]> {
   if (dec.rows !== batch * width) throw new RangeError(`decoder has ${dec.rows} rows, expected ${batch}x${width}`);
   let beams: Beam[] = [];
   for (let s = 0; s < batch * width; s++) beams.push(s % width === 0 ? { tokens: [], probs: [], score: 0 } : DEAD);
@@ -47,7 +47,7 @@ export function beamSearchLoop(
   for (let t = 1; t < maxLength; t++) {
     const logits = dec.step(next);
     const logProbs = tf.tidy(() => tf.logSoftmax(logits));
-    const lp = logProbs.dataSync();
+    const lp = await logProbs.data(); // async: a server keeps answering between steps
     const vocab = logits.shape[1];
     logits.dispose();
     logProbs.dispose();

@@ -157,14 +157,16 @@ export class ResnetTransformer extends BaseModule implements Recognizer {
       throw htrError('HTR_ERR_CONFIG_INVALID', { key: 'beam_width', reason: `must be a positive integer, got ${beamWidth}` });
     }
     const length = this.decodeLength(options);
-    return this.withEvalMode(() => {
-      const dec = this.stepDecoder(x, beamWidth, options.useCache ?? true);
-      try {
-        return beamSearchLoop(dec, x.shape[0], beamWidth, length, (t) => this.tokenizer.decode(t));
-      } finally {
-        dec.dispose();
-      }
-    });
+    // Eval mode is set for the whole (asynchronous) search, not just the first step.
+    const was = this.training;
+    this.train(false);
+    const dec = this.stepDecoder(x, beamWidth, options.useCache ?? true);
+    try {
+      return await beamSearchLoop(dec, x.shape[0], beamWidth, length, (t) => this.tokenizer.decode(t));
+    } finally {
+      dec.dispose();
+      this.train(was);
+    }
   }
 
   /**

@@ -69,25 +69,25 @@ describe('beamSearchLoop', () => {
     return { [END_INDEX]: 0.9, [A]: 0.05, [B]: 0.05 };
   };
 
-  it('finds the most probable sequence that greedy misses, with per-character probabilities and confidence', () => {
-    const [hyp] = beamSearchLoop(new ScriptedDecoder(2, V, script), 1, 2, 6, text);
+  it('finds the most probable sequence that greedy misses, with per-character probabilities and confidence', async () => {
+    const [hyp] = await beamSearchLoop(new ScriptedDecoder(2, V, script), 1, 2, 6, text);
     expect(hyp!.tokens).toEqual([B]);
     expect(hyp!.text).toBe('b');
     expect(hyp!.charProbs[0]).toBeCloseTo(0.4, 4);
     expect(hyp!.confidence).toBeCloseTo(Math.sqrt(0.4 * 0.9), 4);
   });
 
-  it('width 1 is greedy', () => {
-    const [hyp] = beamSearchLoop(new ScriptedDecoder(1, V, script), 1, 1, 6, text);
+  it('width 1 is greedy', async () => {
+    const [hyp] = await beamSearchLoop(new ScriptedDecoder(1, V, script), 1, 1, 6, text);
     const greedy = greedyLoop(new ScriptedDecoder(1, V, script), 6, true);
     expect([START_INDEX, ...hyp!.tokens]).toEqual(Array.from(greedy).filter((t) => t !== END_INDEX && t !== PAD_INDEX));
     expect(hyp!.text).toBe('aaaaa'); // a, then a forever (a/b tie goes to the lower id) up to max length
   });
 
-  it('keeps rows independent and returns an unfinished hypothesis at max length', () => {
+  it('keeps rows independent and returns an unfinished hypothesis at max length', async () => {
     const perRow = (row: number, p: readonly number[]): Record<number, number> =>
       row < 2 ? script(row, p) : { [A]: 0.7, [B]: 0.3 - 4e-6 }; // slots 0-1 are image 0's beams; sums to 1
-    const hyps = beamSearchLoop(new ScriptedDecoder(4, V, perRow), 2, 2, 5, text);
+    const hyps = await beamSearchLoop(new ScriptedDecoder(4, V, perRow), 2, 2, 5, text);
     expect(hyps.map((h) => h.text)).toEqual(['b', 'aaaa']);
     expect(hyps[1]!.charProbs).toHaveLength(4);
     expect(hyps[1]!.confidence).toBeCloseTo(0.7, 4);
