@@ -56,7 +56,7 @@ describe.skipIf(!haveBrowser)('demo page in headless Chromium', () => {
     await page.waitForSelector('#status[data-state="done"]', { timeout: 60_000 });
     return page.evaluate(() => {
       const out = document.getElementById('result-text') as HTMLElement;
-      const spans = Array.from(out.querySelectorAll("span"));
+      const spans = Array.from(out.querySelectorAll('span'));
       return {
         text: out.dataset.text ?? '',
         spans: spans.length,

@@ -16,8 +16,8 @@ import type { ServerConfig } from '../../serving/config.js';
 import { getModelEntry } from '../../model_package/models/registry.js';
 
 export const TEST_DATA_CONFIG: DataConfig = {
-  inputDims: [1, 28, 128],
-  outputDims: [12],
+  inputDims: [1, 16, 64],
+  outputDims: [10],
   mapping: buildMapping(DEFAULT_CHARACTERS),
 };
 
