@@ -13,6 +13,8 @@ export interface BasicBlockOptions {
   readonly outChannels: number;
   readonly stride: Pair;
   readonly convBias?: boolean;
+  /** BatchNorm running-statistics momentum (PyTorch default 0.1). */
+  readonly bnMomentum?: number;
   readonly rng: Rng;
 }
 
@@ -29,11 +31,11 @@ export class BasicBlock extends BaseModule {
     const bias = o.convBias ?? false;
     const { inChannels: cin, outChannels: cout, rng } = o;
     this.conv1 = this.registerModule('conv1', new Conv2d({ inChannels: cin, outChannels: cout, kernel: 3, stride: o.stride, padding: 1, bias, rng }));
-    this.bn1 = this.registerModule('bn1', new BatchNorm2d({ channels: cout }));
+    this.bn1 = this.registerModule('bn1', new BatchNorm2d({ channels: cout, momentum: o.bnMomentum }));
     this.conv2 = this.registerModule('conv2', new Conv2d({ inChannels: cout, outChannels: cout, kernel: 3, padding: 1, bias, rng }));
-    this.bn2 = this.registerModule('bn2', new BatchNorm2d({ channels: cout }));
+    this.bn2 = this.registerModule('bn2', new BatchNorm2d({ channels: cout, momentum: o.bnMomentum }));
     this.skipConv = this.registerModule('skip_conv', new Conv2d({ inChannels: cin, outChannels: cout, kernel: 1, stride: o.stride, bias, rng }));
-    this.skipBn = this.registerModule('skip_bn', new BatchNorm2d({ channels: cout }));
+    this.skipBn = this.registerModule('skip_bn', new BatchNorm2d({ channels: cout, momentum: o.bnMomentum }));
   }
 
   outputSize(h: number, w: number): [number, number] {

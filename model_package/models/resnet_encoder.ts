@@ -21,6 +21,7 @@ export interface ResnetEncoderOptions {
   readonly stemChannels: number;
   readonly stages: readonly StageSpec[];
   readonly convBias?: boolean;
+  readonly bnMomentum?: number;
   readonly rng: Rng;
 }
 
@@ -37,11 +38,11 @@ export class ResnetEncoder extends BaseModule {
       inChannels: o.inChannels, outChannels: o.stemChannels, kernel: o.stemKernel,
       padding: Math.floor(o.stemKernel / 2), bias, rng: o.rng,
     }));
-    this.stemBn = this.registerModule('stem_bn', new BatchNorm2d({ channels: o.stemChannels }));
+    this.stemBn = this.registerModule('stem_bn', new BatchNorm2d({ channels: o.stemChannels, momentum: o.bnMomentum }));
     let cin = o.stemChannels;
     o.stages.forEach((stage, s) => {
       for (let i = 0; i < stage.blocks; i++) {
-        const block = new BasicBlock({ inChannels: cin, outChannels: stage.channels, stride: i === 0 ? stage.stride : 1, convBias: bias, rng: o.rng });
+        const block = new BasicBlock({ inChannels: cin, outChannels: stage.channels, stride: i === 0 ? stage.stride : 1, convBias: bias, bnMomentum: o.bnMomentum, rng: o.rng });
         this.blocks.push(this.registerModule(`stage${s}.block${i}`, block));
         cin = stage.channels;
       }

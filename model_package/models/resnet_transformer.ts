@@ -48,6 +48,8 @@ export const ResnetTransformerConfig = z.strictObject({
     ])
     .describe('ResNet stages: list of {channels, stride, blocks}'),
   conv_bias: z.boolean().default(false).describe('Give encoder convolutions a bias (BatchNorm follows each, so off by default)'),
+  bn_momentum: z.number().gt(0).max(1).default(0.1)
+    .describe('BatchNorm running-statistics momentum (PyTorch 0.1); higher tracks fast-changing weights sooner, e.g. when overfitting one batch'),
   tf_dim: positiveInt.default(128).describe('Transformer width d_model (also the 1x1 projection output)'),
   tf_fc_dim: positiveInt.default(256).describe('Transformer feed-forward hidden size'),
   tf_nhead: positiveInt.default(4).describe('Attention heads (must divide tf_dim)'),
@@ -103,7 +105,7 @@ export class ResnetTransformer extends BaseModule implements Recognizer {
     const kind = config.pos_encoding;
     this.encoder = this.registerModule('encoder', new ResnetEncoder({
       inChannels: channels, stemKernel: config.stem_kernel, stemChannels: config.stem_channels,
-      stages: config.stages, convBias: config.conv_bias, rng,
+      stages: config.stages, convBias: config.conv_bias, bnMomentum: config.bn_momentum, rng,
     }));
     const [fh, fw] = this.encoder.outputSize(height, width);
     if (kind === 'learned' && (fh > config.max_rows || fw > config.max_cols)) {

@@ -153,6 +153,23 @@ describe('ResnetTransformer', () => {
     tf.dispose([x, y, e1, e2, t1, t2, p1, p2]);
   });
 
+  it('bn_momentum reaches every BatchNorm: with momentum 1 eval mode reproduces the last train batch', () => {
+    const x = images(2, 16, 48);
+    const y = labels(2, 5);
+    const gap = (m: ResnetTransformer): number => {
+      m.train(true);
+      const t = m.logits(x, y); // running stats := this batch's statistics (unbiased variance)
+      m.train(false);
+      const e = m.logits(x, y);
+      const d = tf.tidy(() => tf.max(tf.abs(tf.sub(t, e))).dataSync()[0]!);
+      tf.dispose([t, e]);
+      return d;
+    };
+    expect(gap(keep(tinyModel({ bn_momentum: 1 })))).toBeLessThan(0.05);
+    expect(gap(keep(tinyModel()))).toBeGreaterThan(0.2); // momentum 0.1: running stats still near their init
+    tf.dispose([x, y]);
+  });
+
   it('validates config and links: strict keys, heads dividing tf_dim, feature map vs max_cols, max_seq_length, input channels', () => {
     expect(() => ResnetTransformerConfig.parse({ tf_heads: 4 })).toThrow();
     const code = (fn: () => unknown): string | undefined => {
