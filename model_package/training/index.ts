@@ -27,3 +27,4 @@ export { clipGradNorm, globalNorm } from './grad_clip.js';
 export { ModelCheckpoint, LAST_CHECKPOINT } from './model_checkpoint.js';
 export { EarlyStopping } from './early_stopping.js';
 export { evaluate, predictRows } from './evaluation.js';
+export { accumulateGradients, applyGradients, paramIndex } from './train_step.js';
