@@ -11,6 +11,11 @@ export interface BatcherOptions {
   readonly maxWaitMs: number;
   /** Items allowed to wait; a submission that would exceed it is refused. */
   readonly maxQueue: number;
+  /**
+   * Whether more work is on its way (requests still being decoded from bytes).
+   * When it says no, a lone batch starts at once instead of waiting `maxWaitMs`.
+   */
+  readonly moreComing?: () => boolean;
 }
 
 export interface BatchStats {
@@ -102,7 +107,8 @@ export class MicroBatcher<I, O> {
     const oldest = this.queue[0] as Entry<I, O>;
     const sameKey = this.queue.filter((e) => e.key === oldest.key).length;
     const waited = performance.now() - oldest.enqueuedAt;
-    if (sameKey >= this.options.maxBatchSize || waited >= this.options.maxWaitMs) {
+    const moreComing = this.options.moreComing?.() ?? true;
+    if (sameKey >= this.options.maxBatchSize || waited >= this.options.maxWaitMs || !moreComing) {
       this.clearTimer();
       void this.runNext();
       return;

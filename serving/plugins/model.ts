@@ -30,6 +30,11 @@ export type ModelLoader = () => Promise<LoadedModel>;
 
 export type ModelState = 'loading' | 'ready' | 'failed';
 
+/** One tracked request: whether it is still preprocessing (see `moreComing`). */
+export interface Ticket {
+  preparing: boolean;
+}
+
 export class ModelService {
   state: ModelState = 'loading';
   error: unknown;
@@ -38,12 +43,20 @@ export class ModelService {
   readonly batcher: MicroBatcher<GrayImage, LinePrediction>;
   private readonly loading: Promise<void>;
   private active = 0;
+  /** Requests between arrival and handing their lines to the batcher. */
+  private preparing = 0;
   private idle: Array<() => void> = [];
 
   constructor(load: ModelLoader, private readonly config: ServerConfig, metrics: ServerMetrics) {
     this.batcher = new MicroBatcher<GrayImage, LinePrediction>(
       (key, images) => this.requirePredictor().recognize(images, JSON.parse(key) as RecognizeOptions),
-      { maxBatchSize: config.max_batch_size, maxWaitMs: config.max_wait_ms, maxQueue: config.max_queue },
+      {
+        maxBatchSize: config.max_batch_size,
+        maxWaitMs: config.max_wait_ms,
+        maxQueue: config.max_queue,
+        // Only wait for company when other requests are still preprocessing.
+        moreComing: () => this.preparing > 0,
+      },
       ({ size, seconds }) => {
         metrics.batchSize.observe(size);
         metrics.batchSeconds.observe(seconds);
@@ -80,8 +93,9 @@ export class ModelService {
   }
 
   /** Queues lines for the micro-batcher; lines with equal options share batches. */
-  recognize(images: readonly GrayImage[], options: Required<RecognizeOptions>, signal?: AbortSignal): Promise<LinePrediction[]> {
+  recognize(images: readonly GrayImage[], options: Required<RecognizeOptions>, signal?: AbortSignal, ticket?: Ticket): Promise<LinePrediction[]> {
     this.requirePredictor();
+    this.handOff(ticket);
     const key = JSON.stringify(options.decoding === 'beam' ? options : { decoding: 'greedy', beamWidth: 1 });
     return this.batcher.submit(key, images, signal);
   }
@@ -92,13 +106,24 @@ export class ModelService {
   }
 
   /** Runs one request's work; `close` waits for every tracked call to finish. */
-  async track<T>(work: () => Promise<T>): Promise<T> {
+  async track<T>(work: (ticket: Ticket) => Promise<T>): Promise<T> {
+    const ticket: Ticket = { preparing: true };
     this.active++;
+    this.preparing++;
     try {
-      return await work();
+      return await work(ticket);
     } finally {
+      this.handOff(ticket);
       this.active--;
       if (this.active === 0) this.idle.splice(0).forEach((w) => w());
+    }
+  }
+
+  /** The request stopped preprocessing (its lines are queued, or it failed). */
+  private handOff(ticket: Ticket | undefined): void {
+    if (ticket?.preparing) {
+      ticket.preparing = false;
+      this.preparing--;
     }
   }
 

@@ -136,10 +136,10 @@ export async function predictRoutes(app: FastifyInstance): Promise<void> {
         }, limit);
       });
       try {
-        const work = htr.track(async () => {
+        const work = htr.track(async (ticket) => {
           const images = await htr.prepare(image, options.mode, label);
           abort.signal.throwIfAborted();
-          return htr.recognize(images, { decoding: options.decoding, beamWidth: options.beam_width }, abort.signal);
+          return htr.recognize(images, { decoding: options.decoding, beamWidth: options.beam_width }, abort.signal, ticket);
         });
         const lines = await Promise.race([work, timeout]);
         const result = combineLines(lines);

@@ -20,6 +20,21 @@ describe('MicroBatcher', () => {
     expect(batches).toEqual([{ key: 'g', items: [1, 2, 3, 4] }]);
   });
 
+  it('starts a lone batch at once when nothing else is on its way', async () => {
+    let coming = false;
+    const batcher = new MicroBatcher<number, number>(async (_k, items) => items, { maxBatchSize: 8, maxWaitMs: 5_000, maxQueue: 10, moreComing: () => coming });
+    const t0 = performance.now();
+    expect(await batcher.submit('k', [1])).toEqual([1]);
+    expect(performance.now() - t0).toBeLessThan(1_000); // did not wait the 5 s window
+    coming = true;
+    const waiting = batcher.submit('k', [2]);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(batcher.depth).toBe(1); // still waiting for company
+    coming = false;
+    const joined = batcher.submit('k', [3]); // a new arrival re-checks: nothing else coming, go
+    expect(await Promise.all([waiting, joined])).toEqual([[2], [3]]);
+  });
+
   it('splits at maxBatchSize and keeps different keys in different batches', async () => {
     const { batcher, batches } = recordingBatcher({ maxBatchSize: 3, maxWaitMs: 5, maxQueue: 100 });
     const pending = [1, 2, 3, 4, 5].map((i) => batcher.submit(i % 2 ? 'a' : 'b', [i]));
