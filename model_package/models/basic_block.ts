@@ -43,10 +43,21 @@ export class BasicBlock extends BaseModule {
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
+    if (!this.training) return this.forwardEval(x);
     return tf.tidy(() => {
       const h = tf.relu(this.bn1.forward(this.conv1.forward(x)));
       const main = this.bn2.forward(this.conv2.forward(h));
       const skip = this.skipBn.forward(this.skipConv.forward(x));
+      return tf.relu(tf.add(main, skip)) as tf.Tensor4D;
+    });
+  }
+
+  /** Eval mode: each BatchNorm folded into its convolution (one fused kernel per conv). */
+  private forwardEval(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const h = this.conv1.forwardFolded(x, this.bn1.evalAffine(), 'relu');
+      const main = this.conv2.forwardFolded(h, this.bn2.evalAffine(), 'linear');
+      const skip = this.skipConv.forwardFolded(x, this.skipBn.evalAffine(), 'linear');
       return tf.relu(tf.add(main, skip)) as tf.Tensor4D;
     });
   }

@@ -41,6 +41,17 @@ export class BatchNorm2d extends BaseModule {
   }
 
   /**
+   * Eval-mode BatchNorm as a per-channel affine y = x * scale + shift, for folding
+   * into the preceding convolution (see Conv2d.forwardFolded). Tensors belong to
+   * the caller's tidy.
+   */
+  evalAffine(): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
+    const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps))) as tf.Tensor1D;
+    const shift = tf.sub(this.bias, tf.mul(this.runningMean, scale)) as tf.Tensor1D;
+    return { scale, shift };
+  }
+
+  /**
    * Train-mode BatchNorm with the closed-form backward pass
    *   dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)),
    * a handful of full-size passes instead of the ~15 that autodiff of

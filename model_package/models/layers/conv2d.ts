@@ -63,22 +63,36 @@ export class Conv2d extends BaseModule {
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => this.run(x, this.weight as tf.Tensor4D, this.bias as tf.Tensor1D | null, 'linear'));
+  }
+
+  /**
+   * conv -> per-channel affine (an eval-mode BatchNorm) -> activation as ONE fused
+   * kernel: the affine is folded into the filter and bias. Inference only: the
+   * folded weights are recomputed per call, so they never go stale during training.
+   */
+  forwardFolded(x: tf.Tensor4D, affine: { scale: tf.Tensor1D; shift: tf.Tensor1D }, activation: 'linear' | 'relu'): tf.Tensor4D {
     return tf.tidy(() => {
-      const [b, h, w, c] = x.shape;
-      if (this.pointwise) {
-        const w2 = tf.reshape(this.weight, [this.inChannels, this.outChannels]) as tf.Tensor2D;
-        let y: tf.Tensor2D = tf.matMul(tf.reshape(x, [b * h * w, c]) as tf.Tensor2D, w2);
-        if (this.bias) y = tf.add(y, this.bias);
-        return tf.reshape(y, [b, h, w, this.outChannels]) as tf.Tensor4D;
-      }
-      const [ph, pw] = this.padding;
-      // tfjs sizes numeric padding with the kernel height and stride height for both
-      // axes, so non-square kernels/strides need the explicit form.
-      const square = this.kernel[0] === this.kernel[1] && this.stride[0] === this.stride[1] && ph === pw;
-      const pad: 'valid' | number | [[number, number], [number, number], [number, number], [number, number]] =
-        ph === 0 && pw === 0 ? 'valid' : square ? ph : [[0, 0], [ph, ph], [pw, pw], [0, 0]];
-      const conv = tf.conv2d(x, this.weight as tf.Tensor4D, this.stride, pad);
-      return this.bias ? tf.add(conv, this.bias) : conv;
+      const filter = tf.mul(this.weight, affine.scale) as tf.Tensor4D; // scale broadcasts over cout
+      const bias = this.bias ? tf.add(tf.mul(this.bias, affine.scale), affine.shift) as tf.Tensor1D : affine.shift;
+      return this.run(x, filter, bias, activation);
     });
+  }
+
+  private run(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | null, activation: 'linear' | 'relu'): tf.Tensor4D {
+    const [b, h, w, c] = x.shape;
+    if (this.pointwise) {
+      const w2 = tf.reshape(filter, [this.inChannels, this.outChannels]) as tf.Tensor2D;
+      const y = tf.fused.matMul({ a: tf.reshape(x, [b * h * w, c]) as tf.Tensor2D, b: w2, bias: bias ?? undefined, activation });
+      return tf.reshape(y, [b, h, w, this.outChannels]) as tf.Tensor4D;
+    }
+    const [ph, pw] = this.padding;
+    // tfjs sizes numeric padding with the kernel height and stride height for both
+    // axes, so non-square kernels/strides need the explicit form.
+    const square = this.kernel[0] === this.kernel[1] && this.stride[0] === this.stride[1] && ph === pw;
+    const pad: 'valid' | number | [[number, number], [number, number], [number, number], [number, number]] =
+      ph === 0 && pw === 0 ? 'valid' : square ? ph : [[0, 0], [ph, ph], [pw, pw], [0, 0]];
+    if (!bias && activation === 'linear') return tf.conv2d(x, filter, this.stride, pad);
+    return tf.fused.conv2d({ x, filter, strides: this.stride, pad, bias: bias ?? undefined, activation });
   }
 }

@@ -60,3 +60,30 @@ describe('Conv2d (NHWC)', () => {
     conv.dispose();
   });
 });
+
+describe('Conv2d.forwardFolded', () => {
+  it.each([
+    { kernel: 3, stride: [2, 1] as const, padding: 1, bias: false, activation: 'relu' as const },
+    { kernel: 1, stride: 1, padding: 0, bias: true, activation: 'linear' as const },
+  ])('equals conv -> eval BatchNorm -> $activation (kernel $kernel, bias $bias)', async ({ kernel, stride, padding, bias, activation }) => {
+    const { BatchNorm2d } = await import('../../../../model_package/models/layers/batch_norm2d.js');
+    const conv = new Conv2d({ inChannels: 3, outChannels: 4, kernel, stride, padding, bias, rng: new Rng(6) });
+    const bn = new BatchNorm2d({ channels: 4 });
+    bn.weight.assign(tf.tensor1d([0.5, -1, 2, 1]));
+    bn.bias.assign(tf.tensor1d([0.1, 0.2, -0.3, 0]));
+    bn.runningMean.assign(tf.tensor1d([0.3, -0.2, 0, 1]));
+    bn.runningVar.assign(tf.tensor1d([0.5, 2, 1, 0.25]));
+    bn.train(false);
+    const input = x(2, 6, 7, 3);
+    const want = tf.tidy(() => {
+      const y = bn.forward(conv.forward(input));
+      return activation === 'relu' ? tf.relu(y) : y;
+    });
+    const got = tf.tidy(() => conv.forwardFolded(input, bn.evalAffine(), activation));
+    expect(got.shape).toEqual(want.shape);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(got, want))).dataSync()[0])).toBeLessThan(1e-5);
+    tf.dispose([input, got, want]);
+    conv.dispose();
+    bn.dispose();
+  });
+});
