@@ -51,7 +51,8 @@ export const SyntheticLinesConfig = BaseDataConfig.extend({
   held_out_text: z.boolean().default(true).describe('val/test lines use sentences never used for training (the corpus is split by sentence)'),
   mixed_text_fraction: z.number().min(0).max(1).default(0.15).describe('share of lines with numbers, capitals and symbols mixed in'),
   processed_dir: z.string().default('data/processed').describe('root of the processed-data cache'),
-  augment: AugmentConfig.prefault({}).describe('train-only augmentation applied on top of the rendered lines, new each epoch'),
+  // Rendering already varies slant, stroke, blur and paper, so augmentation adds mostly geometry (milder shear, less blur).
+  augment: AugmentConfig.prefault({ shear_deg: [-8, 8], blur_p: 0.1 }).describe('train-only augmentation applied on top of the rendered lines, new each epoch'),
   ...HandwritingStyleShape,
 });
 export type SyntheticLinesConfig = z.infer<typeof SyntheticLinesConfig>;
