@@ -19,7 +19,7 @@ import { BaseModule, tidy } from './module.js';
 import { Conv2d } from './layers/conv2d.js';
 import { Embedding } from './layers/embedding.js';
 import { Linear } from './layers/linear.js';
-import { causalMask, type KV } from './layers/multi_head_attention.js';
+import { causalMask, type HeadLayout, type KV } from './layers/multi_head_attention.js';
 import { ResnetEncoder } from './resnet_encoder.js';
 import { ImagePositions, TextPositions } from './positional_encoding.js';
 import { TransformerDecoder } from './transformer_decoder.js';
@@ -183,7 +183,8 @@ export class ResnetTransformer extends BaseModule implements Recognizer {
         const idx = new Int32Array(x.shape[0] * repeat).map((_, i) => Math.floor(i / repeat));
         memory = tf.gather(memory, tf.tensor1d(idx, 'int32'));
       }
-      return this.decoder.memoryKV(memory);
+      // Cached steps attend batch-major (no per-step transposes); full passes head-major.
+      return this.decoder.memoryKV(memory, useCache ? 'batch' : 'head');
     }));
     const rows = x.shape[0] * repeat;
     return useCache ? new CachedStepDecoder(this, memoryKV, rows) : new FullStepDecoder(this, memoryKV, rows);
@@ -262,8 +263,8 @@ class CachedStepDecoder implements StepDecoder {
   reorder(parents: Int32Array): void {
     if (this.caches[0] === null) return;
     const heads = this.model.config.tf_nhead;
-    const idx = tf.tensor1d(expandHeads(parents, heads), 'int32');
-    const next = this.caches.map((c) => tidy((): KV => ({ k: tf.gather(c!.k, idx), v: tf.gather(c!.v, idx), kTransposed: c!.kTransposed })));
+    const idx = tf.tensor1d(expandHeads(parents, heads, this.caches[0].layout), 'int32');
+    const next = this.caches.map((c) => tidy((): KV => ({ ...c!, k: tf.gather(c!.k, idx), v: tf.gather(c!.v, idx) })));
     idx.dispose();
     disposeKVs(this.caches);
     this.caches = next;
@@ -308,11 +309,16 @@ class FullStepDecoder implements StepDecoder {
   }
 }
 
-/** Row indices -> indices into head-folded [heads*rows, ...] tensors (row h*rows + r). */
-function expandHeads(parents: Int32Array, heads: number): Int32Array {
+/** Row indices -> indices into head-folded [heads*rows, ...] tensors of the given layout. */
+function expandHeads(parents: Int32Array, heads: number, layout: HeadLayout): Int32Array {
   const rows = parents.length;
   const out = new Int32Array(rows * heads);
-  for (let h = 0; h < heads; h++) for (let r = 0; r < rows; r++) out[h * rows + r] = h * rows + parents[r]!;
+  for (let h = 0; h < heads; h++) {
+    for (let r = 0; r < rows; r++) {
+      if (layout === 'head') out[h * rows + r] = h * rows + parents[r]!;
+      else out[r * heads + h] = parents[r]! * heads + h;
+    }
+  }
   return out;
 }
 

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BaseModule, tidy } from './module.js';
 import { LayerNorm } from './layers/layer_norm.js';
 import { Linear } from './layers/linear.js';
-import { MultiHeadAttention, type KV } from './layers/multi_head_attention.js';
+import { MultiHeadAttention, type HeadLayout, type KV } from './layers/multi_head_attention.js';
 import { dropout } from './layers/dropout.js';
 import type { Rng } from '../util/rng.js';
 
@@ -83,9 +83,12 @@ export class TransformerDecoder extends BaseModule {
     this.norm = this.registerModule('norm', new LayerNorm(o.dim));
   }
 
-  /** Cross-attention keys/values of the image memory [B,N,D], one per layer; computed once per image. */
-  memoryKV(memory: tf.Tensor3D): KV[] {
-    return this.layers.map((l) => l.crossAttn.projectKV(memory));
+  /**
+   * Cross-attention keys/values of the image memory [B,N,D], one per layer; computed
+   * once per image. `forward` takes the 'head' layout, `step` the 'batch' one.
+   */
+  memoryKV(memory: tf.Tensor3D, layout: HeadLayout = 'head'): KV[] {
+    return this.layers.map((l) => l.crossAttn.projectKV(memory, layout));
   }
 
   /** Whole prefix x [B,S,D] with a causal mask -> normalised hidden states [B,S,D]. */

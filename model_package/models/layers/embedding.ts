@@ -27,7 +27,8 @@ export class Embedding extends BaseModule {
   /** ids of any shape (int32) -> [...ids.shape, dim]. */
   forward(ids: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const flat = tf.gather(this.weight, tf.cast(tf.reshape(ids, [-1]), 'int32'));
+      const flatIds = tf.reshape(ids, [-1]);
+      const flat = tf.gather(this.weight, flatIds.dtype === 'int32' ? flatIds : tf.cast(flatIds, 'int32'));
       return tf.reshape(flat, [...ids.shape, this.dim]);
     });
   }

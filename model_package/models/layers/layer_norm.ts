@@ -24,8 +24,18 @@ export class LayerNorm extends BaseModule {
   forward<T extends tf.Tensor>(x: T): T {
     return tf.tidy(() => {
       const x2 = tf.reshape(x, [-1, this.dim]) as tf.Tensor2D;
-      return tf.reshape(this.normalize(x2, this.weight, this.bias), x.shape) as T;
+      // customGrad pays off under a gradient tape (3.2 vs 5.2 ms for [496,128] on wasm)
+      // but costs ~2.5x in plain inference (it clones what it saves), so decode skips it.
+      const taped = tf.engine().state.gradientDepth > 0;
+      const y = taped ? this.normalize(x2, this.weight, this.bias) : this.plain(x2);
+      return tf.reshape(y, x.shape) as T;
     });
+  }
+
+  private plain(x: tf.Tensor2D): tf.Tensor2D {
+    const { mean, variance } = tf.moments(x, -1, true);
+    const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
+    return tf.add(tf.mul(xhat, this.weight), this.bias) as tf.Tensor2D;
   }
 
   private readonly normalize = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {

@@ -1,7 +1,7 @@
 /**
  * Multi-head scaled dot-product attention (PyTorch nn.MultiheadAttention math).
  *
- * Heads are folded into the batch: q/k/v are [heads*B, S, dh] (head-major) and attention is two
+ * Heads are folded into the batch: q/k/v are [heads*B, S, dh] (see HeadLayout) and attention is two
  * batched matMuls, so every tensor stays at rank <= 4. Projections are 2-D matMuls
  * with the weight as the `b` operand.
  *
@@ -17,17 +17,27 @@ import { dropout } from './dropout.js';
 import type { Rng } from '../../util/rng.js';
 
 /**
- * Keys and values per head, row h*B + b; values [heads*B, T, dh].
- * Keys are [heads*B, T, dh], or transposed [heads*B, dh, T] when `kTransposed`.
- * Measured on wasm: q @ kT is ~1.3x faster than a transposed-operand matMul, so the
- * image memory's keys (reused at every decoding step) are stored transposed; the
- * self-attention cache is not, because growing kT along its last axis (concat) is
- * ~9x slower than growing k along axis 1.
+ * How heads are folded into the batch axis of [heads*B, T, dh] tensors.
+ * - 'head' (row h*B + b): whole-sequence passes (training, uncached decoding); the
+ *   fused q|k|v projection then splits along the outer axis, a contiguous copy.
+ * - 'batch' (row b*heads + h): one-token decoding steps, where [B, D] <-> [B*heads, 1, dh]
+ *   is a free reshape, so a step needs no transposes for queries and outputs.
+ */
+export type HeadLayout = 'head' | 'batch';
+
+/**
+ * Keys and values per head; values [heads*B, T, dh]. Keys are [heads*B, T, dh], or
+ * transposed [heads*B, dh, T] when `kTransposed`. Measured on wasm: q @ kT is ~1.3x
+ * faster than a transposed-operand matMul, so the image memory's keys (reused at
+ * every decoding step) are stored transposed; the self-attention cache is not,
+ * because growing kT along its last axis (concat) is ~9x slower than growing k
+ * along axis 1.
  */
 export interface KV {
   readonly k: tf.Tensor3D;
   readonly v: tf.Tensor3D;
   readonly kTransposed: boolean;
+  readonly layout: HeadLayout;
 }
 
 export interface MultiHeadAttentionOptions {
@@ -77,25 +87,36 @@ export class MultiHeadAttention extends BaseModule {
       const [b, s] = x.shape;
       if (this.kind === 'self') {
         const [q, k, v] = this.splitFused(this.qkv!.forward(tf.reshape(x, [b * s, this.dim]) as tf.Tensor2D), b, s, 3);
-        return this.attend(q!, { k: k!, v: v!, kTransposed: false }, b, s, opts.mask);
+        return this.attend(q!, { k: k!, v: v!, kTransposed: false, layout: 'head' }, b, s, opts.mask);
       }
       if (!opts.kv) throw new Error('cross-attention needs kv = projectKV(memory)');
-      const q = this.splitFused(this.q!.forward(tf.reshape(x, [b * s, this.dim]) as tf.Tensor2D), b, s, 1)[0]!;
+      const q2 = this.q!.forward(tf.reshape(x, [b * s, this.dim]) as tf.Tensor2D);
+      const q = opts.kv.layout === 'head' ? this.splitFused(q2, b, s, 1)[0]! : this.foldBatchMajor(q2, b, s);
       return this.attend(q, opts.kv, b, s);
     });
   }
 
-  /** Keys/values of `src` [B,T,D] per head. Cross: the image memory; self: a token prefix. */
-  projectKV(src: tf.Tensor3D): KV {
+  /**
+   * Keys/values of `src` [B,T,D] per head. Cross: the image memory (keys stored
+   * transposed); self: a token prefix.
+   */
+  projectKV(src: tf.Tensor3D, layout: HeadLayout = 'head'): KV {
     return tidy((): KV => {
       const [b, t] = src.shape;
       const flat = tf.reshape(src, [b * t, this.dim]) as tf.Tensor2D;
-      if (this.kind === 'cross') {
-        const [k, v] = this.splitFused(this.kv!.forward(flat), b, t, 2);
-        return { k: tf.transpose(k!, [0, 2, 1]), v: v!, kTransposed: true };
+      const cross = this.kind === 'cross';
+      const proj = cross ? this.kv!.forward(flat) : this.qkv!.forward(flat);
+      if (layout === 'head') {
+        const parts = this.splitFused(proj, b, t, cross ? 2 : 3);
+        const [k, v] = cross ? parts : parts.slice(1);
+        return { k: cross ? tf.transpose(k!, [0, 2, 1]) : k!, v: v!, kTransposed: cross, layout };
       }
-      const [, k, v] = this.splitFused(this.qkv!.forward(flat), b, t, 3);
-      return { k: k!, v: v!, kTransposed: false };
+      const parts = tf.split(proj, cross ? 2 : 3, 1);
+      const [k2, v2] = cross ? parts : parts.slice(1);
+      const k = cross
+        ? tf.reshape(tf.transpose(tf.reshape(k2!, [b, t, this.heads, this.headDim]), [0, 2, 3, 1]), [b * this.heads, this.headDim, t])
+        : this.foldBatchMajor(k2 as tf.Tensor2D, b, t);
+      return { k: k as tf.Tensor3D, v: this.foldBatchMajor(v2 as tf.Tensor2D, b, t), kTransposed: cross, layout };
     });
   }
 
@@ -106,17 +127,27 @@ export class MultiHeadAttention extends BaseModule {
    */
   step(x: tf.Tensor3D, cache: KV | null): { out: tf.Tensor3D; cache: KV } {
     if (this.kind !== 'self') throw new Error('step() is for self-attention; use forward({ kv }) for cross');
+    if (cache && (cache.kTransposed || cache.layout !== 'batch')) throw new Error('step() caches are batch-major, keys untransposed');
     return tidy(() => {
       const b = x.shape[0];
-      const [q, k, v] = this.splitFused(this.qkv!.forward(tf.reshape(x, [b, this.dim]) as tf.Tensor2D), b, 1, 3);
-      if (cache?.kTransposed) throw new Error('self-attention caches keep keys untransposed');
+      // Batch-major: [B, D] -> [B*heads, 1, dh] is a reshape, no transpose.
+      const [q, k, v] = tf.split(this.qkv!.forward(tf.reshape(x, [b, this.dim]) as tf.Tensor2D), 3, 1)
+        .map((p) => this.foldBatchMajor(p as tf.Tensor2D, b, 1));
       const next: KV = {
         k: cache ? tf.concat([cache.k, k!], 1) : k!,
         v: cache ? tf.concat([cache.v, v!], 1) : v!,
         kTransposed: false,
+        layout: 'batch',
       };
       return { out: this.attend(q!, next, b, 1), cache: next };
     });
+  }
+
+  /** [B*S, D] -> [B*heads, S, dh] batch-major (a pure reshape when S = 1). */
+  private foldBatchMajor(t: tf.Tensor2D, b: number, s: number): tf.Tensor3D {
+    const [h, dh] = [this.heads, this.headDim];
+    if (s === 1) return tf.reshape(t, [b * h, 1, dh]);
+    return tf.reshape(tf.transpose(tf.reshape(t, [b, s, h, dh]), [0, 2, 1, 3]), [b * h, s, dh]);
   }
 
   /**
@@ -137,8 +168,13 @@ export class MultiHeadAttention extends BaseModule {
     let scores: tf.Tensor3D = tf.matMul(scaled, kv.k, false, !kv.kTransposed);
     if (mask) scores = tf.add(scores, mask);
     const probs = dropout(tf.softmax(scores), this.dropoutRate, this.training, this.rng);
-    const ctx = tf.matMul(probs, kv.v); // [H*B, S, dh]
-    const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [this.heads, b, s, this.headDim]), [1, 2, 0, 3]), [b * s, this.dim]);
+    const ctx = tf.matMul(probs, kv.v); // [heads*B, S, dh] in kv.layout
+    const [h, dh] = [this.heads, this.headDim];
+    const merged = kv.layout === 'head'
+      ? tf.reshape(tf.transpose(tf.reshape(ctx, [h, b, s, dh]), [1, 2, 0, 3]), [b * s, this.dim])
+      : s === 1
+        ? tf.reshape(ctx, [b, this.dim])
+        : tf.reshape(tf.transpose(tf.reshape(ctx, [b, h, s, dh]), [0, 2, 1, 3]), [b * s, this.dim]);
     return tf.reshape(this.out.forward(merged as tf.Tensor2D), [b, s, this.dim]);
   }
 }
