@@ -5,18 +5,16 @@
  * batching buys. The server runs in its own process, as in production.
  *
  *   npx tsx bench/serve_load.ts [--checkpoint models/demo/demo.ckpt] [--duration 60]
- *                               [--concurrency 1,8,16,32] [--accelerator auto] [--out file.json]
+ *                               [--concurrency 1,8,16,32] [--accelerator auto] [--image PNG] [--out file.json]
  *
- * The payload is one 28x256 line rendered by SyntheticLines in a test-split font.
+ * The payload is models/demo/sample_line.png: a 28x256 line in a held-out font.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { SyntheticLines, SyntheticLinesConfig } from '../model_package/data/synthetic_lines.js';
 
 interface AutocannonResult {
   latency: { p50: number; p99: number; average: number; max: number };
@@ -35,24 +33,12 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '20' },
     concurrency: { type: 'string', default: '1,8,16,32' },
     accelerator: { type: 'string', default: 'auto' },
+    image: { type: 'string', default: 'models/demo/sample_line.png' },
     out: { type: 'string' },
   },
 });
 const duration = Number(values.duration);
 const levels = String(values.concurrency).split(',').map(Number);
-
-async function linePayload(): Promise<{ png: Buffer; text: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'htr-bench-'));
-  try {
-    const data = new SyntheticLines(SyntheticLinesConfig.parse({ num_train: 1, num_val: 1, num_test: 4, num_workers: 0, processed_dir: dir, seed: 3 }));
-    await data.setup('test');
-    const line = data.renderedLines('test')[0]!;
-    const png = await sharp(Buffer.from(line.image.data), { raw: { width: line.image.width, height: line.image.height, channels: 1 } }).png().toBuffer();
-    return { png, text: line.text };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 async function startServer(extra: string[]): Promise<{ child: ChildProcess; base: string; log: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'serving/main.ts', '--checkpoint', String(values.checkpoint), '--port', '0', '--accelerator', String(values.accelerator), '--max_queue', '4096', ...extra], {
@@ -100,7 +86,8 @@ async function load(base: string, png: Buffer, connections: number, seconds: num
   };
 }
 
-const { png, text } = await linePayload();
+const png = readFileSync(String(values.image));
+const meta = await sharp(png).metadata();
 const results: Record<string, unknown>[] = [];
 const batched = await startServer([]);
 let backend = /\[backend\] using (\w+)[^\n]*/.exec(batched.log())?.[0] ?? '';
@@ -125,11 +112,10 @@ const report = {
   bench: 'serve_load',
   date: new Date().toISOString(),
   cpus: cpus().length,
-  loadavg_1m: Number((await import('node:os')).loadavg()[0]?.toFixed(2)),
+  loadavg_1m_at_end: Number(loadavg()[0]?.toFixed(2)),
   checkpoint: values.checkpoint,
   backend,
-  image: '28x256 PNG, SyntheticLines test font',
-  label: text,
+  image: `${values.image} (${meta.width}x${meta.height})`,
   sample,
   duration_s_per_level: duration,
   results,
