@@ -19,13 +19,13 @@ import { BaseModule, tidy } from './module.js';
 import { Conv2d } from './layers/conv2d.js';
 import { Embedding } from './layers/embedding.js';
 import { Linear } from './layers/linear.js';
-import { causalMask, type HeadLayout, type KV } from './layers/multi_head_attention.js';
+import { causalMask, type KV } from './layers/multi_head_attention.js';
 import { ResnetEncoder } from './resnet_encoder.js';
 import { ImagePositions, TextPositions } from './positional_encoding.js';
 import { TransformerDecoder } from './transformer_decoder.js';
 import { greedyLoop } from './greedy_decode.js';
 import { beamSearchLoop } from './beam_search.js';
-import type { StepDecoder } from './step_decoder.js';
+import { CachedStepDecoder, FullStepDecoder, type StepDecoder, type StepModel } from './step_decoder.js';
 import type { BeamHypothesis, DecodeOptions, Recognizer } from './types.js';
 
 const positiveInt = z.number().int().positive();
@@ -65,12 +65,13 @@ export const ResnetTransformerConfig = z.strictObject({
 });
 export type ResnetTransformerConfig = z.infer<typeof ResnetTransformerConfig>;
 
-export class ResnetTransformer extends BaseModule implements Recognizer {
+export class ResnetTransformer extends BaseModule implements Recognizer, StepModel {
   readonly config: ResnetTransformerConfig;
   readonly dataConfig: DataConfig;
   readonly vocabSize: number;
   /** Tokens per sequence including <S> and <E> (data's outputDims[0]). */
   readonly maxLength: number;
+  readonly heads: number;
   private readonly tokenizer: Tokenizer;
   private readonly encoder: ResnetEncoder;
   private readonly proj: Conv2d;
@@ -100,6 +101,7 @@ export class ResnetTransformer extends BaseModule implements Recognizer {
       throw htrError('HTR_ERR_CONFIG_INVALID', { key: 'model.tf_nhead', reason: `${config.tf_nhead} does not divide tf_dim ${config.tf_dim}` });
     }
     this.vocabSize = dataConfig.mapping.length;
+    this.heads = config.tf_nhead;
     const rng = new Rng(config.seed);
     const d = config.tf_dim;
     const kind = config.pos_encoding;
@@ -238,94 +240,5 @@ export class ResnetTransformer extends BaseModule implements Recognizer {
     } finally {
       this.train(was);
     }
-  }
-}
-
-/** Key/value-cached decoding: each step embeds and attends only the newest token. */
-class CachedStepDecoder implements StepDecoder {
-  length = 0;
-  private caches: Array<KV | null>;
-
-  constructor(private readonly model: ResnetTransformer, private readonly memoryKV: KV[], readonly rows: number) {
-    this.caches = memoryKV.map(() => null);
-  }
-
-  step(tokens: Int32Array): tf.Tensor2D {
-    const ids = tf.tensor2d(tokens, [this.rows, 1], 'int32');
-    const r = this.model.withEvalMode(() => this.model.decodeStep(ids, this.length, this.caches, this.memoryKV));
-    ids.dispose();
-    disposeKVs(this.caches);
-    this.caches = r.caches;
-    this.length++;
-    return r.logits;
-  }
-
-  reorder(parents: Int32Array): void {
-    if (this.caches[0] === null) return;
-    const heads = this.model.config.tf_nhead;
-    const idx = tf.tensor1d(expandHeads(parents, heads, this.caches[0].layout), 'int32');
-    const next = this.caches.map((c) => tidy((): KV => ({ ...c!, k: tf.gather(c!.k, idx), v: tf.gather(c!.v, idx) })));
-    idx.dispose();
-    disposeKVs(this.caches);
-    this.caches = next;
-  }
-
-  dispose(): void {
-    disposeKVs(this.caches);
-    disposeKVs(this.memoryKV);
-    this.caches = [];
-  }
-}
-
-/** Reference decoding without a cache: every step re-runs the decoder on the whole prefix. */
-class FullStepDecoder implements StepDecoder {
-  private history: Int32Array[] = [];
-
-  constructor(private readonly model: ResnetTransformer, private readonly memoryKV: KV[], readonly rows: number) {}
-
-  get length(): number {
-    return this.history.length;
-  }
-
-  step(tokens: Int32Array): tf.Tensor2D {
-    this.history.push(Int32Array.from(tokens));
-    const s = this.history.length;
-    return tf.tidy(() => {
-      const flat = new Int32Array(this.rows * s);
-      for (let r = 0; r < this.rows; r++) for (let t = 0; t < s; t++) flat[r * s + t] = this.history[t]![r]!;
-      const ids = tf.tensor2d(flat, [this.rows, s], 'int32');
-      const logits = this.model.withEvalMode(() => this.model.decodeLogits(this.memoryKV, ids));
-      return tf.reshape(tf.slice(logits, [0, s - 1, 0], [this.rows, 1, this.model.vocabSize]), [this.rows, this.model.vocabSize]) as tf.Tensor2D;
-    });
-  }
-
-  reorder(parents: Int32Array): void {
-    this.history = this.history.map((col) => Int32Array.from(parents, (p) => col[p]!));
-  }
-
-  dispose(): void {
-    disposeKVs(this.memoryKV);
-    this.history = [];
-  }
-}
-
-/** Row indices -> indices into head-folded [heads*rows, ...] tensors of the given layout. */
-function expandHeads(parents: Int32Array, heads: number, layout: HeadLayout): Int32Array {
-  const rows = parents.length;
-  const out = new Int32Array(rows * heads);
-  for (let h = 0; h < heads; h++) {
-    for (let r = 0; r < rows; r++) {
-      if (layout === 'head') out[h * rows + r] = h * rows + parents[r]!;
-      else out[r * heads + h] = parents[r]! * heads + h;
-    }
-  }
-  return out;
-}
-
-function disposeKVs(kvs: ReadonlyArray<KV | null>): void {
-  for (const kv of kvs) {
-    if (!kv) continue;
-    kv.k.dispose();
-    kv.v.dispose();
   }
 }

@@ -1,8 +1,10 @@
 /**
  * One-token-at-a-time view of a decoder, shared by greedy decoding and beam search
- * so both work with and without the key/value cache.
+ * so both work with and without the key/value cache, and its two implementations.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { HeadLayout, KV } from './layers/multi_head_attention.js';
+import { tidy } from './module.js';
 
 export interface StepDecoder {
   /** Rows decoded together (batch, or batch x beam width). */
@@ -17,4 +19,105 @@ export interface StepDecoder {
    */
   reorder(parents: Int32Array): void;
   dispose(): void;
+}
+
+/** What the step decoders need from a model (ResnetTransformer provides it). */
+export interface StepModel {
+  readonly vocabSize: number;
+  /** Attention heads (rows per image in head-folded caches). */
+  readonly heads: number;
+  /** One cached step: ids [B,1] at position `pos` -> logits [B,V] and the grown caches. */
+  decodeStep(ids: tf.Tensor2D, pos: number, caches: ReadonlyArray<KV | null>, memoryKV: readonly KV[]): { logits: tf.Tensor2D; caches: KV[] };
+  /** Teacher-forced logits [B,S,V] of a whole prefix. */
+  decodeLogits(memoryKV: readonly KV[], yIn: tf.Tensor2D): tf.Tensor3D;
+  withEvalMode<T>(fn: () => T): T;
+}
+
+/** Key/value-cached decoding: each step embeds and attends only the newest token. */
+export class CachedStepDecoder implements StepDecoder {
+  length = 0;
+  private caches: Array<KV | null>;
+
+  constructor(private readonly model: StepModel, private readonly memoryKV: KV[], readonly rows: number) {
+    this.caches = memoryKV.map(() => null);
+  }
+
+  step(tokens: Int32Array): tf.Tensor2D {
+    const ids = tf.tensor2d(tokens, [this.rows, 1], 'int32');
+    const r = this.model.withEvalMode(() => this.model.decodeStep(ids, this.length, this.caches, this.memoryKV));
+    ids.dispose();
+    disposeKVs(this.caches);
+    this.caches = r.caches;
+    this.length++;
+    return r.logits;
+  }
+
+  reorder(parents: Int32Array): void {
+    if (this.caches[0] === null) return;
+    const heads = this.model.heads;
+    const idx = tf.tensor1d(expandHeads(parents, heads, this.caches[0].layout), 'int32');
+    const next = this.caches.map((c) => tidy((): KV => ({ ...c!, k: tf.gather(c!.k, idx), v: tf.gather(c!.v, idx) })));
+    idx.dispose();
+    disposeKVs(this.caches);
+    this.caches = next;
+  }
+
+  dispose(): void {
+    disposeKVs(this.caches);
+    disposeKVs(this.memoryKV);
+    this.caches = [];
+  }
+}
+
+/** Reference decoding without a cache: every step re-runs the decoder on the whole prefix. */
+export class FullStepDecoder implements StepDecoder {
+  private history: Int32Array[] = [];
+
+  constructor(private readonly model: StepModel, private readonly memoryKV: KV[], readonly rows: number) {}
+
+  get length(): number {
+    return this.history.length;
+  }
+
+  step(tokens: Int32Array): tf.Tensor2D {
+    this.history.push(Int32Array.from(tokens));
+    const s = this.history.length;
+    return tf.tidy(() => {
+      const flat = new Int32Array(this.rows * s);
+      for (let r = 0; r < this.rows; r++) for (let t = 0; t < s; t++) flat[r * s + t] = this.history[t]![r]!;
+      const ids = tf.tensor2d(flat, [this.rows, s], 'int32');
+      const logits = this.model.withEvalMode(() => this.model.decodeLogits(this.memoryKV, ids));
+      return tf.reshape(tf.slice(logits, [0, s - 1, 0], [this.rows, 1, this.model.vocabSize]), [this.rows, this.model.vocabSize]) as tf.Tensor2D;
+    });
+  }
+
+  reorder(parents: Int32Array): void {
+    this.history = this.history.map((col) => Int32Array.from(parents, (p) => col[p]!));
+  }
+
+  dispose(): void {
+    disposeKVs(this.memoryKV);
+    this.history = [];
+  }
+}
+
+/** Row indices -> indices into head-folded [heads*rows, ...] tensors of the given layout. */
+function expandHeads(parents: Int32Array, heads: number, layout: HeadLayout): Int32Array {
+  const rows = parents.length;
+  const out = new Int32Array(rows * heads);
+  for (let h = 0; h < heads; h++) {
+    for (let r = 0; r < rows; r++) {
+      if (layout === 'head') out[h * rows + r] = h * rows + parents[r]!;
+      else out[r * heads + h] = parents[r]! * heads + h;
+    }
+  }
+  return out;
+}
+
+function disposeKVs(kvs: ReadonlyArray<KV | null>): void {
+  for (const kv of kvs) {
+    if (!kv) continue;
+    kv.k.dispose();
+    kv.v.dispose();
+  }
 }
