@@ -2,11 +2,12 @@
  * Explicit conv padding for the TensorFlow (tfjs-node) backend, whose Conv2D and conv
  * gradient kernels accept only 'same' and 'valid'. The default model pads explicitly
  * (PyTorch's symmetric padding, which 'same' does not give at stride 2), so:
- * Conv2D and Conv2DBackpropFilter see the input padded by tf.pad with 'valid';
+ * Conv2D, FusedConv2D (eval-mode conv+BN+ReLU) and Conv2DBackpropFilter see the input
+ * padded by tf.pad with 'valid';
  * Conv2DBackpropInput computes the padded input's gradient and crops it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
+import { Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D } from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 import { asTensor, installKernel, wrapOutput } from './wasm_kernels/kernel_util.js';
 import { TF_BACKEND_NAME } from './native.js';
@@ -48,6 +49,10 @@ export function registerNativeKernels(): void {
   withPads(Conv2D, ([[t, b], [l, r]], inputs, attrs, stock, backend) => {
     const x = tf.pad(asTensor(inputs.x!), [[0, 0], [t, b], [l, r], [0, 0]]);
     return wrapOutput(stock({ inputs: { x, filter: inputs.filter! }, backend, attrs: { ...attrs, pad: 'valid' } }));
+  });
+  withPads(FusedConv2D, ([[t, b], [l, r]], inputs, attrs, stock, backend) => {
+    const x = tf.pad(asTensor(inputs.x!), [[0, 0], [t, b], [l, r], [0, 0]]);
+    return wrapOutput(stock({ inputs: { ...inputs, x }, backend, attrs: { ...attrs, pad: 'valid' } }));
   });
   withPads(Conv2DBackpropFilter, ([[t, b], [l, r]], inputs, attrs, stock, backend) => {
     const x = tf.pad(asTensor(inputs.x!), [[0, 0], [t, b], [l, r], [0, 0]]);
