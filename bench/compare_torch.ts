@@ -56,6 +56,10 @@ const rows: Row[] = [];
 if (existsSync(torchPython)) {
   const script = existsSync(torchScript) ? torchScript : altTorchScript;
   rows.push({ label: 'PyTorch (anchor)', run: () => runCommand(torchPython, [script, '--json', '--threads', threads, ...shape], ROOT) });
+  // OpenMP's spinning threads suffer most when other jobs share the cores: 1 thread shows how much.
+  if (threads !== '1') {
+    rows.push({ label: 'PyTorch, 1 thread', run: () => runCommand(torchPython, [script, '--json', '--threads', '1', ...shape], ROOT) });
+  }
 }
 const ts = (extra: string[]) => () => runTsx(ROOT, 'bench/train_step.ts', ['--json', ...shape, ...extra]);
 const cpuBatch = Number(a['cpu-batch']);
