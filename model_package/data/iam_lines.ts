@@ -5,7 +5,6 @@
  * `data/processed/iam_lines/<key>/`; training images are augmented on
  * `num_workers` threads.
  */
-import { writeFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { resizeGray } from '../preprocess/line_image.js';
@@ -13,16 +12,14 @@ import { AugmentConfig } from './augment/config.js';
 import { AugmentPool } from './augment/augment_pool.js';
 import { BaseDataConfig, BaseDataModule } from './base_data_module.js';
 import { scaleBox, type IamSplit } from './iam.js';
-import { cropsDataset, filterCrops, type CropFilterReport } from './iam_crops_dataset.js';
-import { cropGray, IamSourceShape, loadIamFromConfig, mapForms, parseParams, resolveIamRoot } from './iam_source.js';
-import { readCropStore, writeCropStore, type StoredCrop } from './iam_store.js';
-import { cacheKey, withProcessedCache } from './processed_cache.js';
+import { cropsDataset, type CropFilterReport } from './iam_crops_dataset.js';
+import { cropGray, IamSourceShape } from './iam_source.js';
+import { loadCropStore, prepareCropStore, type IamBuildInfo, type StoredCrop } from './iam_store.js';
 import { buildMapping, DEFAULT_CHARACTERS, Tokenizer } from './tokenizer.js';
 import type { DataConfig, Stage } from './types.js';
 
 /** Bump when crop extraction changes in a way the key cannot see. */
 const LINES_VERSION = 1;
-export const SPLITS: readonly IamSplit[] = ['train', 'val', 'test'];
 
 export const IAMLinesConfig = BaseDataConfig.extend({
   ...IamSourceShape,
@@ -32,14 +29,6 @@ export const IAMLinesConfig = BaseDataConfig.extend({
   augment: AugmentConfig.prefault({}).describe('train-only augmentation'),
 });
 export type IAMLinesConfig = z.infer<typeof IAMLinesConfig>;
-
-export interface IamBuildInfo {
-  forms: Record<IamSplit, number>;
-  crops: Record<IamSplit, number>;
-  skipped_forms: { file: string; reason: string }[];
-  split_violations: string[];
-  build_seconds: number;
-}
 
 export class IAMLines extends BaseDataModule {
   protected readonly config: IAMLinesConfig;
@@ -67,58 +56,22 @@ export class IAMLines extends BaseDataModule {
   async prepareData(): Promise<void> {
     if (this.cacheDir) return;
     const c = this.config;
-    const { root, fingerprint } = await resolveIamRoot(c);
-    const key = cacheKey({ v: LINES_VERSION, raw: fingerprint, parse: await parseParams(c), height: c.height, max_width: c.max_width });
-    this.cacheDir = await withProcessedCache('iam_lines', key, (tmp) => this.build(root, tmp), {
-      root: c.processed_dir,
-      log: (m) => process.stderr.write(`${m}\n`),
+    this.cacheDir = await prepareCropStore('iam_lines', LINES_VERSION, c, { height: c.height, max_width: c.max_width }, async (form, image, ds) => {
+      const out: StoredCrop[] = [];
+      for (const line of form.lines) {
+        const crop = cropGray(image, scaleBox(line.box, ds, image.width, image.height));
+        out.push({ id: line.id, text: line.text, image: await resizeGray(crop, c.height, c.max_width) });
+      }
+      return out;
     });
-  }
-
-  private async build(root: string, dir: string): Promise<void> {
-    const c = this.config;
-    const t0 = performance.now();
-    const iam = await loadIamFromConfig(root, c);
-    const info: IamBuildInfo = {
-      forms: { train: 0, val: 0, test: 0 },
-      crops: { train: 0, val: 0, test: 0 },
-      skipped_forms: [...iam.skipped],
-      split_violations: [...iam.splitViolations],
-      build_seconds: 0,
-    };
-    const onSkip = (file: string, reason: string): void => {
-      info.skipped_forms.push({ file, reason });
-      process.stderr.write(`IAM: skipping ${file}: ${reason}\n`);
-    };
-    for (const split of SPLITS) {
-      const perForm = await mapForms(iam, split, c, async (form, image, ds) => {
-        const out: StoredCrop[] = [];
-        for (const line of form.lines) {
-          const crop = cropGray(image, scaleBox(line.box, ds, image.width, image.height));
-          out.push({ id: line.id, text: line.text, image: await resizeGray(crop, c.height, c.max_width) });
-        }
-        return out;
-      }, onSkip);
-      const crops = perForm.flat();
-      await writeCropStore(dir, split, crops);
-      info.forms[split] = perForm.length;
-      info.crops[split] = crops.length;
-    }
-    info.build_seconds = (performance.now() - t0) / 1000;
-    await writeFile(path.join(dir, 'info.json'), JSON.stringify(info, null, 1));
   }
 
   async setup(_stage: Stage): Promise<void> {
     if (this.splits) return;
     await this.prepareData();
-    const dir = this.cacheDir as string;
-    this.info = JSON.parse(await readFile(path.join(dir, 'info.json'), 'utf8')) as IamBuildInfo;
-    const crops = {} as Record<IamSplit, StoredCrop[]>;
-    for (const split of SPLITS) {
-      const f = filterCrops(await readCropStore(dir, split), this.tokenizer, this.config.max_label_length);
-      crops[split] = f.crops;
-      this.filtered[split] = f.report;
-    }
+    const { info, crops, filtered } = await loadCropStore(this.cacheDir as string, this.tokenizer, this.config.max_label_length);
+    this.info = info;
+    this.filtered = filtered;
     this.crops = crops;
     const w = this.config.max_width;
     this.splits = { train: cropsDataset(crops.train, w), val: cropsDataset(crops.val, w), test: cropsDataset(crops.test, w) };

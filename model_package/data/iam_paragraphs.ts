@@ -4,7 +4,6 @@
  * line_height tall, aspect kept, width capped at `max_width`), labels the line
  * texts joined by "\n". Cached in `data/processed/iam_paragraphs/<key>/`.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { resizeGray } from '../preprocess/line_image.js';
@@ -12,11 +11,9 @@ import { AugmentConfig } from './augment/config.js';
 import { AugmentPool } from './augment/augment_pool.js';
 import { BaseDataConfig, BaseDataModule, type Splits } from './base_data_module.js';
 import { paragraphBox, scaleBox, type IamSplit } from './iam.js';
-import { cropsDataset, filterCrops, type CropFilterReport } from './iam_crops_dataset.js';
-import { SPLITS, type IamBuildInfo } from './iam_lines.js';
-import { cropGray, IamSourceShape, loadIamFromConfig, mapForms, parseParams, resolveIamRoot } from './iam_source.js';
-import { readCropStore, writeCropStore, type StoredCrop } from './iam_store.js';
-import { cacheKey, withProcessedCache } from './processed_cache.js';
+import { cropsDataset, type CropFilterReport } from './iam_crops_dataset.js';
+import { cropGray, IamSourceShape } from './iam_source.js';
+import { loadCropStore, prepareCropStore, type IamBuildInfo, type StoredCrop } from './iam_store.js';
 import { buildMapping, DEFAULT_CHARACTERS, Tokenizer } from './tokenizer.js';
 import type { DataConfig, Stage } from './types.js';
 
@@ -65,58 +62,23 @@ export class IAMParagraphs extends BaseDataModule {
   async prepareData(): Promise<void> {
     if (this.cacheDir) return;
     const c = this.config;
-    const { root, fingerprint } = await resolveIamRoot(c);
-    const key = cacheKey({ v: PARAGRAPHS_VERSION, raw: fingerprint, parse: await parseParams(c), line_height: c.line_height, max_width: c.max_width });
-    this.cacheDir = await withProcessedCache('iam_paragraphs', key, (tmp) => this.build(root, tmp), {
-      root: c.processed_dir,
-      log: (m) => process.stderr.write(`${m}\n`),
+    this.cacheDir = await prepareCropStore('iam_paragraphs', PARAGRAPHS_VERSION, c, { line_height: c.line_height, max_width: c.max_width }, async (form, image, ds) => {
+      const crop = cropGray(image, scaleBox(paragraphBox(form.lines), ds, image.width, image.height));
+      return [{
+        id: form.id,
+        text: form.lines.map((l) => l.text).join('\n'),
+        image: await resizeGray(crop, form.lines.length * c.line_height, c.max_width),
+      }];
     });
-  }
-
-  private async build(root: string, dir: string): Promise<void> {
-    const c = this.config;
-    const t0 = performance.now();
-    const iam = await loadIamFromConfig(root, c);
-    const info: IamBuildInfo = {
-      forms: { train: 0, val: 0, test: 0 },
-      crops: { train: 0, val: 0, test: 0 },
-      skipped_forms: [...iam.skipped],
-      split_violations: [...iam.splitViolations],
-      build_seconds: 0,
-    };
-    const onSkip = (file: string, reason: string): void => {
-      info.skipped_forms.push({ file, reason });
-      process.stderr.write(`IAM: skipping ${file}: ${reason}\n`);
-    };
-    for (const split of SPLITS) {
-      const crops = await mapForms(iam, split, c, async (form, image, ds): Promise<StoredCrop> => {
-        const crop = cropGray(image, scaleBox(paragraphBox(form.lines), ds, image.width, image.height));
-        return {
-          id: form.id,
-          text: form.lines.map((l) => l.text).join('\n'),
-          image: await resizeGray(crop, form.lines.length * c.line_height, c.max_width),
-        };
-      }, onSkip);
-      await writeCropStore(dir, split, crops);
-      info.forms[split] = crops.length;
-      info.crops[split] = crops.length;
-    }
-    info.build_seconds = (performance.now() - t0) / 1000;
-    await writeFile(path.join(dir, 'info.json'), JSON.stringify(info, null, 1));
   }
 
   async setup(_stage: Stage): Promise<void> {
     if (this.splits) return;
     await this.prepareData();
-    const dir = this.cacheDir as string;
-    this.info = JSON.parse(await readFile(path.join(dir, 'info.json'), 'utf8')) as IamBuildInfo;
     const c = this.config;
-    const crops = {} as Record<IamSplit, StoredCrop[]>;
-    for (const split of SPLITS) {
-      const f = filterCrops(await readCropStore(dir, split), this.tokenizer, c.max_label_length, c.max_lines * c.line_height);
-      crops[split] = f.crops;
-      this.filtered[split] = f.report;
-    }
+    const { info, crops, filtered } = await loadCropStore(this.cacheDir as string, this.tokenizer, c.max_label_length, c.max_lines * c.line_height);
+    this.info = info;
+    this.filtered = filtered;
     this.crops = crops;
     this.splits = { train: cropsDataset(crops.train, c.max_width), val: cropsDataset(crops.val, c.max_width), test: cropsDataset(crops.test, c.max_width) };
   }

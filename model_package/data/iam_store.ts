@@ -1,12 +1,29 @@
 /**
- * Packed crops for the processed cache: `<split>.bin` holds every 8-bit gray
- * crop back to back, `<split>.json` the id, text and size of each. One read per
- * split at setup; crops are views into that buffer.
+ * The processed crop cache of the IAM modules. Packed crops: `<split>.bin` holds
+ * every 8-bit gray crop back to back, `<split>.json` the id, text and size of
+ * each; one read per split at setup, crops are views into that buffer. The build
+ * (decode each form once, crop it, write every split and info.json) is shared:
+ * a module supplies only its crop function and its cache-key parts.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { htrError } from '../errors.js';
-import type { GrayU8 } from './iam_source.js';
+import type { IamForm, IamSplit } from './iam.js';
+import { filterCrops, type CropFilterReport } from './iam_crops_dataset.js';
+import { loadIamFromConfig, mapForms, parseParams, resolveIamRoot, type GrayU8, type IamSourceConfig } from './iam_source.js';
+import { cacheKey, withProcessedCache } from './processed_cache.js';
+import type { Tokenizer } from './tokenizer.js';
+
+export const SPLITS: readonly IamSplit[] = ['train', 'val', 'test'];
+
+/** info.json of a crop cache. */
+export interface IamBuildInfo {
+  forms: Record<IamSplit, number>;
+  crops: Record<IamSplit, number>;
+  skipped_forms: { file: string; reason: string }[];
+  split_violations: string[];
+  build_seconds: number;
+}
 
 export interface StoredCrop {
   readonly id: string;
@@ -54,4 +71,72 @@ export async function readCropStore(dir: string, split: string): Promise<StoredC
   }
   if (offset !== bytes.length) throw htrError('HTR_ERR_BAD_DATA_FILE', { file: binFile, reason: 'longer than its index says' });
   return out;
+}
+
+/** The crops one decoded form yields, in order (`downsample`: scan scale vs XML coordinates). */
+export type CropForm = (form: IamForm, image: GrayU8, downsample: number) => Promise<StoredCrop[]>;
+
+/**
+ * The ready cache directory `<processed_dir>/<dataset>/<key>` for the IAM source
+ * in `c`, building it on a miss. The key covers `version`, the raw files, the
+ * parse settings and `keyParts` (whatever else `cropForm` depends on).
+ */
+export async function prepareCropStore(
+  dataset: string,
+  version: number,
+  c: IamSourceConfig,
+  keyParts: Record<string, unknown>,
+  cropForm: CropForm,
+): Promise<string> {
+  const { root, fingerprint } = await resolveIamRoot(c);
+  const key = cacheKey({ v: version, raw: fingerprint, parse: await parseParams(c), ...keyParts });
+  return withProcessedCache(dataset, key, (tmp) => buildCropStore(root, tmp, c, cropForm), {
+    root: c.processed_dir,
+    log: (m) => process.stderr.write(`${m}\n`),
+  });
+}
+
+async function buildCropStore(root: string, dir: string, c: IamSourceConfig, cropForm: CropForm): Promise<void> {
+  const t0 = performance.now();
+  const iam = await loadIamFromConfig(root, c);
+  const info: IamBuildInfo = {
+    forms: { train: 0, val: 0, test: 0 },
+    crops: { train: 0, val: 0, test: 0 },
+    skipped_forms: [...iam.skipped],
+    split_violations: [...iam.splitViolations],
+    build_seconds: 0,
+  };
+  const onSkip = (file: string, reason: string): void => {
+    info.skipped_forms.push({ file, reason });
+    process.stderr.write(`IAM: skipping ${file}: ${reason}\n`);
+  };
+  for (const split of SPLITS) {
+    const perForm = await mapForms(iam, split, c, cropForm, onSkip);
+    const crops = perForm.flat();
+    await writeCropStore(dir, split, crops);
+    info.forms[split] = perForm.length;
+    info.crops[split] = crops.length;
+  }
+  info.build_seconds = (performance.now() - t0) / 1000;
+  await writeFile(path.join(dir, 'info.json'), JSON.stringify(info, null, 1));
+}
+
+export interface LoadedCropStore {
+  info: IamBuildInfo;
+  /** Crops per split that pass `filterCrops`. */
+  crops: Record<IamSplit, StoredCrop[]>;
+  filtered: Record<IamSplit, CropFilterReport>;
+}
+
+/** Reads a built cache: info.json and every split, filtered by label length, vocabulary and height. */
+export async function loadCropStore(dir: string, tokenizer: Tokenizer, maxLabelLength: number, maxHeight = Infinity): Promise<LoadedCropStore> {
+  const info = JSON.parse(await readFile(path.join(dir, 'info.json'), 'utf8')) as IamBuildInfo;
+  const crops = {} as Record<IamSplit, StoredCrop[]>;
+  const filtered = {} as Record<IamSplit, CropFilterReport>;
+  for (const split of SPLITS) {
+    const f = filterCrops(await readCropStore(dir, split), tokenizer, maxLabelLength, maxHeight);
+    crops[split] = f.crops;
+    filtered[split] = f.report;
+  }
+  return { info, crops, filtered };
 }
