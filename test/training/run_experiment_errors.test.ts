@@ -1,17 +1,11 @@
 /** Every config/usage error path of run_experiment: exit code 2 and a message that says what to fix. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../training/run_experiment.js';
-import { captureIo, registerTestModel, TEST_MODEL, tempDir, writeYaml } from '../model_package/config/fixtures.js';
+import { runExperiment as run } from '../helpers/run_experiment.js';
+import { registerTestModel, TEST_MODEL, tempDir, writeYaml } from '../model_package/config/fixtures.js';
 
 beforeAll(registerTestModel);
 
 const BASE = ['--data=BitmapLines', `--model=${TEST_MODEL}`];
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo();
-  const code = await main(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
 
 describe('run_experiment config errors', () => {
   it('names a misspelt key with its full path, the nearest valid key and the allowed keys', async () => {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../training/run_experiment.js';
-import { captureIo, tempDir } from '../model_package/config/fixtures.js';
+import { runExperiment } from '../helpers/run_experiment.js';
+import { tempDir } from '../model_package/config/fixtures.js';
 
 const SMOKE = ['--config', 'configs/smoke.yaml', '--trainer.accelerator=cpu', '--trainer.enable_progress_bar=false', '--logger.quiet=true'];
 
@@ -21,9 +21,9 @@ describe('run_experiment fit / test / validate', () => {
   it('fits, saves the resolved config with the run, evaluates and resumes from the checkpoint', async () => {
     const root = tempDir();
     const common = [...SMOKE, `--trainer.default_root_dir=${root}`, '--trainer.limit_train_batches=2'];
-    const fit = captureIo();
-    expect(await main(['fit', ...common, '--trainer.max_epochs=1'], fit), fit.err()).toBe(0);
-    const fitMetrics = metricLines(fit.out());
+    const fit = await runExperiment(['fit', ...common, '--trainer.max_epochs=1']);
+    expect(fit.code, fit.err).toBe(0);
+    const fitMetrics = metricLines(fit.out);
     expect(Number.isFinite(fitMetrics['val/cer'])).toBe(true);
     expect(fitMetrics['train/loss']).toBeGreaterThan(0);
 
@@ -36,25 +36,25 @@ describe('run_experiment fit / test / validate', () => {
     expect(existsSync(last)).toBe(true);
 
     const before = tf.memory().numTensors;
-    const test = captureIo();
-    expect(await main(['test', ...common, '--ckpt_path', last], test), test.err()).toBe(0);
-    const testMetrics = metricLines(test.out());
+    const test = await runExperiment(['test', ...common, '--ckpt_path', last]);
+    expect(test.code, test.err).toBe(0);
+    const testMetrics = metricLines(test.out);
     expect(Object.keys(testMetrics).sort()).toEqual(['test/cer', 'test/loss', 'test/wer']);
     expect(tf.memory().numTensors).toBe(before);
 
     // Without --config the checkpoint's stored config is used (same data, same model).
-    const fromCkpt = captureIo();
-    expect(await main(['test', '--ckpt_path', last, '--trainer.accelerator=cpu', `--trainer.default_root_dir=${root}`], fromCkpt), fromCkpt.err()).toBe(0);
-    expect(metricLines(fromCkpt.out())).toEqual(testMetrics);
+    const fromCkpt = await runExperiment(['test', '--ckpt_path', last, '--trainer.accelerator=cpu', `--trainer.default_root_dir=${root}`]);
+    expect(fromCkpt.code, fromCkpt.err).toBe(0);
+    expect(metricLines(fromCkpt.out)).toEqual(testMetrics);
 
-    const val = captureIo();
-    expect(await main(['validate', ...common, '--ckpt_path', last], val), val.err()).toBe(0);
+    const val = await runExperiment(['validate', ...common, '--ckpt_path', last]);
+    expect(val.code, val.err).toBe(0);
     // Same weights, same validation split: the metric fit reported at its last validation.
-    expect(metricLines(val.out())['val/cer']).toBeCloseTo(fitMetrics['val/cer'] as number, 6);
+    expect(metricLines(val.out)['val/cer']).toBeCloseTo(fitMetrics['val/cer'] as number, 6);
 
-    const resume = captureIo();
-    expect(await main(['fit', ...common, '--trainer.max_epochs=2', '--ckpt_path', last], resume), resume.err()).toBe(0);
-    expect(metricLines(resume.out())['train/loss']).toBeGreaterThan(0);
+    const resume = await runExperiment(['fit', ...common, '--trainer.max_epochs=2', '--ckpt_path', last]);
+    expect(resume.code, resume.err).toBe(0);
+    expect(metricLines(resume.out)['train/loss']).toBeGreaterThan(0);
   }, 300_000);
 
   it('runs `npx run_experiment` through bin/run_experiment.mjs (fast_dev_run)', () => {

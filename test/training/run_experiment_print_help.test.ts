@@ -3,17 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../training/run_experiment.js';
 import { resolveConfig } from '../../model_package/config/index.js';
-import { captureIo, registerTestModel, TEST_MODEL, tempDir, writeYaml } from '../model_package/config/fixtures.js';
+import { runExperiment as run } from '../helpers/run_experiment.js';
+import { registerTestModel, TEST_MODEL, tempDir, writeYaml } from '../model_package/config/fixtures.js';
 
 beforeAll(registerTestModel);
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo();
-  const code = await main(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
 
 describe('--print_config', () => {
   it('prints the merged config with every default, and reading it back reproduces it exactly', async () => {
