@@ -2,6 +2,9 @@
  * A tiny but real setup for trainer tests: BitmapLines digits and a ResnetTransformer
  * small enough that a training step takes milliseconds on the cpu backend.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { BitmapLines, BitmapLinesConfig } from '../../model_package/data/bitmap_lines.js';
 import { ResnetTransformer, ResnetTransformerConfig } from '../../model_package/models/resnet_transformer.js';
 import {
@@ -11,7 +14,8 @@ import {
   OptimizerConfig,
   TrainerConfig,
 } from '../../model_package/training/config.js';
-import type { TrainerOptions } from '../../model_package/training/trainer.js';
+import { Trainer, type TrainerOptions } from '../../model_package/training/trainer.js';
+import { RecordingCallback, RecordingLogger } from './recorders.js';
 
 export const TINY_MODEL = {
   // One stage and a 3x3 stem: tfjs-cpu's conv filter gradient dominates step time.
@@ -50,18 +54,17 @@ export function tinyModel(data: BitmapLines, overrides: Partial<ResnetTransforme
   return new ResnetTransformer(ResnetTransformerConfig.parse({ ...TINY_MODEL, seed: 1, ...overrides }), data.dataConfig());
 }
 
+/** Config sections for trainerOptions, each merged over its schema defaults. */
+export interface TrainerSections {
+  trainer?: Partial<TrainerConfig>;
+  optimizer?: Partial<OptimizerConfig>;
+  lr_scheduler?: Partial<LrSchedulerConfig>;
+  checkpoint?: Partial<CheckpointConfig>;
+  early_stopping?: Partial<EarlyStoppingConfig>;
+}
+
 /** Trainer options with quiet defaults; sections merge over the schema defaults. */
-export function trainerOptions(
-  dir: string,
-  sections: {
-    trainer?: Partial<TrainerConfig>;
-    optimizer?: Partial<OptimizerConfig>;
-    lr_scheduler?: Partial<LrSchedulerConfig>;
-    checkpoint?: Partial<CheckpointConfig>;
-    early_stopping?: Partial<EarlyStoppingConfig>;
-  } = {},
-  extra: Partial<TrainerOptions> = {},
-): TrainerOptions {
+export function trainerOptions(dir: string, sections: TrainerSections = {}, extra: Partial<TrainerOptions> = {}): TrainerOptions {
   const trainer = TrainerConfig.parse({ accelerator: 'cpu', enable_progress_bar: false, num_sanity_val_steps: 0, default_root_dir: dir, ...sections.trainer });
   return {
     trainer,
@@ -74,4 +77,20 @@ export function trainerOptions(
     log: () => {},
     ...extra,
   };
+}
+
+/**
+ * Fits a fresh tiny model on the default tiny data (16 train lines in batches of
+ * 4, 8 val lines) in a new temp dir, with a recording callback, logger and log.
+ */
+export async function tinyFit(sections: TrainerSections = {}, extra: Partial<TrainerOptions> = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'htr-fit-'));
+  const data = await tinyData();
+  const model = tinyModel(data);
+  const cb = new RecordingCallback();
+  const logger = new RecordingLogger();
+  const lines: string[] = [];
+  const trainer = new Trainer(trainerOptions(dir, sections, { callbacks: [cb], loggers: [logger], log: (l) => lines.push(l), ...extra }));
+  const metrics = await trainer.fit(model, data);
+  return { dir, data, model, cb, logger, lines, trainer, metrics };
 }

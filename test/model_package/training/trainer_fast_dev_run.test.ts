@@ -5,26 +5,14 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Trainer } from '../../../model_package/training/trainer.js';
-import { RecordingCallback, RecordingLogger } from '../../helpers/recorders.js';
 import { expectNoTensorLeak, useTrainingBackend } from '../../helpers/tf.js';
-import { tinyData, tinyModel, trainerOptions } from '../../helpers/tiny_run.js';
+import { tinyData, tinyFit, tinyModel, trainerOptions } from '../../helpers/tiny_run.js';
 
 beforeAll(useTrainingBackend);
 
 describe('Trainer fast_dev_run', () => {
   it('runs one train, val and test batch, calls every hook and writes no checkpoint', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'htr-devrun-'));
-    const data = await tinyData();
-    const model = tinyModel(data);
-    const logger = new RecordingLogger();
-    const cb = new RecordingCallback();
-    const lines: string[] = [];
-    const trainer = new Trainer(trainerOptions(dir, { trainer: { fast_dev_run: true, max_epochs: 5 } }, {
-      loggers: [logger],
-      callbacks: [cb],
-      log: (l) => lines.push(l),
-    }));
-    const metrics = await trainer.fit(model, data);
+    const { dir, data, model, logger, cb, lines, trainer, metrics } = await tinyFit({ trainer: { fast_dev_run: true, max_epochs: 5 } });
     expect(trainer.globalStep).toBe(1);
     expect(cb.trainBatches).toHaveLength(1);
     expect(cb.events).toEqual(['fitStart', 'epochEnd:0', 'val:0', 'fitEnd:success']);
@@ -52,9 +40,9 @@ describe('Trainer fast_dev_run', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'htr-leak-'));
     const data = await tinyData({ num_train: 12, num_val: 4 });
     const model = tinyModel(data);
-    const run = () => new Trainer(trainerOptions(dir, { trainer: { max_epochs: 1 }, checkpoint: { save_top_k: 0, save_last: false } })).fit(model, data);
-    await run(); // warm-up: lazily built kernels and caches are not leaks
-    const trainer = new Trainer(trainerOptions(dir, { trainer: { max_epochs: 1 }, checkpoint: { save_top_k: 0, save_last: false } }));
+    const oneEpoch = () => new Trainer(trainerOptions(dir, { trainer: { max_epochs: 1 }, checkpoint: { save_top_k: 0, save_last: false } }));
+    await oneEpoch().fit(model, data); // warm-up: lazily built kernels and caches are not leaks
+    const trainer = oneEpoch();
     await expectNoTensorLeak(() => trainer.fit(model, data), '3 training steps + validation');
     await expectNoTensorLeak(() => trainer.validate(model, data), 'validation pass');
     const x = tf.zeros([2, 16, 32, 1]) as tf.Tensor4D;

@@ -1,30 +1,13 @@
 /** Every TrainerConfig loop option changes what the loop does, as Lightning's would. */
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../../model_package/training/checkpoint.js';
-import { Trainer, type TrainerOptions } from '../../../model_package/training/trainer.js';
-import { RecordingCallback, RecordingLogger } from '../../helpers/recorders.js';
+import { Trainer } from '../../../model_package/training/trainer.js';
 import { maxAbsDiff, snapshot, useTrainingBackend } from '../../helpers/tf.js';
-import { tinyData, tinyModel, trainerOptions } from '../../helpers/tiny_run.js';
+import { tinyFit as fit, tinyModel, trainerOptions } from '../../helpers/tiny_run.js';
 
 beforeAll(useTrainingBackend);
-
-type Sections = Parameters<typeof trainerOptions>[1];
-
-/** 16 train lines in batches of 4 (4 batches per epoch), 8 val lines (2 batches). */
-async function fit(sections: Sections, extra: Partial<TrainerOptions> = {}) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'htr-opts-'));
-  const data = await tinyData();
-  const model = tinyModel(data);
-  const cb = new RecordingCallback();
-  const logger = new RecordingLogger();
-  const lines: string[] = [];
-  const trainer = new Trainer(trainerOptions(dir, sections, { callbacks: [cb], loggers: [logger], log: (l) => lines.push(l), ...extra }));
-  const metrics = await trainer.fit(model, data);
-  return { dir, data, model, cb, logger, lines, trainer, metrics };
-}
 
 describe('Trainer options', () => {
   it('accumulate_grad_batches, max_steps, val_check_interval, log_every_n_steps, clipping, sanity steps', async () => {
