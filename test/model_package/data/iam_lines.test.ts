@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IAMLines, IAMLinesConfig } from '../../../model_package/data/iam_lines.js';
 import { scaleBox } from '../../../model_package/data/iam.js';
 import { getDataEntry } from '../../../model_package/data/registry.js';
@@ -11,20 +10,16 @@ import { readCacheManifest } from '../../../model_package/data/processed_cache.j
 import { Tokenizer } from '../../../model_package/data/tokenizer.js';
 import type { Batch, GrayImage, Sample } from '../../../model_package/data/types.js';
 import { preprocessLineImage } from '../../../model_package/preprocess/line_image.js';
-import { makeIamFixture, type IamFixture } from '../../fixtures/iam/make_iam_fixture.js';
+import { makeIamFixture } from '../../fixtures/iam/make_iam_fixture.js';
+import { useIamFixture } from '../../helpers/iam_suite.js';
 import { startFakeDrive, type FakeDrive } from '../../fixtures/drive/fake_drive_server.js';
 import { zipFolder } from '../../fixtures/zip_writer.js';
 
-let dir: string;
-let fx: IamFixture;
+const suite = useIamFixture('htr-iamlines-');
 let lines: IAMLines;
-const made: IAMLines[] = [];
-const quiet = { writable: process.stderr.write };
 
 function make(over: Record<string, unknown> = {}): IAMLines {
-  const m = new IAMLines(IAMLinesConfig.parse({ raw_dir: fx.root, processed_dir: path.join(dir, 'processed'), batch_size: 4, ...over }));
-  made.push(m);
-  return m;
+  return suite.track(new IAMLines(IAMLinesConfig.parse({ raw_dir: suite.fx.root, processed_dir: path.join(suite.dir, 'processed'), batch_size: 4, ...over })));
 }
 
 async function firstBatch(it: AsyncIterable<Batch>): Promise<Batch> {
@@ -33,21 +28,14 @@ async function firstBatch(it: AsyncIterable<Batch>): Promise<Batch> {
 }
 
 beforeAll(async () => {
-  process.stderr.write = (() => true) as typeof process.stderr.write; // the fixture's malformed form is reported on stderr
-  dir = await mkdtemp(path.join(tmpdir(), 'htr-iamlines-'));
-  fx = await makeIamFixture(path.join(dir, 'IAM'));
   lines = make();
   await lines.setup('fit');
-});
-afterAll(async () => {
-  process.stderr.write = quiet.writable;
-  await Promise.all(made.map((m) => m.close()));
 });
 
 describe('IAMLines on generated IAM-format forms', () => {
   it('yields every kept line of each split, with its text', async () => {
     for (const split of ['train', 'val', 'test'] as const) {
-      const want = fx.forms.filter((f) => f.split === split).flatMap((f) => f.lines.filter((l) => l.kept));
+      const want = suite.fx.forms.filter((f) => f.split === split).flatMap((f) => f.lines.filter((l) => l.kept));
       const ds = split === 'train' ? lines.trainDataloader(0) : split === 'val' ? lines.valDataloader() : lines.testDataloader();
       expect(ds.numSamples, split).toBe(want.length);
       const got = lines.crops?.[split].map((c) => [c.id, c.text]);
@@ -73,17 +61,17 @@ describe('IAMLines on generated IAM-format forms', () => {
   });
 
   it('crops exactly what serving would see for the same region (shared preprocessing)', async () => {
-    const form = fx.forms.find((f) => f.id === 'b01-010');
+    const form = suite.fx.forms.find((f) => f.id === 'b01-010');
     const sample = (await lines.valDataloader()[Symbol.asyncIterator]().next()).value as Batch;
     const id = sample.ids[0] as string;
     expect(id.startsWith('b01-010')).toBe(true);
     // recompute the box through the parser's public pieces and cut it with sharp
     const { loadIam, loadIamCorrections } = await import('../../../model_package/data/iam.js');
-    const iam = await loadIam(fx.root, { linePadding: 16, maxLineHeight: 120, corrections: await loadIamCorrections(), warn: () => undefined });
+    const iam = await loadIam(suite.fx.root, { linePadding: 16, maxLineHeight: 120, corrections: await loadIamCorrections(), warn: () => undefined });
     const line = iam.forms.get(form?.id ?? '')?.lines.find((l) => l.id === id);
-    const meta = await sharp(path.join(fx.root, 'forms', 'b01-010.png')).metadata();
+    const meta = await sharp(path.join(suite.fx.root, 'forms', 'b01-010.png')).metadata();
     const b = scaleBox(line!.box, 1, meta.width!, meta.height!);
-    const png = await sharp(path.join(fx.root, 'forms', 'b01-010.png')).extract({ left: b.x1, top: b.y1, width: b.x2 - b.x1, height: b.y2 - b.y1 }).png().toBuffer();
+    const png = await sharp(path.join(suite.fx.root, 'forms', 'b01-010.png')).extract({ left: b.x1, top: b.y1, width: b.x2 - b.x1, height: b.y2 - b.y1 }).png().toBuffer();
     const served: GrayImage = await preprocessLineImage(png, { height: 28, width: 640 });
     expect(Array.from(served.data)).toEqual(Array.from(sample.x.subarray(0, 28 * 640)));
   });
@@ -131,7 +119,7 @@ describe('IAMLines on generated IAM-format forms', () => {
     await taller.setup('fit');
     expect(taller.cacheDir).not.toBe(dirA);
     expect(taller.dataConfig().inputDims).toEqual([1, 32, 640]);
-    expect((await readdir(path.join(dir, 'processed', 'iam_lines'))).filter((d) => !d.startsWith('.')).length).toBe(2);
+    expect((await readdir(path.join(suite.dir, 'processed', 'iam_lines'))).filter((d) => !d.startsWith('.')).length).toBe(2);
     // corrupt: truncate the train shard
     const bin = path.join(dirA, 'train.bin');
     await writeFile(bin, (await readFile(bin)).subarray(0, 100));
@@ -150,9 +138,9 @@ describe('IAMLines on generated IAM-format forms', () => {
 
 describe('IAMLines from other sources', () => {
   it("reads fsdl's half-size JPG forms (downsample auto) with crops close to the PNG ones", async () => {
-    const jpg = await makeIamFixture(path.join(dir, 'IAMjpg'), { format: 'jpg' });
-    const m = new IAMLines(IAMLinesConfig.parse({ raw_dir: jpg.root, processed_dir: path.join(dir, 'processed') }));
-    made.push(m);
+    const jpg = await makeIamFixture(path.join(suite.dir, 'IAMjpg'), { format: 'jpg' });
+    const m = new IAMLines(IAMLinesConfig.parse({ raw_dir: jpg.root, processed_dir: path.join(suite.dir, 'processed') }));
+    suite.track(m);
     await m.setup('fit');
     expect(m.crops?.val.map((c) => c.id)).toEqual(lines.crops?.val.map((c) => c.id));
     // Same region at half resolution: same size within rounding, and each JPG crop is closest to
@@ -176,10 +164,10 @@ describe('IAMLines from other sources', () => {
   });
 
   it('a form image that does not decode is reported and skipped; the rest is built', async () => {
-    const bad = await makeIamFixture(path.join(dir, 'IAMbad'));
+    const bad = await makeIamFixture(path.join(suite.dir, 'IAMbad'));
     await writeFile(path.join(bad.root, 'forms', 'a01-000u.png'), Buffer.from('not a png at all'));
-    const m = new IAMLines(IAMLinesConfig.parse({ raw_dir: bad.root, processed_dir: path.join(dir, 'processed'), augment: { enabled: false } }));
-    made.push(m);
+    const m = new IAMLines(IAMLinesConfig.parse({ raw_dir: bad.root, processed_dir: path.join(suite.dir, 'processed'), augment: { enabled: false } }));
+    suite.track(m);
     await m.setup('fit');
     expect(m.properties().skipped_forms).toEqual(['z99-999.xml', 'a01-000u.png']);
     expect(m.crops?.train.some((c) => c.id.startsWith('a01-000u'))).toBe(false);
@@ -187,28 +175,28 @@ describe('IAMLines from other sources', () => {
   });
 
   it('downloads the zip from (fake) Google Drive, verifies and extracts it, then builds', async () => {
-    const zip = path.join(dir, 'iamdb.zip');
-    await zipFolder(fx.root, zip, 'iamdb');
+    const zip = path.join(suite.dir, 'iamdb.zip');
+    await zipFolder(suite.fx.root, zip, 'iamdb');
     const bytes = await readFile(zip);
     const sha = createHash('sha256').update(bytes).digest('hex');
-    const meta = path.join(dir, 'meta');
+    const meta = path.join(suite.dir, 'meta');
     await mkdir(path.join(meta, 'iam'), { recursive: true });
     await writeFile(path.join(meta, 'iam', 'metadata.yaml'), `files:\n  - name: iamdb.zip\n    drive_id: IAMZIP\n    sha256: ${sha}\n`);
     const drive: FakeDrive = await startFakeDrive({ IAMZIP: { content: bytes } });
     try {
       const m = new IAMLines(IAMLinesConfig.parse({
-        metadata_dir: meta, download_dir: path.join(dir, 'dl'), processed_dir: path.join(dir, 'processed2'),
+        metadata_dir: meta, download_dir: path.join(suite.dir, 'dl'), processed_dir: path.join(suite.dir, 'processed2'),
         drive_root_url: drive.rootUrl, drive_api_key: 'k', augment: { enabled: false },
       }));
-      made.push(m);
+      suite.track(m);
       await m.setup('fit');
       expect(m.crops?.test.map((c) => c.text)).toEqual(lines.crops?.test.map((c) => c.text));
       expect(drive.requests.filter((r) => r.query.get('alt') === 'media')).toHaveLength(1);
       // the key of a zip source is the zip's sha256 (+ params): a second instance neither downloads nor rebuilds
       const m2 = new IAMLines(IAMLinesConfig.parse({
-        metadata_dir: meta, download_dir: path.join(dir, 'dl'), processed_dir: path.join(dir, 'processed2'), drive_root_url: drive.rootUrl, drive_api_key: 'k',
+        metadata_dir: meta, download_dir: path.join(suite.dir, 'dl'), processed_dir: path.join(suite.dir, 'processed2'), drive_root_url: drive.rootUrl, drive_api_key: 'k',
       }));
-      made.push(m2);
+      suite.track(m2);
       await m2.prepareData();
       expect(m2.cacheDir).toBe(m.cacheDir);
       expect(drive.requests.filter((r) => r.query.get('alt') === 'media')).toHaveLength(1);

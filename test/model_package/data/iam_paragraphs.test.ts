@@ -1,7 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IAMParagraphs, IAMParagraphsConfig } from '../../../model_package/data/iam_paragraphs.js';
 import { IAMSyntheticParagraphs, IAMSyntheticParagraphsConfig, stackLines } from '../../../model_package/data/iam_synthetic_paragraphs.js';
 import { IAMOriginalAndSyntheticParagraphs, IAMOriginalAndSyntheticParagraphsConfig } from '../../../model_package/data/iam_original_and_synthetic_paragraphs.js';
@@ -9,13 +7,10 @@ import { getDataEntry } from '../../../model_package/data/registry.js';
 import { Tokenizer } from '../../../model_package/data/tokenizer.js';
 import type { Batch } from '../../../model_package/data/types.js';
 import { Rng } from '../../../model_package/util/rng.js';
-import { makeIamFixture, type IamFixture } from '../../fixtures/iam/make_iam_fixture.js';
+import { useIamFixture } from '../../helpers/iam_suite.js';
 
-let dir: string;
-let fx: IamFixture;
-const closers: { close(): Promise<void> }[] = [];
-const stderrWrite = process.stderr.write;
-const common = () => ({ raw_dir: fx.root, processed_dir: path.join(dir, 'processed'), batch_size: 2, max_lines: 8, max_width: 320 });
+const suite = useIamFixture('htr-iampara-');
+const common = () => ({ raw_dir: suite.fx.root, processed_dir: path.join(suite.dir, 'processed'), batch_size: 2, max_lines: 8, max_width: 320 });
 
 async function batches(it: AsyncIterable<Batch>): Promise<Batch[]> {
   const out: Batch[] = [];
@@ -23,24 +18,14 @@ async function batches(it: AsyncIterable<Batch>): Promise<Batch[]> {
   return out;
 }
 
-beforeAll(async () => {
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  dir = await mkdtemp(path.join(tmpdir(), 'htr-iampara-'));
-  fx = await makeIamFixture(path.join(dir, 'IAM'));
-});
-afterAll(async () => {
-  process.stderr.write = stderrWrite;
-  await Promise.all(closers.map((c) => c.close()));
-});
-
 describe('IAMParagraphs', () => {
   it('one paragraph per form: n lines -> n x 28 px, labels joined by newlines', async () => {
     const m = new IAMParagraphs(IAMParagraphsConfig.parse({ ...common(), augment: { enabled: false } }));
-    closers.push(m);
+    suite.track(m);
     await m.setup('fit');
     expect(m.dataConfig().inputDims).toEqual([1, 8 * 28, 320]);
     for (const split of ['train', 'val', 'test'] as const) {
-      const forms = fx.forms.filter((f) => f.split === split);
+      const forms = suite.fx.forms.filter((f) => f.split === split);
       expect(m.crops?.[split].map((c) => c.id)).toEqual(forms.map((f) => f.id));
       for (const f of forms) {
         const crop = m.crops?.[split].find((c) => c.id === f.id);
@@ -62,10 +47,10 @@ describe('IAMParagraphs', () => {
 
   it('drops (and counts) paragraphs over max_lines', async () => {
     const m = new IAMParagraphs(IAMParagraphsConfig.parse({ ...common(), max_lines: 5 }));
-    closers.push(m);
+    suite.track(m);
     await m.setup('fit');
     const report = m.properties().label_filter as Record<string, { too_tall: number; kept: number }>;
-    const tooTall = fx.forms.filter((f) => f.split === 'train' && f.lines.filter((l) => l.kept).length > 5).length;
+    const tooTall = suite.fx.forms.filter((f) => f.split === 'train' && f.lines.filter((l) => l.kept).length > 5).length;
     expect(report.train?.too_tall).toBe(tooTall);
     expect(report.train?.kept).toBe(3 - tooTall);
   });
@@ -74,10 +59,10 @@ describe('IAMParagraphs', () => {
 describe('IAMSyntheticParagraphs', () => {
   it('stacks 1..max_lines crops from the same split, deterministic per index', async () => {
     const m = new IAMSyntheticParagraphs(IAMSyntheticParagraphsConfig.parse({ ...common(), num_train: 12, num_val: 4, num_test: 4, seed: 3 }));
-    closers.push(m);
+    suite.track(m);
     await m.setup('fit');
-    const trainTexts = new Set(fx.forms.filter((f) => f.split === 'train').flatMap((f) => f.lines.filter((l) => l.kept).map((l) => l.text)));
-    const testTexts = new Set(fx.forms.filter((f) => f.split === 'test').flatMap((f) => f.lines.filter((l) => l.kept).map((l) => l.text)));
+    const trainTexts = new Set(suite.fx.forms.filter((f) => f.split === 'train').flatMap((f) => f.lines.filter((l) => l.kept).map((l) => l.text)));
+    const testTexts = new Set(suite.fx.forms.filter((f) => f.split === 'test').flatMap((f) => f.lines.filter((l) => l.kept).map((l) => l.text)));
     const all = await batches(m.trainDataloader(0));
     expect(all.reduce((n, b) => n + b.batchSize, 0)).toBe(12);
     const counts = new Set<number>();
@@ -92,7 +77,7 @@ describe('IAMSyntheticParagraphs', () => {
     expect(counts.size).toBeGreaterThan(2);
     for (const b of await batches(m.testDataloader())) for (const t of b.texts) for (const l of t.split('\n')) expect(testTexts.has(l)).toBe(true);
     const again = new IAMSyntheticParagraphs(IAMSyntheticParagraphsConfig.parse({ ...common(), num_train: 12, seed: 3, augment: { enabled: false } }));
-    closers.push(again);
+    suite.track(again);
     await again.setup('fit');
     const v1 = await batches(m.valDataloader());
     const v2 = await batches(again.valDataloader());
@@ -121,14 +106,14 @@ describe('IAMSyntheticParagraphs', () => {
 describe('IAMOriginalAndSyntheticParagraphs', () => {
   it('trains on real + synthetic paragraphs; validates and tests on real ones only', async () => {
     const m = new IAMOriginalAndSyntheticParagraphs(IAMOriginalAndSyntheticParagraphsConfig.parse({ ...common(), num_synthetic: 5, augment: { enabled: false } }));
-    closers.push(m);
+    suite.track(m);
     await m.setup('fit');
     const train = await batches(m.trainDataloader(0));
     const ids = train.flatMap((b) => b.ids);
     expect(ids.filter((i) => i.startsWith('synthetic-train-'))).toHaveLength(5);
-    expect(ids.filter((i) => !i.startsWith('synthetic')).sort()).toEqual(fx.forms.filter((f) => f.split === 'train').map((f) => f.id).sort());
+    expect(ids.filter((i) => !i.startsWith('synthetic')).sort()).toEqual(suite.fx.forms.filter((f) => f.split === 'train').map((f) => f.id).sort());
     const val = (await batches(m.valDataloader())).flatMap((b) => b.ids);
-    expect(val.sort()).toEqual(fx.forms.filter((f) => f.split === 'val').map((f) => f.id).sort());
+    expect(val.sort()).toEqual(suite.fx.forms.filter((f) => f.split === 'val').map((f) => f.id).sort());
     expect(m.dataConfig().inputDims).toEqual([1, 224, 320]);
   });
 
