@@ -12,12 +12,12 @@ import { z } from 'zod';
 import { htrError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { BaseDataConfig, BaseDataModule } from './base_data_module.js';
-import type { DriveOptions } from './drive.js';
 import { EMNIST_GZIP_MD5, locateEmnist, readEmnistParts } from './emnist_raw.js';
 import { parseIdx } from './idx.js';
 import { cacheKey, withProcessedCache } from './processed_cache.js';
 import { buildMapping, DEFAULT_CHARACTERS } from './tokenizer.js';
 import type { DataConfig, Dataset, Stage } from './types.js';
+import { DriveConfigShape, driveOptionsFromConfig } from './drive_config.js';
 
 /** Bump when processing changes in a way the cache key cannot see. */
 const EMNIST_VERSION = 1;
@@ -37,11 +37,7 @@ export const EmnistSourceShape = {
   balance: z.boolean().default(false).describe('resample every class to the mean class count (seeded)'),
   seed: z.number().int().default(0).describe('seed of balancing and of the 80/20 train/val split'),
   val_fraction: z.number().min(0).max(0.9).default(0.2).describe("share of NIST's training set used for validation"),
-  drive_api_key: z.string().optional().describe('Google API key for Drive files shared by link (default $GOOGLE_API_KEY)'),
-  drive_service_account_key: z.string().optional().describe('service-account key JSON for Drive (default $GOOGLE_APPLICATION_CREDENTIALS)'),
-  drive_credentials: z.string().default('google_drive_credentials.json').describe('OAuth client secrets for the first-run browser authorization'),
-  drive_token: z.string().default('token.json').describe('saved OAuth user token'),
-  drive_root_url: z.string().optional().describe('Drive API root override (tests use a fake server)'),
+  ...DriveConfigShape,
 };
 
 export const EMNISTConfig = BaseDataConfig.extend(EmnistSourceShape);
@@ -65,7 +61,7 @@ export async function loadEmnistSplits(c: EmnistSourceConfig): Promise<{ splits:
     downloadDir: c.download_dir,
     metadataDir: c.metadata_dir,
     md5: c.gzip_md5,
-    drive: driveOptions(c),
+    drive: driveOptionsFromConfig(c),
   });
   const key = cacheKey({ v: EMNIST_VERSION, raw: loc.fingerprint, balance: c.balance, seed: c.seed, val: c.val_fraction, md5: c.gzip_md5 });
   const cacheDir = await withProcessedCache('emnist', key, async (tmp) => {
@@ -90,17 +86,6 @@ export async function loadEmnistSplits(c: EmnistSourceConfig): Promise<{ splits:
     splits[s] = { images, labels, count: labels.length };
   }
   return { splits, cacheDir };
-}
-
-function driveOptions(c: EmnistSourceConfig): DriveOptions {
-  return {
-    ...(c.drive_api_key ? { apiKey: c.drive_api_key } : {}),
-    ...(c.drive_service_account_key ? { serviceAccountKeyFile: c.drive_service_account_key } : {}),
-    ...(c.drive_root_url ? { rootUrl: c.drive_root_url } : {}),
-    credentialsFile: c.drive_credentials,
-    tokenFile: c.drive_token,
-    log: (m) => process.stderr.write(`${m}\n`),
-  };
 }
 
 /** Validates an images/labels IDX pair and turns the images upright. */

@@ -13,7 +13,7 @@ import { htrError } from '../errors.js';
 import { decodeGray } from '../preprocess/line_image.js';
 import { findIamRoot, loadIam, loadIamCorrections, type Box, type IamDataset, type IamForm, type IamSplit } from './iam.js';
 import { ensureRawFiles, extractZipOnce, loadRawMetadata } from './raw_data.js';
-import type { DriveOptions } from './drive.js';
+import { DriveConfigShape, driveOptionsFromConfig } from './drive_config.js';
 
 /** Config keys every IAM data module shares (data.raw_dir, data.line_padding, ...). */
 export const IamSourceShape = {
@@ -26,11 +26,7 @@ export const IamSourceShape = {
   max_line_height: z.number().int().min(8).default(120).describe('a line box ends at most this many pixels (full-size scan) below its top, so crops never span two lines; 120 = the seed\'s 60 px on half-size JPGs'),
   downsample: z.union([z.literal('auto'), z.number().positive()]).default('auto').describe("form image scale relative to the XML coordinates: 'auto' (XML width / image width), 1 for IAM PNGs, 2 for fsdl's half-size JPGs"),
   drop_leaking_train_forms: z.boolean().default(false).describe('drop train forms whose writer also appears in val/test (always reported)'),
-  drive_api_key: z.string().optional().describe('Google API key for Drive files shared by link (default $GOOGLE_API_KEY)'),
-  drive_service_account_key: z.string().optional().describe('service-account key JSON for Drive (default $GOOGLE_APPLICATION_CREDENTIALS)'),
-  drive_credentials: z.string().default('google_drive_credentials.json').describe('OAuth client secrets for the first-run browser authorization'),
-  drive_token: z.string().default('token.json').describe('saved OAuth user token'),
-  drive_root_url: z.string().optional().describe('Drive API root override (tests use a fake server)'),
+  ...DriveConfigShape,
 };
 const IamSourceSchema = z.object(IamSourceShape);
 export type IamSourceConfig = z.infer<typeof IamSourceSchema>;
@@ -40,17 +36,6 @@ export interface ResolvedIam {
   readonly root: string;
   /** Hash of the raw inputs, for the processed-cache key. */
   readonly fingerprint: string;
-}
-
-function driveOptions(c: IamSourceConfig): DriveOptions {
-  return {
-    ...(c.drive_api_key ? { apiKey: c.drive_api_key } : {}),
-    ...(c.drive_service_account_key ? { serviceAccountKeyFile: c.drive_service_account_key } : {}),
-    ...(c.drive_root_url ? { rootUrl: c.drive_root_url } : {}),
-    credentialsFile: c.drive_credentials,
-    tokenFile: c.drive_token,
-    log: (m) => process.stderr.write(`${m}\n`),
-  };
 }
 
 /** Finds (or downloads and extracts) the IAM folder. */
@@ -63,7 +48,7 @@ export async function resolveIamRoot(c: IamSourceConfig): Promise<ResolvedIam> {
     ...(c.raw_dir !== undefined ? { rawDir: c.raw_dir } : {}),
     downloadDir: c.download_dir,
     metadataDir: c.metadata_dir,
-    drive: driveOptions(c),
+    drive: driveOptionsFromConfig(c),
   });
   const { files: specs } = await loadRawMetadata('iam', c.metadata_dir);
   const zipSpec = specs.find((s) => s.name.toLowerCase().endsWith('.zip'));
