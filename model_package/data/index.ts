@@ -1,0 +1,20 @@
+/** Public surface of the data package: contracts, shared machinery, every registered class. */
+export * from './types.js';
+export * from './tokenizer.js';
+export { BaseDataConfig, BaseDataModule, arrayDataset, collate, makeDataLoader, type Splits } from './base_data_module.js';
+export { DATA_REGISTRY, getDataEntry, type DataEntry } from './registry.js';
+export { ensureRawFiles, loadRawMetadata, type RawFileSpec } from './raw_data.js';
+export { cacheKey, withProcessedCache } from './processed_cache.js';
+export { SentenceGenerator } from './sentence_generator.js';
+export { BitmapLines, BitmapLinesConfig } from './bitmap_lines.js';
+export { SyntheticLines, SyntheticLinesConfig } from './synthetic_lines.js';
+export { SyntheticParagraphs, SyntheticParagraphsConfig } from './synthetic_paragraphs.js';
+export { FolderLines, FolderLinesConfig } from './folder_lines.js';
+export { PageXmlLines, PageXmlLinesConfig } from './page_xml_lines.js';
+export { AltoLines, AltoLinesConfig } from './alto_lines.js';
+export { EMNIST, EMNISTConfig } from './emnist.js';
+export { EMNISTLines, EMNISTLines2, EMNISTLines2Config, EMNISTLinesConfig } from './emnist_lines.js';
+export { IAMLines, IAMLinesConfig } from './iam_lines.js';
+export { IAMParagraphs, IAMParagraphsConfig } from './iam_paragraphs.js';
+export { IAMSyntheticParagraphs, IAMSyntheticParagraphsConfig } from './iam_synthetic_paragraphs.js';
+export { IAMOriginalAndSyntheticParagraphs, IAMOriginalAndSyntheticParagraphsConfig } from './iam_original_and_synthetic_paragraphs.js';
