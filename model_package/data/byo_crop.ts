@@ -3,6 +3,7 @@
  * image), optionally with everything outside the polygon painted as paper so
  * neighbouring lines' ascenders and descenders do not leak in.
  */
+import { cropRect } from '../preprocess/crop.js';
 import type { Gray8 } from './render/ink_ops.js';
 
 export type Polygon = readonly (readonly [number, number])[];
@@ -38,14 +39,12 @@ export function cropPolygon(img: Gray8, polygon: Polygon, mask: boolean, paper: 
   if (!box) return undefined;
   const width = box.x1 - box.x0;
   const height = box.y1 - box.y0;
-  const data = new Uint8Array(width * height);
+  const out = cropRect(img, box.x0, box.y0, width, height);
+  if (!mask) return out;
   for (let y = 0; y < height; y++) {
-    const src = (box.y0 + y) * img.width + box.x0;
-    data.set(img.data.subarray(src, src + width), y * width);
-    if (!mask) continue;
     for (let x = 0; x < width; x++) {
-      if (!insidePolygon(box.x0 + x + 0.5, box.y0 + y + 0.5, polygon)) data[y * width + x] = paper;
+      if (!insidePolygon(box.x0 + x + 0.5, box.y0 + y + 0.5, polygon)) out.data[y * width + x] = paper;
     }
   }
-  return { data, width, height };
+  return out;
 }

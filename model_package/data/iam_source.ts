@@ -10,6 +10,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { htrError } from '../errors.js';
+import { cropRect } from '../preprocess/crop.js';
 import { decodeGray } from '../preprocess/line_image.js';
 import { findIamRoot, loadIam, loadIamCorrections, type Box, type IamDataset, type IamForm, type IamSplit } from './iam.js';
 import { ensureRawFiles, extractZipOnce, loadRawMetadata } from './raw_data.js';
@@ -111,14 +112,7 @@ export interface GrayU8 {
 
 /** Copies the rows/columns of `box` out of an 8-bit image. */
 export function cropGray(img: GrayU8, box: Box): GrayU8 {
-  const width = box.x2 - box.x1;
-  const height = box.y2 - box.y1;
-  const out = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const start = (box.y1 + y) * img.width + box.x1;
-    out.set(img.data.subarray(start, start + width), y * width);
-  }
-  return { data: out, width, height };
+  return cropRect(img, box.x1, box.y1, box.x2 - box.x1, box.y2 - box.y1);
 }
 
 /**

@@ -3,6 +3,8 @@
  * horizontal ink-projection profile. Deliberately simple (no deskew): it suits
  * scanned paragraphs with roughly horizontal, non-touching lines.
  */
+import { cropRect } from '../preprocess/crop.js';
+
 export interface Gray8 {
   readonly data: Uint8Array;
   readonly width: number;
@@ -118,12 +120,5 @@ function medianHeight(bands: ReadonlyArray<[number, number]>): number {
 
 /** Copies a box out of an 8-bit gray image. */
 export function cropGray(img: Gray8, box: LineBox): Gray8 {
-  const w = box.right - box.left;
-  const h = box.bottom - box.top;
-  const out = new Uint8Array(w * h);
-  for (let r = 0; r < h; r++) {
-    const src = (box.top + r) * img.width + box.left;
-    out.set(img.data.subarray(src, src + w), r * w);
-  }
-  return { data: out, width: w, height: h };
+  return cropRect(img, box.left, box.top, box.right - box.left, box.bottom - box.top);
 }

@@ -1,1 +1,2 @@
 export * from './line_image.js';
+export * from './crop.js';
