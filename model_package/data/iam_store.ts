@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { htrError } from '../errors.js';
 import type { IamForm, IamSplit } from './iam.js';
+import { readSplitStore } from './split_store.js';
 import { filterCrops, type CropFilterReport } from './iam_crops_dataset.js';
 import { loadIamFromConfig, mapForms, parseParams, resolveIamRoot, type GrayU8, type IamSourceConfig } from './iam_source.js';
 import { cacheKey, withProcessedCache } from './processed_cache.js';
@@ -50,17 +51,7 @@ export async function writeCropStore(dir: string, split: string, crops: readonly
 }
 
 export async function readCropStore(dir: string, split: string): Promise<StoredCrop[]> {
-  const jsonFile = path.join(dir, `${split}.json`);
-  const binFile = path.join(dir, `${split}.bin`);
-  let index: StoreIndex;
-  let bin: Buffer;
-  try {
-    index = JSON.parse(await readFile(jsonFile, 'utf8')) as StoreIndex;
-    bin = await readFile(binFile);
-  } catch (err) {
-    throw htrError('HTR_ERR_BAD_DATA_FILE', { file: jsonFile, reason: err instanceof Error ? err.message : String(err) }, err);
-  }
-  const bytes = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength);
+  const { index, bytes, binFile } = await readSplitStore<StoreIndex>(dir, split);
   const out: StoredCrop[] = [];
   let offset = 0;
   for (const c of index.crops) {

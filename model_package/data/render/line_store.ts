@@ -4,9 +4,10 @@
  * string metadata (font, id, ...) and width of each. Files are written whole into the cache's temp
  * directory, so a reader never sees a half-written store.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { htrError } from '../../errors.js';
+import { readSplitStore } from '../split_store.js';
 import type { Gray8 } from './ink_ops.js';
 
 /** A stored line: its image, its text and optional string metadata. */
@@ -44,17 +45,7 @@ export async function writeLineStore(dir: string, split: string, lines: readonly
 
 /** Lines as written; `T` names the metadata the writer stored (e.g. RenderedLine's font). */
 export async function readLineStore<T extends StoredLine = StoredLine>(dir: string, split: string): Promise<T[]> {
-  const jsonFile = join(dir, `${split}.json`);
-  const binFile = join(dir, `${split}.bin`);
-  let index: StoreIndex;
-  let bin: Buffer;
-  try {
-    index = JSON.parse(await readFile(jsonFile, 'utf8')) as StoreIndex;
-    bin = await readFile(binFile);
-  } catch (err) {
-    throw htrError('HTR_ERR_BAD_DATA_FILE', { file: jsonFile, reason: err instanceof Error ? err.message : String(err) }, err);
-  }
-  const bytes = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength);
+  const { index, bytes, binFile } = await readSplitStore<StoreIndex>(dir, split);
   const out: T[] = [];
   let offset = 0;
   for (const { width, ...meta } of index.lines) {
