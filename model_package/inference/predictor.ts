@@ -54,7 +54,7 @@ export class Predictor {
 
   /** Like `prepare`, plus where each line sits in the source image (for PAGE-XML). */
   async segment(input: Buffer | string, options: PrepareOptions = {}): Promise<SegmentedImage> {
-    const gray = await decodeGray(input, options.label ?? (typeof input === 'string' ? input : '<buffer>'), options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT);
+    const gray = await decodeGray(input, options.label, options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT);
     const dims = { height: this.lines.height, width: this.lines.width };
     const size = { width: gray.width, height: gray.height };
     if ((options.mode ?? 'line') === 'line') {
