@@ -12,11 +12,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AugmentConfig } from '../model_package/data/augment/config.js';
 import { AugmentPool } from '../model_package/data/augment/augment_pool.js';
-import { loadIam, loadIamCorrections, scaleBox } from '../model_package/data/iam.js';
-import { cropGray, mapForms } from '../model_package/data/iam_source.js';
-import type { GrayImage } from '../model_package/data/types.js';
+import { loadIam, loadIamCorrections, scaleBox } from '../model_package/data/iam/iam.js';
+import { cropGray, mapForms } from '../model_package/data/iam/iam_source.js';
+import type { GrayImage } from '../model_package/core/data_types.js';
 import { resizeGray, toFloatCanvas } from '../model_package/preprocess/line_image.js';
-import { Rng } from '../model_package/util/rng.js';
+import { Rng } from '../model_package/core/rng.js';
 import { makeIamFixture } from '../test/fixtures/iam/make_iam_fixture.js';
 
 const { values } = parseArgs({

@@ -6,9 +6,9 @@
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { DEFAULT_TRAIN_FONTS, SyntheticLinesConfig, SPLIT_SALT, SyntheticLines } from '../model_package/data/synthetic_lines.js';
-import { renderLines } from '../model_package/data/render/render_pool.js';
-import { discoverFonts, selectFonts } from '../model_package/data/fonts.js';
+import { DEFAULT_TRAIN_FONTS, SyntheticLinesConfig, SPLIT_SALT, SyntheticLines } from '../model_package/data/synthetic/synthetic_lines.js';
+import { renderLines } from '../model_package/data/synthetic/render/render_pool.js';
+import { discoverFonts, selectFonts } from '../model_package/data/synthetic/fonts.js';
 
 const { values } = parseArgs({ options: { lines: { type: 'string', default: '400' }, workers: { type: 'string', default: '0,1,2' } } });
 const count = Number(values.lines);

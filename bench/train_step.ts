@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { initBackend, type Accelerator } from '../model_package/backend/index.js';
 import { registerWasmKernels, type WasmKernelSet } from '../model_package/backend/wasm_kernels/index.js';
 import { ResnetTransformer, ResnetTransformerConfig } from '../model_package/models/resnet_transformer.js';
-import { SPECIAL_TOKENS } from '../model_package/data/tokenizer.js';
+import { SPECIAL_TOKENS } from '../model_package/core/tokenizer.js';
 import { teacherForcedLoss } from '../model_package/training/loss.js';
 import { createOptimizer } from '../model_package/training/optimizer.js';
 import { OptimizerConfig } from '../model_package/training/config.js';

@@ -1,6 +1,6 @@
 /** A `ModelLoader` for a checkpoint file: rebuilds the recognizer and keeps its metadata for /v1/model. */
 import { basename, dirname } from 'node:path';
-import { readCheckpoint, recognizerFromCheckpoint } from '../model_package/training/checkpoint.js';
+import { readCheckpoint, recognizerFromCheckpoint } from '../model_package/checkpoint/checkpoint.js';
 import type { LoadedModel, ModelLoader } from './plugins/model.js';
 
 export function checkpointLoader(file: string): ModelLoader {

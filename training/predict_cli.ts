@@ -12,13 +12,13 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { initBackend, ACCELERATORS } from '../model_package/backend/index.js';
-import { DirectorySource, openSource, type FileSource } from '../model_package/data/byo_source.js';
+import { DirectorySource, openSource, type FileSource } from '../model_package/data/sources/file_source.js';
 import { htrError, isHtrError } from '../model_package/errors.js';
 import { FlagError, flagHelp, parseFlags, validateFlags } from '../model_package/inference/flags.js';
 import { combineLines, Predictor, type SegmentedImage } from '../model_package/inference/predictor.js';
 import type { LinePrediction } from '../model_package/inference/line_recognizer.js';
 import { pageXml } from '../model_package/inference/page_xml_writer.js';
-import { loadRecognizerFromCheckpoint } from '../model_package/training/checkpoint.js';
+import { loadRecognizerFromCheckpoint } from '../model_package/checkpoint/checkpoint.js';
 
 export const PredictCliConfig = z.strictObject({
   ckpt_path: z.string().default('models/demo/demo.ckpt').describe('checkpoint to use (default: the bundled demo model)'),

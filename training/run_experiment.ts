@@ -11,7 +11,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type HtrError, htrError, isHtrError } from '../model_package/errors.js';
-import { readCheckpoint } from '../model_package/training/checkpoint.js';
+import { readCheckpoint } from '../model_package/checkpoint/checkpoint.js';
 import {
   ArgvError,
   buildRootSchema,

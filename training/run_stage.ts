@@ -7,7 +7,7 @@ import { htrError } from '../model_package/errors.js';
 import { getDataEntry } from '../model_package/data/registry.js';
 import { getModelEntry } from '../model_package/models/registry.js';
 import { linkConfig, linkedKeysOf, printableConfig, shapeOf, type Resolved } from '../model_package/config/index.js';
-import type { DataModule } from '../model_package/data/types.js';
+import type { DataModule } from '../model_package/core/data_types.js';
 import type { Recognizer } from '../model_package/models/types.js';
 import { createLoggers, type CreatedLoggers } from '../model_package/loggers/index.js';
 import { Trainer } from '../model_package/training/trainer.js';

@@ -3,7 +3,7 @@
  * model's vocabulary, input dims and max output length. A model key the user set by
  * hand to something else is an error, not a silent override.
  */
-import type { DataConfig } from '../data/types.js';
+import type { DataConfig } from '../core/data_types.js';
 import { htrError } from '../errors.js';
 import { hasPath } from './merge.js';
 import type { RootConfig } from './resolve.js';

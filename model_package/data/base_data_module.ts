@@ -4,9 +4,9 @@
  * and report their dims; everything else is here once.
  */
 import { z } from 'zod';
-import { Rng } from '../util/rng.js';
-import { Tokenizer } from './tokenizer.js';
-import type { Augment, Batch, DataConfig, DataLoader, DataModule, Dataset, GrayImage, Sample, Stage } from './types.js';
+import { Rng } from '../core/rng.js';
+import { Tokenizer } from '../core/tokenizer.js';
+import type { Augment, Batch, DataConfig, DataLoader, DataModule, Dataset, GrayImage, Sample, Stage } from '../core/data_types.js';
 
 export const BaseDataConfig = z.object({
   batch_size: z.number().int().positive().default(16).describe('samples per batch'),

@@ -4,8 +4,8 @@
  * IAM's writer-independent split works. Seeded and independent of input order.
  */
 import { htrError } from '../errors.js';
-import { Rng } from '../util/rng.js';
-import { basenamePosix, dirnamePosix, type LineRecord, type SplitName } from './byo_records.js';
+import { Rng } from '../core/rng.js';
+import { basenamePosix, dirnamePosix, type LineRecord, type SplitName } from './own/line_records.js';
 
 export interface GroupSplitOptions {
   readonly valFraction: number;

@@ -4,19 +4,19 @@
  */
 import type { z } from 'zod';
 import { htrError } from '../errors.js';
-import type { DataModule } from './types.js';
-import { BitmapLines, BitmapLinesConfig } from './bitmap_lines.js';
-import { SyntheticLines, SyntheticLinesConfig } from './synthetic_lines.js';
-import { SyntheticParagraphs, SyntheticParagraphsConfig } from './synthetic_paragraphs.js';
-import { FolderLines, FolderLinesConfig } from './folder_lines.js';
-import { PageXmlLines, PageXmlLinesConfig } from './page_xml_lines.js';
-import { AltoLines, AltoLinesConfig } from './alto_lines.js';
-import { EMNIST, EMNISTConfig } from './emnist.js';
-import { EMNISTLines, EMNISTLines2, EMNISTLines2Config, EMNISTLinesConfig } from './emnist_lines.js';
-import { IAMLines, IAMLinesConfig } from './iam_lines.js';
-import { IAMParagraphs, IAMParagraphsConfig } from './iam_paragraphs.js';
-import { IAMSyntheticParagraphs, IAMSyntheticParagraphsConfig } from './iam_synthetic_paragraphs.js';
-import { IAMOriginalAndSyntheticParagraphs, IAMOriginalAndSyntheticParagraphsConfig } from './iam_original_and_synthetic_paragraphs.js';
+import type { DataModule } from '../core/data_types.js';
+import { BitmapLines, BitmapLinesConfig } from './synthetic/bitmap_lines.js';
+import { SyntheticLines, SyntheticLinesConfig } from './synthetic/synthetic_lines.js';
+import { SyntheticParagraphs, SyntheticParagraphsConfig } from './synthetic/synthetic_paragraphs.js';
+import { FolderLines, FolderLinesConfig } from './own/folder_lines.js';
+import { PageXmlLines, PageXmlLinesConfig } from './own/page_xml_lines.js';
+import { AltoLines, AltoLinesConfig } from './own/alto_lines.js';
+import { EMNIST, EMNISTConfig } from './emnist/emnist.js';
+import { EMNISTLines, EMNISTLines2, EMNISTLines2Config, EMNISTLinesConfig } from './emnist/emnist_lines.js';
+import { IAMLines, IAMLinesConfig } from './iam/iam_lines.js';
+import { IAMParagraphs, IAMParagraphsConfig } from './iam/iam_paragraphs.js';
+import { IAMSyntheticParagraphs, IAMSyntheticParagraphsConfig } from './iam/iam_synthetic_paragraphs.js';
+import { IAMOriginalAndSyntheticParagraphs, IAMOriginalAndSyntheticParagraphsConfig } from './iam/iam_original_and_synthetic_paragraphs.js';
 
 export interface DataEntry<S extends z.ZodObject = z.ZodObject> {
   readonly schema: S;

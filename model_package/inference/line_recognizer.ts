@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { htrError } from '../errors.js';
-import { END_INDEX, PAD_INDEX, SPECIAL_TOKENS, START_INDEX, Tokenizer } from '../data/tokenizer.js';
-import type { GrayImage } from '../data/types.js';
+import { END_INDEX, PAD_INDEX, SPECIAL_TOKENS, START_INDEX, Tokenizer } from '../core/tokenizer.js';
+import type { GrayImage } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
 
 export type Decoding = 'greedy' | 'beam';

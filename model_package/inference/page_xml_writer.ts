@@ -2,7 +2,7 @@
  * Recognition results -> PAGE-XML (2019 schema): one TextRegion holding a
  * TextLine per recognized line, with its box as Coords and the text and
  * confidence as TextEquiv. Readable by Transkribus/eScriptorium and by
- * `model_package/data/page_xml.ts`.
+ * `model_package/data/own/page_xml.ts`.
  */
 import type { LineBox } from './segment_lines.js';
 import type { LinePrediction } from './line_recognizer.js';

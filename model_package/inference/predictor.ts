@@ -4,7 +4,7 @@
  * `preprocessLineImage`); paragraph mode first cuts the image into lines.
  */
 import { decodeGray, grayToLineImage } from '../preprocess/line_image.js';
-import type { GrayImage } from '../data/types.js';
+import type { GrayImage } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
 import { LineRecognizer, type CharProb, type LinePrediction, type RecognizeOptions } from './line_recognizer.js';
 import { cropGray, segmentLines, type LineBox } from './segment_lines.js';

@@ -1,6 +1,6 @@
 /** Model-input images back to viewable PNGs for prediction tables. */
 import sharp from 'sharp';
-import type { GrayImage } from '../data/types.js';
+import type { GrayImage } from '../core/data_types.js';
 
 /** Ink-high floats in [0,1] -> dark ink on white paper, 8-bit grayscale PNG. */
 export async function grayImageToPng(image: GrayImage): Promise<Buffer> {

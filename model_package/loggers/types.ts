@@ -2,7 +2,7 @@
  * Experiment loggers (local run directory, Weights & Biases). More than one can be
  * active; the Trainer talks to them through `MultiLogger`-style fan-out.
  */
-import type { GrayImage } from '../data/types.js';
+import type { GrayImage } from '../core/data_types.js';
 
 export interface PredictionRow {
   readonly id: string;

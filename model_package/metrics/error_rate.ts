@@ -3,7 +3,7 @@
  * CharErrorRate does: sum of edit distances / sum of reference lengths (not a mean
  * of per-line rates, which would overweight short lines).
  */
-import { SPECIAL_TOKENS } from '../data/tokenizer.js';
+import { SPECIAL_TOKENS } from '../core/tokenizer.js';
 import { levenshtein } from './levenshtein.js';
 
 const SPECIAL_RE = new RegExp(SPECIAL_TOKENS.map((t) => t.replace(/[<>]/g, '\\$&')).join('|'), 'g');

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BaseModule } from './module.js';
 import { Conv2d, type Pair } from './layers/conv2d.js';
 import { BatchNorm2d } from './layers/batch_norm2d.js';
-import type { Rng } from '../util/rng.js';
+import type { Rng } from '../core/rng.js';
 
 export interface BasicBlockOptions {
   readonly inChannels: number;

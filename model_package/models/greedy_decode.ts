@@ -1,6 +1,6 @@
 /** Greedy (argmax) decoding over a StepDecoder. */
 import * as tf from '@tensorflow/tfjs-core';
-import { END_INDEX, PAD_INDEX, START_INDEX } from '../data/tokenizer.js';
+import { END_INDEX, PAD_INDEX, START_INDEX } from '../core/tokenizer.js';
 import type { StepDecoder } from './step_decoder.js';
 
 /**

@@ -2,7 +2,7 @@
  * Seeded weight initialisers. Values are drawn in JS from `Rng` so the same seed
  * gives the same weights on every backend (cpu, wasm, node).
  */
-import type { Rng } from '../util/rng.js';
+import type { Rng } from '../core/rng.js';
 
 function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);

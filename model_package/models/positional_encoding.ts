@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BaseModule } from './module.js';
 import { Embedding } from './layers/embedding.js';
 import { htrError } from '../errors.js';
-import type { Rng } from '../util/rng.js';
+import type { Rng } from '../core/rng.js';
 
 export type PosEncodingKind = 'learned' | 'sinusoidal';
 

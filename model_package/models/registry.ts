@@ -3,7 +3,7 @@
  */
 import type { z } from 'zod';
 import { htrError } from '../errors.js';
-import type { DataConfig } from '../data/types.js';
+import type { DataConfig } from '../core/data_types.js';
 import type { Recognizer } from './types.js';
 import { ResnetTransformer, ResnetTransformerConfig } from './resnet_transformer.js';
 

@@ -7,7 +7,7 @@ import { BaseModule } from './module.js';
 import { Conv2d, type Pair } from './layers/conv2d.js';
 import { BatchNorm2d } from './layers/batch_norm2d.js';
 import { BasicBlock } from './basic_block.js';
-import type { Rng } from '../util/rng.js';
+import type { Rng } from '../core/rng.js';
 
 export interface StageSpec {
   readonly channels: number;

@@ -12,9 +12,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { htrError } from '../errors.js';
-import { Tokenizer } from '../data/tokenizer.js';
-import type { DataConfig } from '../data/types.js';
-import { Rng } from '../util/rng.js';
+import { Tokenizer } from '../core/tokenizer.js';
+import type { DataConfig } from '../core/data_types.js';
+import { Rng } from '../core/rng.js';
 import { BaseModule, tidy } from './module.js';
 import { Conv2d } from './layers/conv2d.js';
 import { Embedding } from './layers/embedding.js';

@@ -10,7 +10,7 @@ import { LayerNorm } from './layers/layer_norm.js';
 import { Linear } from './layers/linear.js';
 import { MultiHeadAttention, type HeadLayout, type KV } from './layers/multi_head_attention.js';
 import { dropout } from './layers/dropout.js';
-import type { Rng } from '../util/rng.js';
+import type { Rng } from '../core/rng.js';
 
 export interface TransformerDecoderOptions {
   readonly dim: number;

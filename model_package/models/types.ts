@@ -3,7 +3,7 @@
  * live beside this file and are listed in `registry.ts`.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { DataConfig } from '../data/types.js';
+import type { DataConfig } from '../core/data_types.js';
 import type { StepDecoder } from './step_decoder.js';
 
 /** Parameters and buffers by dotted name ("encoder.stage0.block0.conv1.weight"). */

@@ -1,11 +1,11 @@
 /**
  * Deterministic image -> model input, shared by every data module and by
  * inference/serving so that training and serving see identical tensors.
- * Output convention (see data/types.ts): float32 in [0,1], ink high.
+ * Output convention (see core/data_types.ts): float32 in [0,1], ink high.
  */
 import sharp from 'sharp';
 import { htrError } from '../errors.js';
-import type { GrayImage } from '../data/types.js';
+import type { GrayImage } from '../core/data_types.js';
 
 export interface LineImageOptions {
   /** Target height in pixels (the model's input height). */

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { htrError } from '../errors.js';
-import type { Batch } from '../data/types.js';
+import type { Batch } from '../core/data_types.js';
 import type { TrainerConfig } from './config.js';
 
 export function limitBatches(available: number, limit: number): number {

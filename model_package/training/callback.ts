@@ -2,7 +2,7 @@
  * Trainer hooks, in the manner of Lightning callbacks. Every hook is optional and
  * may be async; the Trainer awaits them in registration order.
  */
-import type { Batch } from '../data/types.js';
+import type { Batch } from '../core/data_types.js';
 import type { PredictionRow } from '../loggers/types.js';
 import type { Module } from '../models/types.js';
 

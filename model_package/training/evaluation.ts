@@ -4,8 +4,8 @@
  * argmax, which flatters the model. Runs in eval mode and restores the mode after.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Tokenizer } from '../data/tokenizer.js';
-import type { Batch, GrayImage } from '../data/types.js';
+import { Tokenizer } from '../core/tokenizer.js';
+import type { Batch, GrayImage } from '../core/data_types.js';
 import type { PredictionRow } from '../loggers/types.js';
 import type { Recognizer } from '../models/types.js';
 import { CharErrorRate, WordErrorRate, cer } from '../metrics/error_rate.js';

@@ -18,8 +18,8 @@ export {
   saveCheckpoint,
   type Checkpoint,
   type CheckpointState,
-} from './checkpoint.js';
-export { readSafetensors, writeSafetensors, writeFileAtomic, type RawTensor } from './safetensors.js';
+} from '../checkpoint/checkpoint.js';
+export { readSafetensors, writeSafetensors, writeFileAtomic, type RawTensor } from '../checkpoint/safetensors.js';
 export { AdamOptimizer, createOptimizer } from './optimizer.js';
 export { createLrScheduler, type LrScheduler } from './lr_scheduler.js';
 export { crossEntropy, teacherForcedLoss } from './loss.js';

@@ -6,7 +6,7 @@
  * like PyTorch's `ignore_index`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PAD_INDEX } from '../data/tokenizer.js';
+import { PAD_INDEX } from '../core/tokenizer.js';
 import type { Recognizer } from '../models/types.js';
 
 export interface LossOptions {

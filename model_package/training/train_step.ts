@@ -6,7 +6,7 @@
  */
 import '../backend/register_gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch } from '../data/types.js';
+import type { Batch } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
 import { batchTensors } from './batch_plan.js';
 import { clipGradNorm } from './grad_clip.js';

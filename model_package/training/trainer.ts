@@ -12,13 +12,13 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, DataModule } from '../data/types.js';
+import type { Batch, DataModule } from '../core/data_types.js';
 import type { Logger, PredictionRow } from '../loggers/types.js';
 import type { Recognizer } from '../models/types.js';
-import { Rng } from '../util/rng.js';
+import { Rng } from '../core/rng.js';
 import { evalBatches, fastDevRunBatches, planFit, take, type FitPlan } from './batch_plan.js';
 import type { Callback, TrainerView } from './callback.js';
-import { loadModelWeights, readCheckpoint, saveCheckpoint, toTensors, type CheckpointState } from './checkpoint.js';
+import { loadModelWeights, readCheckpoint, saveCheckpoint, toTensors, type CheckpointState } from '../checkpoint/checkpoint.js';
 import type { CheckpointConfig, EarlyStoppingConfig, LrSchedulerConfig, OptimizerConfig, TrainerConfig } from './config.js';
 import { EarlyStopping, type EarlyStoppingState } from './early_stopping.js';
 import { evaluate, predictRows } from './evaluation.js';

@@ -6,7 +6,7 @@ import fp from 'fastify-plugin';
 import * as tf from '@tensorflow/tfjs-core';
 import type { FastifyInstance } from 'fastify';
 import { htrError } from '../../model_package/errors.js';
-import type { GrayImage } from '../../model_package/data/types.js';
+import type { GrayImage } from '../../model_package/core/data_types.js';
 import type { Recognizer } from '../../model_package/models/types.js';
 import { Predictor, type Mode } from '../../model_package/inference/predictor.js';
 import type { LinePrediction, RecognizeOptions } from '../../model_package/inference/line_recognizer.js';

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { BitmapLines, BitmapLinesConfig } from '../../model_package/data/bitmap_lines.js';
+import { BitmapLines, BitmapLinesConfig } from '../../model_package/data/synthetic/bitmap_lines.js';
 import { ResnetTransformer, ResnetTransformerConfig } from '../../model_package/models/resnet_transformer.js';
 import {
   CheckpointConfig,

@@ -7,10 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import { buildMapping, DEFAULT_CHARACTERS } from '../../model_package/data/tokenizer.js';
-import type { DataConfig } from '../../model_package/data/types.js';
+import { buildMapping, DEFAULT_CHARACTERS } from '../../model_package/core/tokenizer.js';
+import type { DataConfig } from '../../model_package/core/data_types.js';
 import type { Recognizer } from '../../model_package/models/types.js';
-import { Rng } from '../../model_package/util/rng.js';
+import { Rng } from '../../model_package/core/rng.js';
 import { buildServer } from '../../serving/app.js';
 import type { ServerConfig } from '../../serving/config.js';
 import { getModelEntry } from '../../model_package/models/registry.js';
@@ -75,7 +75,7 @@ export async function testServer(config: z.input<typeof ServerConfig> = {}, reco
 
 /** Saves the tiny model as a real checkpoint file (what `run_experiment fit` writes). */
 export async function tinyCheckpoint(file: string, seed = 7): Promise<void> {
-  const { saveCheckpoint } = await import('../../model_package/training/checkpoint.js');
+  const { saveCheckpoint } = await import('../../model_package/checkpoint/checkpoint.js');
   const model = tinyRecognizer(seed);
   try {
     await saveCheckpoint(file, {

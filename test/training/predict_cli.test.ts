@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { predictMain, listInputs, readDone, globToRegExp } from '../../training/predict_cli.js';
 import { Predictor } from '../../model_package/inference/predictor.js';
-import { loadRecognizerFromCheckpoint } from '../../model_package/training/checkpoint.js';
-import { parsePageXml } from '../../model_package/data/page_xml.js';
+import { loadRecognizerFromCheckpoint } from '../../model_package/checkpoint/checkpoint.js';
+import { parsePageXml } from '../../model_package/data/own/page_xml.js';
 import { zipFolder } from '../fixtures/zip_writer.js';
 import { linePng, tinyCheckpoint, useCpu } from '../serving/helpers.js';
 

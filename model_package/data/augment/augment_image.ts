@@ -4,8 +4,8 @@
  * function of (image, config, seed), so a worker thread and the main thread
  * produce the same pixels for the same seed.
  */
-import { Rng } from '../../util/rng.js';
-import type { GrayImage } from '../types.js';
+import { Rng } from '../../core/rng.js';
+import type { GrayImage } from '../../core/data_types.js';
 import type { AugmentConfig } from './config.js';
 import { affine, brightnessContrast, elastic, gaussianBlur, noiseFrame, widthJitter } from './ops.js';
 

@@ -3,8 +3,8 @@
  * image and their parameters. Geometric ops map each output pixel back into the
  * source and sample bilinearly with paper (0) outside, so shapes never change.
  */
-import type { GrayImage } from '../types.js';
-import type { Rng } from '../../util/rng.js';
+import type { GrayImage } from '../../core/data_types.js';
+import type { Rng } from '../../core/rng.js';
 
 /**
  * Output pixel i takes the bilinear sample of `img` at (sx[i], sy[i]); outside

@@ -5,7 +5,7 @@
  * predictions come from the validation pass when it decoded those same samples
  * (overfit validates on the training batches), else from `TrainerView.predictBatch`.
  */
-import type { Batch } from '../../data/types.js';
+import type { Batch } from '../../core/data_types.js';
 import type { Callback, TrainerView } from '../../training/callback.js';
 import type { Logger, PredictionRow } from '../types.js';
 import { logTableAll } from './fan_out.js';

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BaseModule } from '../module.js';
 import { fanInUniform, kaimingNormalFanOut } from '../init.js';
-import type { Rng } from '../../util/rng.js';
+import type { Rng } from '../../core/rng.js';
 
 export type Pair = number | readonly [number, number];
 

@@ -1,6 +1,6 @@
 /** Inverted dropout, seeded from the module's Rng so training runs are reproducible. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../../util/rng.js';
+import type { Rng } from '../../core/rng.js';
 
 export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boolean, rng: Rng): T {
   if (!training || rate <= 0) return x;

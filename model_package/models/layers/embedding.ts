@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BaseModule } from '../module.js';
 import { normalValues } from '../init.js';
-import type { Rng } from '../../util/rng.js';
+import type { Rng } from '../../core/rng.js';
 
 export interface EmbeddingOptions {
   readonly num: number;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BaseModule } from '../module.js';
 import { constantValues, fanInUniform, xavierUniform } from '../init.js';
-import type { Rng } from '../../util/rng.js';
+import type { Rng } from '../../core/rng.js';
 
 export interface LinearOptions {
   readonly inFeatures: number;

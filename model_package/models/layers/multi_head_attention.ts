@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BaseModule, tidy } from '../module.js';
 import { Linear } from './linear.js';
 import { dropout } from './dropout.js';
-import type { Rng } from '../../util/rng.js';
+import type { Rng } from '../../core/rng.js';
 
 /**
  * How heads are folded into the batch axis of [heads*B, T, dh] tensors.

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 import { ResnetTransformer, ResnetTransformerConfig } from '../../../model_package/models/resnet_transformer.js';
-import { DEFAULT_CHARACTERS, SPECIAL_TOKENS } from '../../../model_package/data/tokenizer.js';
+import { DEFAULT_CHARACTERS, SPECIAL_TOKENS } from '../../../model_package/core/tokenizer.js';
 import { teacherForcedLoss } from '../../../model_package/training/loss.js';
 
 export function tinyDefaultModel(): ResnetTransformer {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { MODEL_REGISTRY } from '../../../model_package/models/registry.js';
-import type { DataConfig } from '../../../model_package/data/types.js';
+import type { DataConfig } from '../../../model_package/core/data_types.js';
 import type { Recognizer } from '../../../model_package/models/types.js';
 
 export const TEST_MODEL = 'ConfigTestModel';

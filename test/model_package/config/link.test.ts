@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { linkConfig, parseArgs, resolveConfig } from '../../../model_package/config/index.js';
-import type { DataConfig } from '../../../model_package/data/types.js';
+import type { DataConfig } from '../../../model_package/core/data_types.js';
 import { isHtrError } from '../../../model_package/errors.js';
 import { prepareRun } from '../../../training/run_stage.js';
 import { main } from '../../../training/run_experiment.js';

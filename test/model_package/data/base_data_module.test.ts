@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { arrayDataset, makeDataLoader } from '../../../model_package/data/base_data_module.js';
-import { buildMapping, END_INDEX, START_INDEX } from '../../../model_package/data/tokenizer.js';
-import type { Batch, DataConfig, Sample } from '../../../model_package/data/types.js';
-import { Rng } from '../../../model_package/util/rng.js';
+import { buildMapping, END_INDEX, START_INDEX } from '../../../model_package/core/tokenizer.js';
+import type { Batch, DataConfig, Sample } from '../../../model_package/core/data_types.js';
+import { Rng } from '../../../model_package/core/rng.js';
 
 const config: DataConfig = { inputDims: [1, 4, 6], outputDims: [6], mapping: buildMapping('abc') };
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { LineRecord } from '../../../model_package/data/byo_records.js';
+import type { LineRecord } from '../../../model_package/data/own/line_records.js';
 import { groupKeyFn, splitGroups } from '../../../model_package/data/group_split.js';
 import { isHtrError } from '../../../model_package/errors.js';
-import { Rng } from '../../../model_package/util/rng.js';
+import { Rng } from '../../../model_package/core/rng.js';
 
 const items = Array.from({ length: 200 }, (_, i) => ({ id: i, group: `g${i % 23}` }));
 

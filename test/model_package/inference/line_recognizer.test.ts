@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { GrayImage } from '../../../model_package/data/types.js';
+import type { GrayImage } from '../../../model_package/core/data_types.js';
 import { LineRecognizer } from '../../../model_package/inference/line_recognizer.js';
 import { combineLines } from '../../../model_package/inference/predictor.js';
 import { ResnetTransformer } from '../../../model_package/models/resnet_transformer.js';
-import { END_INDEX, SPECIAL_TOKENS, START_INDEX } from '../../../model_package/data/tokenizer.js';
-import { Rng } from '../../../model_package/util/rng.js';
+import { END_INDEX, SPECIAL_TOKENS, START_INDEX } from '../../../model_package/core/tokenizer.js';
+import { Rng } from '../../../model_package/core/rng.js';
 import { TEST_DATA_CONFIG, tinyRecognizer, useCpu } from '../../serving/helpers.js';
 
 const [, H, W] = TEST_DATA_CONFIG.inputDims;

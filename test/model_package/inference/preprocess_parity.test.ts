@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyntheticLines, SyntheticLinesConfig } from '../../../model_package/data/synthetic_lines.js';
+import { SyntheticLines, SyntheticLinesConfig } from '../../../model_package/data/synthetic/synthetic_lines.js';
 import { decodeGray, resizeGray, toFloatCanvas } from '../../../model_package/preprocess/line_image.js';
 import type { Recognizer } from '../../../model_package/models/types.js';
 import { buildServer } from '../../../serving/app.js';
@@ -84,7 +84,7 @@ describe('training and serving preprocess identically', () => {
   });
 
   it('an image of another size (IAM-style crop): decodeGray -> resizeGray -> toFloatCanvas equals the served tensor', async () => {
-    const dataConfig = { inputDims: [1, 28, 256] as const, outputDims: [12] as const, mapping: (await import('../../../model_package/data/tokenizer.js')).buildMapping('abc') };
+    const dataConfig = { inputDims: [1, 28, 256] as const, outputDims: [12] as const, mapping: (await import('../../../model_package/core/tokenizer.js')).buildMapping('abc') };
     const { app, seen } = await recordingServer(dataConfig);
     try {
       for (const [w, h] of [[300, 60], [900, 40], [50, 28]] as const) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Batch } from '../../../model_package/data/types.js';
+import type { Batch } from '../../../model_package/core/data_types.js';
 import { ModelSummaryCallback, modelSize } from '../../../model_package/loggers/callbacks/model_summary.js';
 import { OVERFIT_TABLE, OverfitBatchTableCallback } from '../../../model_package/loggers/callbacks/overfit_batch_table.js';
 import type { Logger, PredictionRow } from '../../../model_package/loggers/types.js';

@@ -7,8 +7,8 @@ import { LocalLogger } from '../../../model_package/loggers/local_logger.js';
 import { collectEnvironment } from '../../../model_package/loggers/environment.js';
 import { createRunDir } from '../../../model_package/loggers/run_dir.js';
 import type { PredictionRow } from '../../../model_package/loggers/types.js';
-import type { GrayImage } from '../../../model_package/data/types.js';
-import { Rng } from '../../../model_package/util/rng.js';
+import type { GrayImage } from '../../../model_package/core/data_types.js';
+import { Rng } from '../../../model_package/core/rng.js';
 import { cer } from '../../../model_package/metrics/index.js';
 
 export interface SyntheticRunOptions {

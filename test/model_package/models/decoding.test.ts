@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../../helpers/tf.js';
-import { END_INDEX, PAD_INDEX, START_INDEX } from '../../../model_package/data/tokenizer.js';
+import { END_INDEX, PAD_INDEX, START_INDEX } from '../../../model_package/core/tokenizer.js';
 import { greedyLoop } from '../../../model_package/models/greedy_decode.js';
 import { beamSearchLoop } from '../../../model_package/models/beam_search.js';
 import type { StepDecoder } from '../../../model_package/models/step_decoder.js';

@@ -1,9 +1,9 @@
 /** Small model configurations shared by the model tests (fast on the cpu backend). */
 import * as tf from '@tensorflow/tfjs-core';
-import { buildMapping } from '../../../model_package/data/tokenizer.js';
-import type { DataConfig } from '../../../model_package/data/types.js';
+import { buildMapping } from '../../../model_package/core/tokenizer.js';
+import type { DataConfig } from '../../../model_package/core/data_types.js';
 import { ResnetTransformer, ResnetTransformerConfig } from '../../../model_package/models/resnet_transformer.js';
-import { Rng } from '../../../model_package/util/rng.js';
+import { Rng } from '../../../model_package/core/rng.js';
 
 export const MAPPING = buildMapping('abcdefgh ');
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../../helpers/tf.js';
-import { buildMapping, DEFAULT_CHARACTERS } from '../../../model_package/data/tokenizer.js';
+import { buildMapping, DEFAULT_CHARACTERS } from '../../../model_package/core/tokenizer.js';
 import { isHtrError } from '../../../model_package/errors.js';
 import { getModelEntry } from '../../../model_package/models/registry.js';
 import { ResnetTransformer, ResnetTransformerConfig } from '../../../model_package/models/resnet_transformer.js';

@@ -13,9 +13,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../../helpers/tf.js';
-import { buildMapping } from '../../../model_package/data/tokenizer.js';
+import { buildMapping } from '../../../model_package/core/tokenizer.js';
 import { ResnetTransformer, ResnetTransformerConfig } from '../../../model_package/models/resnet_transformer.js';
-import { Rng } from '../../../model_package/util/rng.js';
+import { Rng } from '../../../model_package/core/rng.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const reference = path.resolve(here, '../../../../shared/bench/torch_reference.py');

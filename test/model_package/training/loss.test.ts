@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PAD_INDEX } from '../../../model_package/data/tokenizer.js';
+import { PAD_INDEX } from '../../../model_package/core/tokenizer.js';
 import { crossEntropy, shiftLabels } from '../../../model_package/training/loss.js';
 import { expectNoTensorLeak, useCpuBackend } from '../../helpers/tf.js';
 

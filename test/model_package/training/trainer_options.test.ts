@@ -2,7 +2,7 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint } from '../../../model_package/training/checkpoint.js';
+import { readCheckpoint } from '../../../model_package/checkpoint/checkpoint.js';
 import { Trainer } from '../../../model_package/training/trainer.js';
 import { maxAbsDiff, snapshot, useTrainingBackend } from '../../helpers/tf.js';
 import { tinyFit as fit, tinyModel, trainerOptions } from '../../helpers/tiny_run.js';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint } from '../../../model_package/training/checkpoint.js';
+import { readCheckpoint } from '../../../model_package/checkpoint/checkpoint.js';
 import { Trainer } from '../../../model_package/training/trainer.js';
 import { RecordingCallback } from '../../helpers/recorders.js';
 import { maxAbsDiff, snapshot, useTrainingBackend } from '../../helpers/tf.js';

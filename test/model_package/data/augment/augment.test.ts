@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AugmentConfig, AugmentPool, affine, augmentImage, brightnessContrast, elastic, gaussianBlur, inkExtent, noiseFrame, widthJitter } from '../../../../model_package/data/augment/index.js';
-import type { GrayImage } from '../../../../model_package/data/types.js';
-import { Rng } from '../../../../model_package/util/rng.js';
+import type { GrayImage } from '../../../../model_package/core/data_types.js';
+import { Rng } from '../../../../model_package/core/rng.js';
 
 /** A 28 x 200 canvas with ink (1) in a 20 x 100 block of vertical strokes at the left. */
 function line(): GrayImage {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoTensorLeak, useCpuBackend } from '../../../helpers/tf.js';
 import '../../../../model_package/backend/register_gradients.js';
 import { BatchNorm2d } from '../../../../model_package/models/layers/batch_norm2d.js';
-import { Rng } from '../../../../model_package/util/rng.js';
+import { Rng } from '../../../../model_package/core/rng.js';
 
 beforeAll(useCpuBackend);
 

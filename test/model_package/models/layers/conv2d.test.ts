@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../../../helpers/tf.js';
 import { Conv2d } from '../../../../model_package/models/layers/conv2d.js';
-import { Rng } from '../../../../model_package/util/rng.js';
+import { Rng } from '../../../../model_package/core/rng.js';
 
 beforeAll(useCpuBackend);
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoTensorLeak, useCpuBackend } from '../../../helpers/tf.js';
 import { MultiHeadAttention, causalMask, type KV } from '../../../../model_package/models/layers/multi_head_attention.js';
-import { Rng } from '../../../../model_package/util/rng.js';
+import { Rng } from '../../../../model_package/core/rng.js';
 
 beforeAll(useCpuBackend);
 

@@ -4,7 +4,7 @@ import { useCpuBackend } from '../../../helpers/tf.js';
 import { Linear } from '../../../../model_package/models/layers/linear.js';
 import { Embedding } from '../../../../model_package/models/layers/embedding.js';
 import { LayerNorm } from '../../../../model_package/models/layers/layer_norm.js';
-import { Rng } from '../../../../model_package/util/rng.js';
+import { Rng } from '../../../../model_package/core/rng.js';
 
 beforeAll(useCpuBackend);
 
