@@ -32,6 +32,11 @@ export interface DataConfig {
 export interface Dataset {
   readonly length: number;
   get(index: number): Sample | Promise<Sample>;
+  /**
+   * Width of sample `index` without loading it, when the dataset knows it
+   * (natural-width lines): loaders then batch lines of similar width together.
+   */
+  widthOf?(index: number): number;
 }
 
 /** A collated batch as plain arrays; the Trainer owns the tensors it makes from it. */
@@ -42,7 +47,10 @@ export interface Batch {
   readonly y: Int32Array;
   readonly batchSize: number;
   readonly height: number;
+  /** Batch width: the widest image, rounded up (see `collate`), at most the data's inputDims width. */
   readonly width: number;
+  /** Each image's own width before padding (CTC frames are counted from it). */
+  readonly widths: Int32Array;
   readonly seqLength: number;
   readonly texts: readonly string[];
   readonly ids: readonly string[];

@@ -59,6 +59,43 @@ export abstract class BaseDataModule implements DataModule {
   }
 }
 
+/**
+ * Batch widths are rounded up to this many pixels: few distinct shapes (kernel and
+ * shape caches stay small) and widths divisible by every encoder stride.
+ */
+export const WIDTH_QUANTUM = 32;
+
+/** Train batches are drawn from pools of this many batches sorted by width. */
+const BUCKET_POOL_BATCHES = 32;
+
+/**
+ * The order of a loader as batches of dataset indices. Without widths: in order,
+ * or one seeded shuffle. With widths (natural-width lines), similar widths share
+ * a batch so short lines do not pay for long ones: eval sorts by width; train
+ * shuffles, sorts pools of BUCKET_POOL_BATCHES batches by width, and shuffles
+ * the batches. Every index appears exactly once.
+ */
+export function batchOrder(length: number, batchSize: number, opts: { shuffle?: Rng; widthOf?: (i: number) => number } = {}): number[][] {
+  const order = Array.from({ length }, (_, i) => i);
+  if (opts.shuffle) opts.shuffle.shuffle(order);
+  const widthOf = opts.widthOf;
+  const cut = (ids: number[]): number[][] => {
+    const out: number[][] = [];
+    for (let b = 0; b < ids.length; b += batchSize) out.push(ids.slice(b, b + batchSize));
+    return out;
+  };
+  if (!widthOf) return cut(order);
+  const widths = new Float64Array(length);
+  for (let i = 0; i < length; i++) widths[i] = widthOf(i);
+  const byWidth = (a: number, b: number) => (widths[a] as number) - (widths[b] as number) || a - b;
+  if (!opts.shuffle) return cut(order.sort(byWidth));
+  const pool = batchSize * BUCKET_POOL_BATCHES;
+  const batches: number[][] = [];
+  for (let p = 0; p < length; p += pool) batches.push(...cut(order.slice(p, p + pool).sort(byWidth)));
+  opts.shuffle.shuffle(batches);
+  return batches;
+}
+
 /** Batches `dataset` in order (or in a seeded shuffled order), dims from `config`. */
 export function makeDataLoader(
   dataset: Dataset,
@@ -67,16 +104,13 @@ export function makeDataLoader(
   opts: { shuffle?: Rng; augment?: Augment } = {},
 ): DataLoader {
   const tokenizer = new Tokenizer(config.mapping);
-  const numBatches = Math.ceil(dataset.length / batchSize);
-  const order = Array.from({ length: dataset.length }, (_, i) => i);
-  if (opts.shuffle) opts.shuffle.shuffle(order);
+  const batches = batchOrder(dataset.length, batchSize, { shuffle: opts.shuffle, widthOf: dataset.widthOf?.bind(dataset) });
   const augRng = opts.shuffle?.fork();
   return {
-    numBatches,
+    numBatches: batches.length,
     numSamples: dataset.length,
     async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
-      for (let b = 0; b < numBatches; b++) {
-        const idx = order.slice(b * batchSize, (b + 1) * batchSize);
+      for (const idx of batches) {
         const samples = await Promise.all(idx.map((i) => dataset.get(i)));
         const images = opts.augment && augRng
           ? await Promise.all(samples.map((s) => opts.augment!(s.image, augRng)))
@@ -87,21 +121,28 @@ export function makeDataLoader(
   };
 }
 
-/** Stacks images (top-left aligned, zero padded to inputDims) and encodes labels. */
+/**
+ * Stacks images top-left aligned, zero padded to the widest image of the batch
+ * (rounded up to WIDTH_QUANTUM, at most inputDims' width; fixed-width data thus
+ * keeps its width), and encodes labels. Images are never resized here.
+ */
 export function collate(
   samples: readonly Sample[],
   images: readonly GrayImage[],
   config: DataConfig,
   tokenizer: Tokenizer,
 ): Batch {
-  const [, height, width] = config.inputDims;
+  const [, height, maxWidth] = config.inputDims;
   const seqLength = config.outputDims[0];
   const n = samples.length;
+  const widths = Int32Array.from(images, (img) => Math.min(maxWidth, img.width));
+  const widest = widths.reduce((a, b) => Math.max(a, b), 1);
+  const width = Math.min(maxWidth, Math.ceil(widest / WIDTH_QUANTUM) * WIDTH_QUANTUM);
   const x = new Float32Array(n * height * width);
   const y = new Int32Array(n * seqLength);
   images.forEach((img, i) => {
     const rows = Math.min(height, img.height);
-    const cols = Math.min(width, img.width);
+    const cols = widths[i] as number;
     for (let r = 0; r < rows; r++) {
       const src = img.data.subarray(r * img.width, r * img.width + cols);
       x.set(src, i * height * width + r * width);
@@ -114,6 +155,7 @@ export function collate(
     batchSize: n,
     height,
     width,
+    widths,
     seqLength,
     texts: samples.map((s) => s.text),
     ids: samples.map((s) => s.id),

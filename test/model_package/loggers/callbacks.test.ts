@@ -36,7 +36,7 @@ function batch(texts: string[], idPrefix = 's'): Batch {
   const w = 160;
   const x = new Float32Array(texts.length * h * w);
   texts.forEach((t, i) => x.set(strokeImage(t, h, w).data, i * h * w));
-  return { x, y: new Int32Array(texts.length * 4), batchSize: texts.length, height: h, width: w, seqLength: 4, texts, ids: texts.map((_, i) => `${idPrefix}${i}`) };
+  return { x, y: new Int32Array(texts.length * 4), batchSize: texts.length, height: h, width: w, widths: new Int32Array(texts.length).fill(w), seqLength: 4, texts, ids: texts.map((_, i) => `${idPrefix}${i}`) };
 }
 
 const row = (id: string, gt: string, pred: string, cer: number): PredictionRow => ({ id, image: strokeImage(gt), groundTruth: gt, prediction: pred, cer });
