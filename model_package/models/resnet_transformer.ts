@@ -62,6 +62,8 @@ export const ResnetTransformerConfig = z.strictObject({
   max_seq_length: positiveInt.optional()
     .describe('Label length incl. <S> and <E>; linked from the data module (set only to assert it)'),
   seed: z.number().int().min(0).default(0).describe('Seed of the weight initialisation (same seed, same weights)'),
+  ctc_weight: z.number().min(0).max(1).default(0)
+    .describe('Weight of the CTC loss in ctc_weight*CTC + (1-ctc_weight)*CE; > 0 adds a CTC head on the encoder columns (0 = no head, the reference model)'),
 });
 export type ResnetTransformerConfig = z.infer<typeof ResnetTransformerConfig>;
 
@@ -80,6 +82,8 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
   private readonly textPos: TextPositions;
   private readonly decoder: TransformerDecoder;
   private readonly head: Linear;
+  /** Linear CTC head over height-pooled encoder columns; present when ctc_weight > 0. */
+  private readonly ctcHead: Linear | undefined;
 
   constructor(config: ResnetTransformerConfig, dataConfig: DataConfig) {
     super();
@@ -124,16 +128,65 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
       dim: d, ffDim: config.tf_fc_dim, heads: config.tf_nhead, layers: config.tf_layers, dropout: config.tf_dropout, rng,
     }));
     this.head = this.registerModule('head', new Linear({ inFeatures: d, outFeatures: this.vocabSize, rng }));
+    // Created last so the other weights of a seed are the same with or without it.
+    this.ctcHead = config.ctc_weight > 0
+      ? this.registerModule('ctc_head', new Linear({ inFeatures: d, outFeatures: this.vocabSize, rng }))
+      : undefined;
+  }
+
+  get ctcWeight(): number {
+    return this.ctcHead ? this.config.ctc_weight : 0;
+  }
+
+  vocabAxes(): Readonly<Record<string, number>> {
+    return { 'token_emb.weight': 0, 'head.weight': 1, 'head.bias': 0, 'ctc_head.weight': 1, 'ctc_head.bias': 0 };
+  }
+
+  /** CTC frames (encoder columns) for an input `width` pixels wide. */
+  ctcFrames(width: number): number {
+    return this.encoder.outputSize(this.dataConfig.inputDims[1], width)[1];
+  }
+
+  /** Projected feature map [B,H',W',D], before positions. */
+  private featureMap(x: tf.Tensor4D): tf.Tensor4D {
+    this.checkInput(x);
+    return tf.tidy(() => this.proj.forward(this.encoder.forward(x)));
+  }
+
+  /** Feature map -> image tokens [B, H'*W', D] with their positions. */
+  private imageTokens(f: tf.Tensor4D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [b, h, w, d] = f.shape;
+      return tf.add(tf.reshape(f, [b, h * w, d]), this.imagePos.forward(h, w)) as tf.Tensor3D;
+    });
+  }
+
+  /** Feature map -> CTC logits [B, W', V]: the height is averaged away, one frame per column. */
+  private ctcFromFeatures(f: tf.Tensor4D): tf.Tensor3D {
+    const head = this.ctcHead;
+    if (!head) throw htrError('HTR_ERR_CONFIG_INVALID', { key: 'model.ctc_weight', reason: 'this model has no CTC head (ctc_weight is 0)' });
+    return tf.tidy(() => head.forward(tf.mean(f, 1) as tf.Tensor3D));
+  }
+
+  /** CTC logits [B, W', V] (blank = index 0), pre-softmax. */
+  ctcLogits(x: tf.Tensor4D): tf.Tensor3D {
+    return tf.tidy(() => this.ctcFromFeatures(this.featureMap(x)));
+  }
+
+  /** Teacher-forced decoder logits and CTC logits from one encoder pass (joint training). */
+  jointLogits(x: tf.Tensor4D, yIn: tf.Tensor2D): { logits: tf.Tensor3D; ctcLogits: tf.Tensor3D } {
+    const f = this.featureMap(x);
+    try {
+      const logits = tf.tidy(() => this.decodeLogits(this.decoder.memoryKV(this.imageTokens(f)), yIn));
+      return { logits, ctcLogits: this.ctcFromFeatures(f) };
+    } finally {
+      f.dispose();
+    }
   }
 
   /** Image tokens (the decoder's memory) [B, H'*W', D] for x [B,H,W,C]. */
   encode(x: tf.Tensor4D): tf.Tensor3D {
-    this.checkInput(x);
-    return tf.tidy(() => {
-      const f = this.proj.forward(this.encoder.forward(x));
-      const [b, h, w, d] = f.shape;
-      return tf.add(tf.reshape(f, [b, h * w, d]), this.imagePos.forward(h, w)) as tf.Tensor3D;
-    });
+    return tf.tidy(() => this.imageTokens(this.featureMap(x)));
   }
 
   logits(x: tf.Tensor4D, yIn: tf.Tensor2D): tf.Tensor3D {

@@ -59,4 +59,17 @@ export interface Recognizer extends Module {
    * confidence) without a second teacher-forced pass. The caller disposes it.
    */
   stepDecoder?(x: tf.Tensor4D, repeat: number, useCache: boolean): StepDecoder;
+  /** Weight of the CTC loss in joint training; 0 (or absent) when the model has no CTC head. */
+  readonly ctcWeight?: number;
+  /** CTC logits [B, frames, vocab] (blank = index 0), pre-softmax. Caller owns them. */
+  ctcLogits?(x: tf.Tensor4D): tf.Tensor3D;
+  /** Decoder and CTC logits from one encoder pass. Caller owns both. */
+  jointLogits?(x: tf.Tensor4D, yIn: tf.Tensor2D): { logits: tf.Tensor3D; ctcLogits: tf.Tensor3D };
+  /**
+   * Parameters indexed by vocabulary token, with the axis that is (embedding rows,
+   * head columns): fine-tuning onto another vocabulary maps these by character.
+   */
+  vocabAxes?(): Readonly<Record<string, number>>;
+  /** CTC frames for an input `width` pixels wide. */
+  ctcFrames?(width: number): number;
 }
