@@ -23,6 +23,7 @@ import { causalMask, type KV } from './layers/multi_head_attention.js';
 import { ResnetEncoder } from './resnet_encoder.js';
 import { ImagePositions, TextPositions } from './positional_encoding.js';
 import { TransformerDecoder } from './transformer_decoder.js';
+import { ColumnEncoder } from './column_encoder.js';
 import { greedyLoop } from './greedy_decode.js';
 import { beamSearchLoop } from './beam_search.js';
 import { CachedStepDecoder, FullStepDecoder, type StepDecoder, type StepModel } from './step_decoder.js';
@@ -64,6 +65,8 @@ export const ResnetTransformerConfig = z.strictObject({
   seed: z.number().int().min(0).default(0).describe('Seed of the weight initialisation (same seed, same weights)'),
   ctc_weight: z.number().min(0).max(1).default(0)
     .describe('Weight of the CTC loss in ctc_weight*CTC + (1-ctc_weight)*CE; > 0 adds a CTC head on the encoder columns (0 = no head, the reference model)'),
+  ctc_context_layers: z.number().int().min(0).default(1)
+    .describe('Transformer encoder layers over the columns before the CTC head (context beyond the ResNet receptive field); used when ctc_weight > 0'),
 });
 export type ResnetTransformerConfig = z.infer<typeof ResnetTransformerConfig>;
 
@@ -84,6 +87,7 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
   private readonly head: Linear;
   /** Linear CTC head over height-pooled encoder columns; present when ctc_weight > 0. */
   private readonly ctcHead: Linear | undefined;
+  private readonly ctcContext: ColumnEncoder | undefined;
 
   constructor(config: ResnetTransformerConfig, dataConfig: DataConfig) {
     super();
@@ -129,9 +133,11 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
     }));
     this.head = this.registerModule('head', new Linear({ inFeatures: d, outFeatures: this.vocabSize, rng }));
     // Created last so the other weights of a seed are the same with or without it.
-    this.ctcHead = config.ctc_weight > 0
-      ? this.registerModule('ctc_head', new Linear({ inFeatures: d, outFeatures: this.vocabSize, rng }))
+    const ctc = config.ctc_weight > 0;
+    this.ctcContext = ctc && config.ctc_context_layers > 0
+      ? this.registerModule('ctc_context', new ColumnEncoder({ dim: d, ffDim: config.tf_fc_dim, heads: config.tf_nhead, layers: config.ctc_context_layers, rng }))
       : undefined;
+    this.ctcHead = ctc ? this.registerModule('ctc_head', new Linear({ inFeatures: d, outFeatures: this.vocabSize, rng })) : undefined;
   }
 
   get ctcWeight(): number {
@@ -161,27 +167,39 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
     });
   }
 
-  /** Feature map -> CTC logits [B, W', V]: the height is averaged away, one frame per column. */
-  private ctcFromFeatures(f: tf.Tensor4D): tf.Tensor3D {
+  /**
+   * Feature map -> CTC logits [B, W', V]: image tokens (features + positions) are
+   * averaged over the height, one frame per column, then given context.
+   */
+  private ctcFromTokens(tokens: tf.Tensor3D, h: number, w: number): tf.Tensor3D {
     const head = this.ctcHead;
     if (!head) throw htrError('HTR_ERR_CONFIG_INVALID', { key: 'model.ctc_weight', reason: 'this model has no CTC head (ctc_weight is 0)' });
-    return tf.tidy(() => head.forward(tf.mean(f, 1) as tf.Tensor3D));
+    return tf.tidy(() => {
+      const [b, , d] = tokens.shape;
+      let columns = tf.mean(tf.reshape(tokens, [b, h, w, d]), 1) as tf.Tensor3D;
+      if (this.ctcContext) columns = this.ctcContext.forward(columns);
+      return head.forward(columns);
+    });
   }
 
   /** CTC logits [B, W', V] (blank = index 0), pre-softmax. */
   ctcLogits(x: tf.Tensor4D): tf.Tensor3D {
-    return tf.tidy(() => this.ctcFromFeatures(this.featureMap(x)));
+    return tf.tidy(() => {
+      const f = this.featureMap(x);
+      return this.ctcFromTokens(this.imageTokens(f), f.shape[1], f.shape[2]);
+    });
   }
 
   /** Teacher-forced decoder logits and CTC logits from one encoder pass (joint training). */
   jointLogits(x: tf.Tensor4D, yIn: tf.Tensor2D): { logits: tf.Tensor3D; ctcLogits: tf.Tensor3D } {
-    const f = this.featureMap(x);
-    try {
-      const logits = tf.tidy(() => this.decodeLogits(this.decoder.memoryKV(this.imageTokens(f)), yIn));
-      return { logits, ctcLogits: this.ctcFromFeatures(f) };
-    } finally {
-      f.dispose();
-    }
+    return tidy(() => {
+      const f = this.featureMap(x);
+      const tokens = this.imageTokens(f);
+      return {
+        logits: this.decodeLogits(this.decoder.memoryKV(tokens), yIn),
+        ctcLogits: this.ctcFromTokens(tokens, f.shape[1], f.shape[2]),
+      };
+    });
   }
 
   /** Image tokens (the decoder's memory) [B, H'*W', D] for x [B,H,W,C]. */
