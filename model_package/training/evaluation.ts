@@ -10,7 +10,7 @@ import type { PredictionRow } from '../loggers/types.js';
 import type { Recognizer } from '../models/types.js';
 import { CharErrorRate, WordErrorRate, cer } from '../metrics/error_rate.js';
 import { batchTensors } from './batch_plan.js';
-import { teacherForcedLoss } from './loss.js';
+import { ctcTargets, trainingLoss } from './loss.js';
 
 export interface EvalOptions {
   /** Metric name prefix: "val" or "test". */
@@ -76,7 +76,8 @@ export function predictRows(model: Recognizer, batch: Batch): PredictionRow[] {
 function decodeBatch(model: Recognizer, batch: Batch, tokenizer: Tokenizer, ignorePad: boolean): { loss: number; texts: string[] } {
   const { x, y } = batchTensors(batch);
   try {
-    const lossT = teacherForcedLoss(model, x, y, { ignorePad });
+    const ctc = (model.ctcWeight ?? 0) > 0 ? ctcTargets(model, batch) : undefined;
+    const lossT = trainingLoss(model, x, y, ctc, { ignorePad });
     const loss = lossT.dataSync()[0] as number;
     lossT.dispose();
     return { loss, texts: idsToTexts(model.greedyDecode(x), tokenizer) };

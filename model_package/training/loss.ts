@@ -6,8 +6,10 @@
  * like PyTorch's `ignore_index`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PAD_INDEX } from '../core/tokenizer.js';
+import { END_INDEX, PAD_INDEX } from '../core/tokenizer.js';
+import type { Batch } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
+import { ctcLoss } from './ctc_loss.js';
 
 export interface LossOptions {
   readonly ignorePad: boolean;
@@ -38,5 +40,51 @@ export function teacherForcedLoss(model: Recognizer, x: tf.Tensor4D, y: tf.Tenso
   return tf.tidy(() => {
     const { yIn, yOut } = shiftLabels(y);
     return crossEntropy(model.logits(x, yIn), yOut, opts);
+  });
+}
+
+/** What CTC needs of a batch: valid frames per row and the label ids without <S>, <E> and <P>. */
+export interface CtcTargets {
+  readonly frames: Int32Array;
+  readonly labels: readonly Int32Array[];
+}
+
+/** CTC targets of `batch` for `model` (frames from each image's own width). */
+export function ctcTargets(model: Recognizer, batch: Batch): CtcTargets {
+  const frameCount = model.ctcFrames?.bind(model);
+  if (!frameCount) throw new Error('ctcTargets: the model has no CTC head');
+  const frames = Int32Array.from(batch.widths, (w) => frameCount(w));
+  const labels: Int32Array[] = [];
+  for (let b = 0; b < batch.batchSize; b++) {
+    const row = batch.y.subarray(b * batch.seqLength + 1, (b + 1) * batch.seqLength);
+    let end = row.findIndex((t) => t === END_INDEX || t === PAD_INDEX);
+    if (end < 0) end = row.length;
+    labels.push(row.slice(0, end));
+  }
+  return { frames, labels };
+}
+
+/** Counters a loss call adds to (sequences CTC could not align in their frames). */
+export interface LossStats {
+  ctcInfeasible: number;
+}
+
+/**
+ * The training objective on one batch: teacher-forced cross-entropy, or with a CTC
+ * head `w·CTC + (1 − w)·CE` (w = model.ctcWeight) from one encoder pass. A label
+ * longer than its frames allow adds 0 (PyTorch's zero_infinity) and is counted in
+ * `stats`. Honours the model's train/eval mode; the caller owns the scalar.
+ */
+export function trainingLoss(model: Recognizer, x: tf.Tensor4D, y: tf.Tensor2D, ctc: CtcTargets | undefined, opts: LossOptions, stats?: LossStats): tf.Scalar {
+  const w = model.ctcWeight ?? 0;
+  if (w <= 0 || !ctc || !model.jointLogits) return teacherForcedLoss(model, x, y, opts);
+  return tf.tidy(() => {
+    const { yIn, yOut } = shiftLabels(y);
+    const { logits, ctcLogits } = (model.jointLogits as NonNullable<Recognizer['jointLogits']>)(x, yIn);
+    const frames = ctc.frames.map((f) => Math.min(f, ctcLogits.shape[1]));
+    const { loss, infeasible } = ctcLoss(ctcLogits, frames, ctc.labels, { reduction: 'mean', zeroInfinity: true });
+    if (stats) stats.ctcInfeasible += infeasible;
+    if (w >= 1) return loss;
+    return tf.add(tf.mul(loss, w), tf.mul(crossEntropy(logits, yOut, opts), 1 - w)) as tf.Scalar;
   });
 }

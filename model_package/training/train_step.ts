@@ -10,7 +10,7 @@ import type { Batch } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
 import { batchTensors } from './batch_plan.js';
 import { clipGradNorm } from './grad_clip.js';
-import { teacherForcedLoss } from './loss.js';
+import { ctcTargets, trainingLoss, type LossStats } from './loss.js';
 import type { AdamOptimizer } from './optimizer.js';
 
 /** The model's trainable variables and their module names (gradients come back by variable name). */
@@ -32,11 +32,13 @@ export function accumulateGradients(
   groupSize: number,
   grads: Map<string, tf.Tensor>,
   ignorePad: boolean,
+  stats?: LossStats,
 ): number {
   const { x, y } = batchTensors(batch);
+  const ctc = (model.ctcWeight ?? 0) > 0 ? ctcTargets(model, batch) : undefined;
   try {
     const { value, grads: g } = tf.variableGrads(
-      () => tf.div(teacherForcedLoss(model, x, y, { ignorePad }), groupSize) as tf.Scalar,
+      () => tf.div(trainingLoss(model, x, y, ctc, { ignorePad }, stats), groupSize) as tf.Scalar,
       params.vars,
     );
     const loss = (value.dataSync()[0] as number) * groupSize;
