@@ -1,15 +1,17 @@
 /**
- * One measurement run of the README's "Benchmarks" table: the PyTorch anchor
- * (../shared/bench/torch_reference.py) and bench/train_step.ts on every engine, same
- * shapes and threads, interleaved for `--rounds` rounds (the machine is shared; the
- * median round is reported). Prints JSON, and with --markdown the table too.
+ * One measurement run of the benchmark table in docs/benchmarks.md: the PyTorch anchor
+ * (bench/torch_mirror.py time, the same model in stock torch.nn) and bench/train_step.ts
+ * on every engine, same shapes and threads, interleaved for `--rounds` rounds (the
+ * machine may be shared; the median round is reported). Prints JSON, and with
+ * --markdown the table too.
  *
- *   npx tsx bench/compare_torch.ts --rounds 2 --markdown
- *   HTR_TORCH_PYTHON=/tmp/torch/bin/python (default) points at a venv with torch.
+ *   HTR_PYTHON=/tmp/torch/bin/python npx tsx bench/compare_torch.ts --rounds 2 --markdown
+ *
+ * HTR_PYTHON (default python3) must import torch; without it the PyTorch rows are left out.
  *
  * bench:args --rounds 1
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -49,17 +51,16 @@ interface Result {
   train_samples_per_s: number;
 }
 
-const torchPython = process.env.HTR_TORCH_PYTHON ?? '/tmp/torch/bin/python';
-const torchScript = path.resolve(ROOT, '..', 'shared', 'bench', 'torch_reference.py');
-const altTorchScript = '/work/shared/bench/torch_reference.py';
+const python = process.env.HTR_PYTHON ?? 'python3';
+const mirror = path.join(ROOT, 'bench', 'torch_mirror.py');
 const rows: Row[] = [];
-if (existsSync(torchPython)) {
-  const script = existsSync(torchScript) ? torchScript : altTorchScript;
-  rows.push({ label: 'PyTorch (anchor)', run: () => runCommand(torchPython, [script, '--json', '--threads', threads, ...shape], ROOT) });
+if (spawnSync(python, ['-c', 'import torch']).status === 0) {
+  const torchRow = (n: string) => () => runCommand(python, [mirror, 'time', '--json', '--threads', n, ...shape], ROOT);
+  rows.push({ label: 'PyTorch (anchor)', run: torchRow(threads) });
   // OpenMP's spinning threads suffer most when other jobs share the cores: 1 thread shows how much.
-  if (threads !== '1') {
-    rows.push({ label: 'PyTorch, 1 thread', run: () => runCommand(torchPython, [script, '--json', '--threads', '1', ...shape], ROOT) });
-  }
+  if (threads !== '1') rows.push({ label: 'PyTorch, 1 thread', run: torchRow('1') });
+} else {
+  process.stderr.write(`[compare] ${python} cannot import torch: no PyTorch rows (set HTR_PYTHON)\n`);
 }
 const ts = (extra: string[]) => () => runTsx(ROOT, 'bench/train_step.ts', ['--json', ...shape, ...extra]);
 const cpuBatch = Number(a['cpu-batch']);

@@ -1,6 +1,6 @@
 /**
  * Training-step and greedy-decode benchmark of the default model, the TypeScript twin
- * of ../shared/bench/torch_reference.py: same flags, same defaults, same JSON keys.
+ * of `bench/torch_mirror.py time`: same flags, same defaults, same JSON keys.
  *
  *   npm run --silent bench:train -- --batch 16 --height 28 --width 256 --json
  *   npm run --silent bench:train -- --accelerator native --json

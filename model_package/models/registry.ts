@@ -18,7 +18,7 @@ export const MODEL_REGISTRY: Record<string, ModelEntry> = {
   ResnetTransformer: {
     schema: ResnetTransformerConfig,
     create: (c, d) => new ResnetTransformer(ResnetTransformerConfig.parse(c), d),
-    description: 'ResNet encoder + pre-norm transformer decoder (default = ../shared/bench/torch_reference.py, 0.89M params)',
+    description: 'ResNet encoder + pre-norm transformer decoder (0.89M params by default; PyTorch mirror in bench/torch_mirror.py)',
   },
 };
 

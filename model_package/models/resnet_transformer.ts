@@ -1,6 +1,6 @@
 /**
- * ResNet encoder + pre-norm transformer decoder text recognizer. The defaults equal
- * `../shared/bench/torch_reference.py` (0.89M parameters for 83 tokens, length 32):
+ * ResNet encoder + pre-norm transformer decoder text recognizer, mirrored in stock
+ * PyTorch by bench/torch_mirror.py. Defaults (0.89M parameters for 83 tokens, length 32):
  * stem conv5x5 -> 32, stages 32/64/128 with stride 2 and one basic block each, a
  * 1x1 projection to 128, learned row/column/text positions, 2 decoder layers
  * (4 heads, feed-forward 256, dropout 0) and a linear head.

@@ -26,5 +26,6 @@ export { crossEntropy, teacherForcedLoss } from './loss.js';
 export { clipGradNorm, globalNorm } from './grad_clip.js';
 export { ModelCheckpoint, LAST_CHECKPOINT } from './model_checkpoint.js';
 export { EarlyStopping } from './early_stopping.js';
+export { OverfitData } from './overfit_data.js';
 export { evaluate, predictRows } from './evaluation.js';
 export { accumulateGradients, applyGradients, paramIndex } from './train_step.js';

@@ -9,6 +9,9 @@
  * global norm is clipped, the lr set from the schedule and Adam(W) applied.
  * Ctrl-C sets shouldStop: the current step finishes, last.ckpt is written with the
  * position in the epoch, and fit returns with status "interrupted".
+ *
+ * One fit's collaborators travel in a FitState; overfit_batches swaps the data
+ * module for an OverfitData that serves the same N batches for train and val.
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,15 +19,17 @@ import type { Batch, DataModule } from '../core/data_types.js';
 import type { Logger, PredictionRow } from '../loggers/types.js';
 import type { Recognizer } from '../models/types.js';
 import { Rng } from '../core/rng.js';
-import { evalBatches, fastDevRunBatches, planFit, take, type FitPlan } from './batch_plan.js';
+import { evalBatches, fastDevRunBatches, planFit, take } from './batch_plan.js';
 import type { Callback, TrainerView } from './callback.js';
 import { loadModelWeights, readCheckpoint, saveCheckpoint, toTensors, type CheckpointState } from '../checkpoint/checkpoint.js';
 import type { CheckpointConfig, EarlyStoppingConfig, LrSchedulerConfig, OptimizerConfig, TrainerConfig } from './config.js';
 import { EarlyStopping, type EarlyStoppingState } from './early_stopping.js';
 import { evaluate, predictRows } from './evaluation.js';
-import { createLrScheduler, type LrScheduler } from './lr_scheduler.js';
+import type { FitState, LoopPosition } from './fit_state.js';
+import { createLrScheduler } from './lr_scheduler.js';
 import { ModelCheckpoint, type ModelCheckpointState } from './model_checkpoint.js';
 import { createOptimizer, type AdamOptimizer } from './optimizer.js';
+import { OverfitData } from './overfit_data.js';
 import { ProgressLine } from './progress_line.js';
 import { accumulateGradients, applyGradients, paramIndex } from './train_step.js';
 
@@ -76,8 +81,6 @@ export class Trainer implements TrainerView {
   private readonly saver: ModelCheckpoint;
   private readonly early: EarlyStopping;
   private interrupted = false;
-  /** Where an interrupted fit continues (set when Ctrl-C stops an epoch part-way). */
-  private resumeAt: { epoch: number; batch: number } | undefined;
 
   constructor(private readonly options: TrainerOptions) {
     this.cfg = options.trainer;
@@ -107,39 +110,43 @@ export class Trainer implements TrainerView {
     this.model = model;
     this.shouldStop = false;
     this.interrupted = false;
-    this.resumeAt = undefined;
-    const dev = fastDevRunBatches(this.cfg);
-    const fixed = this.cfg.overfit_batches > 0 ? await collect(data.trainDataloader(0), this.cfg.overfit_batches) : undefined;
-    const plan = planFit(this.cfg, fixed ? fixed.length : data.trainDataloader(0).numBatches);
+    const train = this.cfg.overfit_batches > 0 ? await OverfitData.wrap(data, this.cfg.overfit_batches) : data;
+    const plan = planFit(this.cfg, train.trainDataloader(0).numBatches);
     this.stepsPerEpoch = plan.stepsPerEpoch;
     this.totalSteps = plan.totalSteps;
-    const optimizer = createOptimizer(model.namedParameters(), this.options.optimizer);
-    const scheduler = createLrScheduler(this.options.lr_scheduler, this.options.optimizer.lr, plan.totalSteps);
-    const progress = new ProgressLine(this, this.log, this.cfg.enable_progress_bar && !this.callbacks.some((c) => c.providesProgress));
+    const fit: FitState = {
+      model,
+      data: train,
+      plan,
+      optimizer: createOptimizer(model.namedParameters(), this.options.optimizer),
+      scheduler: createLrScheduler(this.options.lr_scheduler, this.options.optimizer.lr, plan.totalSteps),
+      progress: new ProgressLine(this, this.log, this.cfg.enable_progress_bar && !this.callbacks.some((c) => c.providesProgress)),
+      devRun: fastDevRunBatches(this.cfg) > 0,
+      start: { epoch: 0, batch: 0 },
+      resumeAt: undefined,
+    };
     const onSigint = () => this.interrupt();
     process.on('SIGINT', onSigint);
     let status: FitStatus = 'failed';
-    let start = { epoch: 0, batch: 0 };
     try {
-      if (opts.ckptPath) start = await this.restore(opts.ckptPath, model, optimizer);
+      if (opts.ckptPath) fit.start = await this.restore(opts.ckptPath, model, fit.optimizer);
       await Promise.all(this.loggers.map((l) => l.logConfig(this.options.resolvedConfig)));
       await this.emit((c) => c.onFitStart?.(this));
-      if (dev === 0 && this.cfg.num_sanity_val_steps > 0) await this.sanityCheck(model, data, fixed);
+      if (!fit.devRun && this.cfg.num_sanity_val_steps > 0) await this.sanityCheck(fit);
       model.train(true);
-      for (this.epoch = start.epoch; this.epoch < plan.maxEpochs && !this.shouldStop; this.epoch++) {
-        const skip = this.epoch === start.epoch ? start.batch : 0;
-        await this.trainEpoch(model, data, fixed, plan, skip, optimizer, scheduler, progress);
+      for (this.epoch = fit.start.epoch; this.epoch < plan.maxEpochs && !this.shouldStop; this.epoch++) {
+        await this.trainEpoch(fit, this.epoch === fit.start.epoch ? fit.start.batch : 0);
         if (this.shouldStop && this.interrupted) break;
-        await this.endEpoch(model, data, fixed, optimizer, scheduler, dev > 0, plan);
+        await this.endEpoch(fit);
       }
-      if (this.interrupted) await this.saveInterrupted(model, optimizer, scheduler, this.resumeAt ?? { epoch: this.epoch, batch: 0 });
+      if (this.interrupted) await this.saveInterrupted(fit, fit.resumeAt ?? { epoch: this.epoch, batch: 0 });
       if (!this.shouldStop) this.stopReason = this.globalStep >= plan.maxSteps ? 'max_steps' : 'max_epochs';
       status = this.interrupted ? 'interrupted' : 'success';
       return { ...this.metrics };
     } finally {
       process.off('SIGINT', onSigint);
       model.train(false);
-      optimizer.dispose();
+      fit.optimizer.dispose();
       await this.emit((c) => c.onFitEnd?.(this, status));
       await Promise.all(this.loggers.map((l) => l.finish(status)));
     }
@@ -167,26 +174,18 @@ export class Trainer implements TrainerView {
     this.log('Interrupted: finishing the current step and saving last.ckpt (Ctrl-C again to quit at once).');
   }
 
-  private async trainEpoch(
-    model: Recognizer,
-    data: DataModule,
-    fixed: Batch[] | undefined,
-    plan: FitPlan,
-    skip: number,
-    optimizer: AdamOptimizer,
-    scheduler: LrScheduler,
-    progress: ProgressLine,
-  ): Promise<void> {
+  /** One train epoch of `fit`, skipping its first `skip` batches (a mid-epoch resume). */
+  private async trainEpoch(fit: FitState, skip: number): Promise<void> {
+    const { model, plan } = fit;
     const accum = this.cfg.accumulate_grad_batches;
     const params = paramIndex(model);
-    const source = fixed ? fromArray(fixed) : data.trainDataloader(this.epoch);
     const grads = new Map<string, tf.Tensor>();
     let groupLoss = 0;
     let epochLoss = 0;
     let epochBatches = 0;
     let b = -1;
     try {
-      for await (const batch of take(source, plan.trainBatches)) {
+      for await (const batch of take(fit.data.trainDataloader(this.epoch), plan.trainBatches)) {
         b += 1;
         if (b < skip) continue;
         // Let signal handlers (Ctrl-C) run: the loop below is otherwise microtasks only.
@@ -199,7 +198,7 @@ export class Trainer implements TrainerView {
         epochBatches += 1;
         const stepNow = b + 1 - groupStart >= groupSize;
         if (stepNow) {
-          this.optimizerStep(optimizer, scheduler, grads);
+          this.optimizerStep(fit, grads);
           this.metrics['train/loss'] = groupLoss;
         }
         // After the optimizer step, as Lightning: globalStep already counts this batch's step.
@@ -207,11 +206,11 @@ export class Trainer implements TrainerView {
         const last = b + 1 === plan.trainBatches;
         // Batches, not steps, set the validation cadence (as Lightning); gradients
         // being accumulated are untouched by an eval pass.
-        if (!last && (b + 1) % plan.valEvery === 0 && this.valDue()) await this.runValidation(model, data, fixed);
+        if (!last && (b + 1) % plan.valEvery === 0 && this.valDue()) await this.runValidation(fit);
         if (!stepNow) continue;
         if (this.globalStep % this.cfg.log_every_n_steps === 0) {
-          await this.logMetrics({ 'train/loss': groupLoss, [`lr-${optimizer.name}`]: this.lr, epoch: this.epoch });
-          progress.update();
+          await this.logMetrics({ 'train/loss': groupLoss, [`lr-${fit.optimizer.name}`]: this.lr, epoch: this.epoch });
+          fit.progress.update();
         }
         groupLoss = 0;
         if (this.globalStep >= plan.maxSteps && !this.shouldStop) {
@@ -219,7 +218,7 @@ export class Trainer implements TrainerView {
           this.stopReason = 'max_steps';
         }
         if (this.shouldStop) {
-          if (this.interrupted) this.resumeAt = last ? { epoch: this.epoch + 1, batch: 0 } : { epoch: this.epoch, batch: b + 1 };
+          if (this.interrupted) fit.resumeAt = last ? { epoch: this.epoch + 1, batch: 0 } : { epoch: this.epoch, batch: b + 1 };
           break;
         }
       }
@@ -229,32 +228,25 @@ export class Trainer implements TrainerView {
     if (epochBatches > 0) this.metrics['train/loss_epoch'] = epochLoss / epochBatches;
   }
 
-  private optimizerStep(optimizer: AdamOptimizer, scheduler: LrScheduler, grads: Map<string, tf.Tensor>): void {
-    this.lr = scheduler.lrAt(this.globalStep);
-    const norm = applyGradients(optimizer, grads, this.lr, this.cfg.gradient_clip_val);
+  private optimizerStep(fit: FitState, grads: Map<string, tf.Tensor>): void {
+    this.lr = fit.scheduler.lrAt(this.globalStep);
+    const norm = applyGradients(fit.optimizer, grads, this.lr, this.cfg.gradient_clip_val);
     if (norm !== undefined) this.metrics['train/grad_norm'] = norm;
     this.globalStep += 1;
   }
 
-  private async endEpoch(
-    model: Recognizer,
-    data: DataModule,
-    fixed: Batch[] | undefined,
-    optimizer: AdamOptimizer,
-    scheduler: LrScheduler,
-    devRun: boolean,
-    plan: FitPlan,
-  ): Promise<void> {
+  /** After an epoch's batches: epoch metrics, validation, checkpoints, early stopping. */
+  private async endEpoch(fit: FitState): Promise<void> {
     await this.emit((c) => c.onTrainEpochEnd?.(this));
     if (this.metrics['train/loss_epoch'] !== undefined) {
       await this.logMetrics({ 'train/loss_epoch': this.metrics['train/loss_epoch'], epoch: this.epoch });
     }
     let validated = false;
-    if (this.valDue()) validated = await this.runValidation(model, data, fixed);
-    model.train(true);
-    if (!devRun && this.saver.dueAt(this.epoch)) {
+    if (this.valDue()) validated = await this.runValidation(fit);
+    fit.model.train(true);
+    if (!fit.devRun && this.saver.dueAt(this.epoch)) {
       const written = await this.saver.save(this.epoch, this.globalStep, this.metrics, (file) =>
-        this.writeCheckpoint(file, model, optimizer, scheduler, { epoch: this.epoch + 1, batch: 0 }));
+        this.writeCheckpoint(file, fit, { epoch: this.epoch + 1, batch: 0 }));
       if (written.length > 0) this.log(`Saved ${written.map((f) => path.basename(f)).join(', ')}`);
       this.bestModelPath = this.saver.bestPath;
       if (this.options.checkpoint.save_last) this.lastModelPath = this.saver.lastPath;
@@ -267,7 +259,7 @@ export class Trainer implements TrainerView {
         this.log(`Early stopping: ${reason}`);
       }
     }
-    if (this.globalStep >= plan.maxSteps) this.shouldStop = true;
+    if (this.globalStep >= fit.plan.maxSteps) this.shouldStop = true;
   }
 
   private valDue(): boolean {
@@ -275,9 +267,9 @@ export class Trainer implements TrainerView {
   }
 
   /** A validation pass during fit: metrics, loggers, callbacks. Returns false if nothing ran. */
-  private async runValidation(model: Recognizer, data: DataModule, fixed: Batch[] | undefined): Promise<boolean> {
-    const { metrics, predictions } = await this.evaluatePass('validate', model, data, fixed, this.valLimit(data, fixed));
-    model.train(true);
+  private async runValidation(fit: FitState): Promise<boolean> {
+    const { metrics, predictions } = await this.evaluatePass('validate', fit.model, fit.data, this.valLimit(fit.data));
+    fit.model.train(true);
     if (Object.keys(metrics).length === 0) return false;
     Object.assign(this.metrics, metrics);
     await this.logMetrics({ ...metrics, epoch: this.epoch });
@@ -287,10 +279,10 @@ export class Trainer implements TrainerView {
     return true;
   }
 
-  private async sanityCheck(model: Recognizer, data: DataModule, fixed: Batch[] | undefined): Promise<void> {
+  private async sanityCheck(fit: FitState): Promise<void> {
     if (this.cfg.limit_val_batches <= 0) return;
-    const n = Math.min(this.cfg.num_sanity_val_steps, this.valLimit(data, fixed));
-    const { metrics } = await evaluate(model, take(fixed ? fromArray(fixed) : data.valDataloader(), n), {
+    const n = Math.min(this.cfg.num_sanity_val_steps, this.valLimit(fit.data));
+    const { metrics } = await evaluate(fit.model, take(fit.data.valDataloader(), n), {
       prefix: 'val',
       ignorePad: this.cfg.ignore_pad,
       numPredictions: 0,
@@ -298,13 +290,15 @@ export class Trainer implements TrainerView {
     if (metrics['val/loss'] !== undefined) this.log(`Sanity check on ${n} val batch(es): ${formatMetrics(metrics)}`);
   }
 
-  private valLimit(data: DataModule, fixed: Batch[] | undefined): number {
-    if (fixed) return fixed.length;
-    return evalBatches(data.valDataloader().numBatches, this.cfg.limit_val_batches, fastDevRunBatches(this.cfg));
+  /** Val batches of a pass during fit; overfit_batches validates on all its fixed batches. */
+  private valLimit(data: DataModule): number {
+    const available = data.valDataloader().numBatches;
+    if (data instanceof OverfitData) return available;
+    return evalBatches(available, this.cfg.limit_val_batches, fastDevRunBatches(this.cfg));
   }
 
-  private async evaluatePass(stage: 'validate' | 'test', model: Recognizer, data: DataModule, fixed: Batch[] | undefined, n: number) {
-    const source = fixed ? fromArray(fixed) : stage === 'test' ? data.testDataloader() : data.valDataloader();
+  private async evaluatePass(stage: 'validate' | 'test', model: Recognizer, data: DataModule, n: number) {
+    const source = stage === 'test' ? data.testDataloader() : data.valDataloader();
     return evaluate(model, take(source, n), {
       prefix: stage === 'test' ? 'test' : 'val',
       ignorePad: this.cfg.ignore_pad,
@@ -326,7 +320,7 @@ export class Trainer implements TrainerView {
       const dev = fastDevRunBatches(this.cfg);
       const available = stage === 'test' ? data.testDataloader().numBatches : data.valDataloader().numBatches;
       const limit = stage === 'test' ? this.cfg.limit_test_batches : this.cfg.limit_val_batches;
-      const { metrics, predictions } = await this.evaluatePass(stage, model, data, undefined, evalBatches(available, limit, dev));
+      const { metrics, predictions } = await this.evaluatePass(stage, model, data, evalBatches(available, limit, dev));
       Object.assign(this.metrics, metrics);
       await this.logMetrics(metrics);
       await Promise.all(this.loggers.map((l) => l.logTable(`${stage === 'test' ? 'test' : 'val'}/predictions`, predictions, this.globalStep)));
@@ -340,7 +334,7 @@ export class Trainer implements TrainerView {
     }
   }
 
-  private async restore(file: string, model: Recognizer, optimizer: AdamOptimizer): Promise<{ epoch: number; batch: number }> {
+  private async restore(file: string, model: Recognizer, optimizer: AdamOptimizer): Promise<LoopPosition> {
     const ckpt = await readCheckpoint(file);
     loadModelWeights(model, ckpt);
     if (ckpt.state.optimizer) {
@@ -363,14 +357,15 @@ export class Trainer implements TrainerView {
     return ckpt.state.resume;
   }
 
-  private async saveInterrupted(model: Recognizer, optimizer: AdamOptimizer, scheduler: LrScheduler, resume: { epoch: number; batch: number }): Promise<void> {
-    if (fastDevRunBatches(this.cfg) > 0) return;
-    await this.writeCheckpoint(this.saver.lastPath, model, optimizer, scheduler, resume);
+  private async saveInterrupted(fit: FitState, resume: LoopPosition): Promise<void> {
+    if (fit.devRun) return;
+    await this.writeCheckpoint(this.saver.lastPath, fit, resume);
     this.lastModelPath = this.saver.lastPath;
     this.log(`Saved ${this.saver.lastPath} (resume with --ckpt_path)`);
   }
 
-  private async writeCheckpoint(file: string, model: Recognizer, optimizer: AdamOptimizer, scheduler: LrScheduler, resume: { epoch: number; batch: number }): Promise<void> {
+  private async writeCheckpoint(file: string, fit: FitState, resume: LoopPosition): Promise<void> {
+    const { model, optimizer, scheduler } = fit;
     const state: CheckpointState = {
       epoch: this.epoch,
       globalStep: this.globalStep,
@@ -400,14 +395,4 @@ export class Trainer implements TrainerView {
 
 function formatMetrics(m: Readonly<Record<string, number>>): string {
   return Object.entries(m).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ');
-}
-
-async function collect(source: AsyncIterable<Batch>, n: number): Promise<Batch[]> {
-  const out: Batch[] = [];
-  for await (const b of take(source, n)) out.push(b);
-  return out;
-}
-
-async function* fromArray(batches: readonly Batch[]): AsyncGenerator<Batch> {
-  yield* batches;
 }

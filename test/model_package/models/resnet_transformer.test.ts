@@ -27,7 +27,7 @@ interface RefShape {
 }
 
 /**
- * Parameter count of ../shared/bench/torch_reference.py's Recognizer, layer by layer
+ * Parameter count of the same model in stock PyTorch (bench/torch_mirror.py), layer by layer
  * (conv bias=False, BN weight+bias, 64 row / 1024 column embeddings,
  * nn.TransformerDecoderLayer = self-attn + cross-attn (in_proj 3d*d+3d, out_proj
  * d*d+d) + linear1/linear2 + 3 LayerNorms, final LayerNorm, head).
