@@ -1,5 +1,5 @@
 /**
- * Where bring-your-own data lives: a directory or a .zip archive, seen the same
+ * Where your own data (data.path) lives: a directory or a .zip archive, seen the same
  * way (relative POSIX paths, read into memory on demand) so every format reader
  * works on both. The zip is read in place (see zip_source.ts), never extracted.
  */
