@@ -10,9 +10,10 @@ import path from 'node:path';
 import { htrError } from '../../errors.js';
 import type { IamForm, IamSplit } from './iam.js';
 import { readSplitStore } from '../sources/split_store.js';
-import { loadIamFromConfig, mapForms, parseParams, resolveIamRoot, type GrayU8, type IamSourceConfig } from './iam_source.js';
+import { loadIamFromConfig, mapForms, parseParams, resolveIamRoot, type IamSourceConfig } from './iam_source.js';
 import { cacheKey, withProcessedCache } from '../sources/processed_cache.js';
 import type { Tokenizer } from '../../core/tokenizer.js';
+import type { Gray8 } from '../../core/data_types.js';
 
 export const SPLITS: readonly IamSplit[] = ['train', 'val', 'test'];
 
@@ -29,7 +30,7 @@ export interface StoredCrop {
   readonly id: string;
   readonly text: string;
   /** 8-bit gray, paper high (as decoded); see toFloatCanvas for model input. */
-  readonly image: GrayU8;
+  readonly image: Gray8;
 }
 
 interface StoreIndex {
@@ -64,7 +65,7 @@ export async function readCropStore(dir: string, split: string): Promise<StoredC
 }
 
 /** The crops one decoded form yields, in order (`downsample`: scan scale vs XML coordinates). */
-export type CropForm = (form: IamForm, image: GrayU8, downsample: number) => Promise<StoredCrop[]>;
+export type CropForm = (form: IamForm, image: Gray8, downsample: number) => Promise<StoredCrop[]>;
 
 /**
  * The ready cache directory `<processed_dir>/<dataset>/<key>` for the IAM source
