@@ -13,7 +13,10 @@ import type { Gray8 } from '../../core/data_types.js';
 import { htrError } from '../../errors.js';
 import { cropRect } from '../../preprocess/crop.js';
 import { decodeGray } from '../../preprocess/line_image.js';
-import { findIamRoot, loadIam, loadIamCorrections, type Box, type IamDataset, type IamForm, type IamSplit } from './iam.js';
+import { loadIamCorrections } from './iam_corrections.js';
+import { findIamRoot, loadIam, type IamDataset, type IamSplit } from './iam_folder.js';
+import type { IamForm } from './iam_form.js';
+import type { Box } from './iam_geometry.js';
 import { ensureRawFiles, extractZipOnce, loadRawMetadata } from '../sources/raw_data.js';
 import { DriveConfigShape, driveOptionsFromConfig } from '../sources/drive_config.js';
 

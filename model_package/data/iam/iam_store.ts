@@ -8,7 +8,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { htrError } from '../../errors.js';
-import type { IamForm, IamSplit } from './iam.js';
+import type { IamSplit } from './iam_folder.js';
+import type { IamForm } from './iam_form.js';
 import { readSplitStore } from '../sources/split_store.js';
 import { loadIamFromConfig, mapForms, parseParams, resolveIamRoot, type IamSourceConfig } from './iam_source.js';
 import { cacheKey, withProcessedCache } from '../sources/processed_cache.js';
