@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import './register_gradients.js';
 import { htrError } from '../errors.js';
-import { findNativeBuild, isInstalled, loadNativeBuild, loadNodePackage, TF_BACKEND_NAME } from './native.js';
+import { findNativeBuild, isInstalled, loadNativeBuild, loadNodePackage } from './native.js';
+import { TF_BACKEND_NAME } from './native_kernels.js';
 import { loadWasm } from './wasm.js';
 import { defaultWasmThreads } from './threads.js';
 

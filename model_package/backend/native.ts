@@ -10,8 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-export const TF_BACKEND_NAME = 'tensorflow';
+import { registerNativeKernels, TF_BACKEND_NAME } from './native_kernels.js';
 
 /** Repository root (this file is model_package/backend/native.ts). */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -55,7 +54,6 @@ export async function loadNativeBuild(build: NativeBuildInfo): Promise<void> {
     req('./dist/register_all_kernels.js');
     tf.registerBackend(TF_BACKEND_NAME, () => new NodeJSKernelBackend(binding, 'htr-ts-native'), 3);
   }
-  const { registerNativeKernels } = await import('./native_kernels.js');
   registerNativeKernels();
   if (!(await tf.setBackend(TF_BACKEND_NAME))) throw new Error(`the ${TF_BACKEND_NAME} backend failed to initialise`);
 }
@@ -64,7 +62,6 @@ export async function loadNativeBuild(build: NativeBuildInfo): Promise<void> {
 export async function loadNodePackage(name: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu'): Promise<void> {
   const spec: string = name; // a variable keeps tsc from resolving an optional, usually absent module
   await import(spec);
-  const { registerNativeKernels } = await import('./native_kernels.js');
   registerNativeKernels();
   if (!(await tf.setBackend(TF_BACKEND_NAME))) throw new Error(`${name} loaded but its backend failed to initialise`);
 }

@@ -10,7 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D } from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 import { asTensor, installKernel, wrapOutput } from './wasm_kernels/kernel_util.js';
-import { TF_BACKEND_NAME } from './native.js';
+
+/** tfjs's name for the TensorFlow C++ backend (tfjs-node and our `.native/` build). */
+export const TF_BACKEND_NAME = 'tensorflow';
 
 type Pads = [[number, number], [number, number]];
 

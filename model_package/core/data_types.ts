@@ -11,6 +11,13 @@ export interface GrayImage {
   readonly width: number;
 }
 
+/** An 8-bit grayscale image as decoded or rendered (0-255, row-major, one byte a pixel), before it becomes a GrayImage. */
+export interface Gray8 {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
 export interface Sample {
   readonly image: GrayImage;
   readonly text: string;

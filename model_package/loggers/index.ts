@@ -15,7 +15,7 @@ import { createRunDir, makeRunId } from './run_dir.js';
 import type { Logger } from './types.js';
 import { WandbLogger } from './wandb_logger.js';
 
-export type { Logger, PredictionRow } from './types.js';
+export type { Logger, PredictionRow, TableRecord } from './types.js';
 export { LoggerConfig } from './config.js';
 export { LocalLogger } from './local_logger.js';
 export { WandbLogger } from './wandb_logger.js';

@@ -9,7 +9,7 @@ import type { Environment } from './environment.js';
 import { grayImageToPng } from './media.js';
 import { renderRunReport } from './report/index.js';
 import { RUN_FILES, writeFileAtomic, type RunInfo } from './run_dir.js';
-import type { Logger, PredictionRow } from './types.js';
+import type { Logger, PredictionRow, TableRecord } from './types.js';
 
 export interface LocalLoggerOptions {
   readonly runDir: string;
@@ -19,15 +19,6 @@ export interface LocalLoggerOptions {
   readonly tableRows: number;
   /** Verbatim config text (what `--print_config` printed); else the config is dumped with `yaml`. */
   readonly configYaml?: string;
-}
-
-/** One line of tables.jsonl; images are paths relative to the run directory. */
-export interface TableRecord {
-  name: string;
-  step: number;
-  epoch: number | null;
-  time: number;
-  rows: Array<{ id: string; image: string | null; groundTruth: string; prediction: string; cer: number }>;
 }
 
 export class LocalLogger implements Logger {

@@ -22,3 +22,12 @@ export interface Logger {
   /** Flush and close; `status` says how the run ended. */
   finish(status: 'success' | 'failed' | 'interrupted'): void | Promise<void>;
 }
+
+/** One line of tables.jsonl; images are paths relative to the run directory. */
+export interface TableRecord {
+  name: string;
+  step: number;
+  epoch: number | null;
+  time: number;
+  rows: Array<{ id: string; image: string | null; groundTruth: string; prediction: string; cer: number }>;
+}

@@ -4,7 +4,6 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { DataConfig } from '../core/data_types.js';
-import type { StepDecoder } from './step_decoder.js';
 
 /** Parameters and buffers by dotted name ("encoder.stage0.block0.conv1.weight"). */
 export interface Module {
@@ -40,6 +39,22 @@ export interface DecodeOptions {
   readonly earlyStop?: boolean;
   /** Tokens to produce including <S>; default the model's max_seq_length. */
   readonly maxLength?: number;
+}
+
+/** One-token-at-a-time view of a decoder, shared by greedy decoding and beam search (implementations: step_decoder.ts). */
+export interface StepDecoder {
+  /** Rows decoded together (batch, or batch x beam width). */
+  readonly rows: number;
+  /** Tokens fed so far per row. */
+  readonly length: number;
+  /** Feeds one token id per row at the next position; returns logits [rows, vocab] (caller disposes). */
+  step(tokens: Int32Array): tf.Tensor2D;
+  /**
+   * Row i continues from row `parents[i]`'s prefix (beam search). A parent must
+   * attend to the same image as row i: the image memory is not reordered.
+   */
+  reorder(parents: Int32Array): void;
+  dispose(): void;
 }
 
 export interface Recognizer extends Module {

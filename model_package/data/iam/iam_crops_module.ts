@@ -9,9 +9,9 @@ import path from 'node:path';
 import type { AugmentConfig } from '../augment/config.js';
 import { AugmentPool } from '../augment/augment_pool.js';
 import { BaseDataModule, type BaseDataConfig } from '../base_data_module.js';
-import type { IamSplit } from './iam.js';
-import { cropsDataset, type CropFilterReport } from './iam_crops_dataset.js';
-import { loadCropStore, type IamBuildInfo, type StoredCrop } from './iam_store.js';
+import type { IamSplit } from './iam_folder.js';
+import { cropsDataset } from './iam_crops_dataset.js';
+import { loadCropStore, type CropFilterReport, type IamBuildInfo, type StoredCrop } from './iam_store.js';
 import { buildMapping, DEFAULT_CHARACTERS, Tokenizer } from '../../core/tokenizer.js';
 import type { Stage } from '../../core/data_types.js';
 

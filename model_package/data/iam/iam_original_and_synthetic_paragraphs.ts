@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { AugmentPool } from '../augment/augment_pool.js';
 import { BaseDataModule } from '../base_data_module.js';
-import type { IamSplit } from './iam.js';
+import type { IamSplit } from './iam_folder.js';
 import { concatDatasets } from './iam_crops_dataset.js';
 import type { IAMLines } from './iam_lines.js';
 import { IAMParagraphs, IAMParagraphsConfig, paragraphDataConfig } from './iam_paragraphs.js';

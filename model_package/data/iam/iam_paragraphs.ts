@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { resizeGray } from '../../preprocess/line_image.js';
 import { AugmentConfig } from '../augment/config.js';
 import { BaseDataConfig, type Splits } from '../base_data_module.js';
-import { paragraphBox, scaleBox } from './iam.js';
+import { paragraphBox, scaleBox } from './iam_geometry.js';
 import { IamCropsModule } from './iam_crops_module.js';
 import { cropGray, IamSourceShape } from './iam_source.js';
 import { prepareCropStore } from './iam_store.js';

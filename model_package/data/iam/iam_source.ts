@@ -9,10 +9,14 @@ import { availableParallelism } from 'node:os';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Gray8 } from '../../core/data_types.js';
 import { htrError } from '../../errors.js';
 import { cropRect } from '../../preprocess/crop.js';
 import { decodeGray } from '../../preprocess/line_image.js';
-import { findIamRoot, loadIam, loadIamCorrections, type Box, type IamDataset, type IamForm, type IamSplit } from './iam.js';
+import { loadIamCorrections } from './iam_corrections.js';
+import { findIamRoot, loadIam, type IamDataset, type IamSplit } from './iam_folder.js';
+import type { IamForm } from './iam_form.js';
+import type { Box } from './iam_geometry.js';
 import { ensureRawFiles, extractZipOnce, loadRawMetadata } from '../sources/raw_data.js';
 import { DriveConfigShape, driveOptionsFromConfig } from '../sources/drive_config.js';
 
@@ -104,14 +108,8 @@ export async function parseParams(c: IamSourceConfig): Promise<Record<string, un
   };
 }
 
-export interface GrayU8 {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
-
 /** Copies the rows/columns of `box` out of an 8-bit image. */
-export function cropGray(img: GrayU8, box: Box): GrayU8 {
+export function cropGray(img: Gray8, box: Box): Gray8 {
   return cropRect(img, box.x1, box.y1, box.x2 - box.x1, box.y2 - box.y1);
 }
 
@@ -124,7 +122,7 @@ export async function mapForms<T>(
   iam: IamDataset,
   split: IamSplit,
   c: Pick<IamSourceConfig, 'downsample'>,
-  perForm: (form: IamForm, image: GrayU8, downsample: number) => Promise<T>,
+  perForm: (form: IamForm, image: Gray8, downsample: number) => Promise<T>,
   onSkip: (file: string, reason: string) => void = () => undefined,
   concurrency = Math.max(2, availableParallelism()),
 ): Promise<T[]> {
@@ -137,7 +135,7 @@ export async function mapForms<T>(
       const id = ids[i] as string;
       const form = iam.forms.get(id) as IamForm;
       const file = iam.images.get(id) as string;
-      let image: GrayU8;
+      let image: Gray8;
       try {
         image = await decodeGray(file);
       } catch (err) {

@@ -8,12 +8,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { htrError } from '../../errors.js';
-import type { IamForm, IamSplit } from './iam.js';
+import type { IamSplit } from './iam_folder.js';
+import type { IamForm } from './iam_form.js';
 import { readSplitStore } from '../sources/split_store.js';
-import { filterCrops, type CropFilterReport } from './iam_crops_dataset.js';
-import { loadIamFromConfig, mapForms, parseParams, resolveIamRoot, type GrayU8, type IamSourceConfig } from './iam_source.js';
+import { loadIamFromConfig, mapForms, parseParams, resolveIamRoot, type IamSourceConfig } from './iam_source.js';
 import { cacheKey, withProcessedCache } from '../sources/processed_cache.js';
 import type { Tokenizer } from '../../core/tokenizer.js';
+import type { Gray8 } from '../../core/data_types.js';
 
 export const SPLITS: readonly IamSplit[] = ['train', 'val', 'test'];
 
@@ -30,7 +31,7 @@ export interface StoredCrop {
   readonly id: string;
   readonly text: string;
   /** 8-bit gray, paper high (as decoded); see toFloatCanvas for model input. */
-  readonly image: GrayU8;
+  readonly image: Gray8;
 }
 
 interface StoreIndex {
@@ -65,7 +66,7 @@ export async function readCropStore(dir: string, split: string): Promise<StoredC
 }
 
 /** The crops one decoded form yields, in order (`downsample`: scan scale vs XML coordinates). */
-export type CropForm = (form: IamForm, image: GrayU8, downsample: number) => Promise<StoredCrop[]>;
+export type CropForm = (form: IamForm, image: Gray8, downsample: number) => Promise<StoredCrop[]>;
 
 /**
  * The ready cache directory `<processed_dir>/<dataset>/<key>` for the IAM source
@@ -110,6 +111,32 @@ async function buildCropStore(root: string, dir: string, c: IamSourceConfig, cro
   }
   info.build_seconds = (performance.now() - t0) / 1000;
   await writeFile(path.join(dir, 'info.json'), JSON.stringify(info, null, 1));
+}
+
+export interface CropFilterReport {
+  kept: number;
+  too_long: number;
+  unknown_chars: number;
+  too_tall: number;
+}
+
+/** Drops crops whose label is too long or has characters outside the vocabulary, or that are too tall. */
+export function filterCrops(
+  crops: readonly StoredCrop[],
+  tokenizer: Tokenizer,
+  maxLabelLength: number,
+  maxHeight = Infinity,
+): { crops: StoredCrop[]; report: CropFilterReport } {
+  const report: CropFilterReport = { kept: 0, too_long: 0, unknown_chars: 0, too_tall: 0 };
+  const kept: StoredCrop[] = [];
+  for (const c of crops) {
+    if ([...c.text].length > maxLabelLength) report.too_long++;
+    else if ([...c.text].some((ch) => !tokenizer.has(ch))) report.unknown_chars++;
+    else if (c.image.height > maxHeight) report.too_tall++;
+    else kept.push(c);
+  }
+  report.kept = kept.length;
+  return { crops: kept, report };
 }
 
 export interface LoadedCropStore {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { AugmentConfig } from '../augment/config.js';
 import { AugmentPool } from '../augment/augment_pool.js';
 import { BaseDataConfig, BaseDataModule } from '../base_data_module.js';
-import type { IamSplit } from './iam.js';
+import type { IamSplit } from './iam_folder.js';
 import { IAMLines, IAMLinesConfig } from './iam_lines.js';
 import { paragraphDataConfig, ParagraphShape } from './iam_paragraphs.js';
 import { IamSourceShape } from './iam_source.js';

@@ -1,16 +1,16 @@
 /**
  * FolderLines: your own line images with transcriptions, from a directory or a
  * .zip: `*.png|jpg|tif` with `*.gt.txt` sidecars, or `*.tsv` manifests of
- * `path<TAB>text[<TAB>split[<TAB>writer]]`. See byo_folder.ts for the layout
- * rules and byo_lines.ts for splits, vocabulary and the skip report.
+ * `path<TAB>text[<TAB>split[<TAB>writer]]`. See folder_discovery.ts for the layout
+ * rules and own_lines_module.ts for splits, vocabulary and the skip report.
  */
 import { z } from 'zod';
 import { discoverManifests, discoverSidecars } from './folder_discovery.js';
-import { ByoLines, ByoLinesConfig } from './own_lines_module.js';
+import { OwnLinesModule, OwnLinesConfig } from './own_lines_module.js';
 import type { Discovery } from './line_records.js';
 import type { FileSource } from '../sources/file_source.js';
 
-export const FolderLinesConfig = ByoLinesConfig.extend({
+export const FolderLinesConfig = OwnLinesConfig.extend({
   manifest: z
     .array(z.string())
     .optional()
@@ -18,7 +18,7 @@ export const FolderLinesConfig = ByoLinesConfig.extend({
 });
 export type FolderLinesConfig = z.infer<typeof FolderLinesConfig>;
 
-export class FolderLines extends ByoLines {
+export class FolderLines extends OwnLinesModule {
   protected readonly formatName = 'FolderLines';
 
   constructor(private readonly folderConfig: FolderLinesConfig) {

@@ -1,5 +1,5 @@
 /**
- * The report of a bring-your-own import: split sizes, skipped samples by reason
+ * The report of importing your own line data: split sizes, skipped samples by reason
  * (and each one listed), characters outside the vocabulary with counts. Written
  * as report.json (for tools) and report.txt (for people) beside the cached data.
  */
@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SkippedSample, SkipReason, SplitName } from './line_records.js';
 
-export interface ByoReport {
+export interface ImportReport {
   readonly data: string;
   readonly source: string;
   readonly split_mode: 'explicit' | 'random';
@@ -32,7 +32,7 @@ export function countReasons(skipped: readonly SkippedSample[]): Partial<Record<
 }
 
 /** One line for the console. */
-export function summarize(r: ByoReport, reportFile: string): string {
+export function summarize(r: ImportReport, reportFile: string): string {
   const reasons = Object.entries(r.skipped_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
   const missing = new Set(Object.values(r.missing_characters).flatMap((m) => Object.keys(m)));
   return (
@@ -43,7 +43,7 @@ export function summarize(r: ByoReport, reportFile: string): string {
   );
 }
 
-export function formatReport(r: ByoReport): string {
+export function formatReport(r: ImportReport): string {
   const lines = [
     `${r.data} import of ${r.source}`,
     `splits: ${r.split_mode}, grouped by ${r.group_by}`,
@@ -61,7 +61,7 @@ export function formatReport(r: ByoReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function writeReport(dir: string, report: ByoReport): Promise<void> {
+export async function writeReport(dir: string, report: ImportReport): Promise<void> {
   await writeFile(join(dir, 'report.json'), JSON.stringify(report, null, 1));
   await writeFile(join(dir, 'report.txt'), formatReport(report));
 }

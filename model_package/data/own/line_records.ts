@@ -1,5 +1,5 @@
 /**
- * What every bring-your-own format reader produces: line records (an image,
+ * What every own-data format reader produces: line records (an image,
  * optionally a region of it, and its transcription) and the samples it had to
  * skip, each with a reason a user can act on.
  */

@@ -1,5 +1,5 @@
 /**
- * Shared machinery of the bring-your-own line datasets (FolderLines,
+ * Shared machinery of the own-data line datasets (FolderLines,
  * PageXmlLines, AltoLines): open a directory or .zip, let the format find line
  * records, split them (explicitly or group-aware at random), decode and crop
  * every image through the same path serving uses, build the vocabulary from the
@@ -15,21 +15,21 @@ import { AugmentPool } from '../augment/augment_pool.js';
 import { BaseDataConfig, BaseDataModule } from '../base_data_module.js';
 import { cropPolygon } from './polygon_crop.js';
 import { SPLIT_NAMES, type Discovery, type LineRecord, type SkippedSample, type SplitName } from './line_records.js';
-import { countReasons, summarize, writeReport, type ByoReport } from './import_report.js';
-import { openSource, type FileSource } from '../sources/file_source.js';
+import { countReasons, summarize, writeReport, type ImportReport } from './import_report.js';
+import type { FileSource } from '../sources/file_source.js';
+import { openSource } from '../sources/open_source.js';
 import { GROUP_BY, groupKeyFn, splitGroups } from '../group_split.js';
 import { cacheKey, withProcessedCache } from '../sources/processed_cache.js';
-import type { Gray8 } from '../synthetic/render/ink_ops.js';
 import { readLineStore, writeLineStore, type StoredLine } from '../synthetic/render/line_store.js';
 import { buildMapping, DEFAULT_CHARACTERS, SPECIAL_TOKENS } from '../../core/tokenizer.js';
-import type { DataConfig, Dataset, Stage } from '../../core/data_types.js';
+import type { DataConfig, Dataset, Gray8, Stage } from '../../core/data_types.js';
 
 /** Bump when processing changes in a way the cache key cannot see. */
-const BYO_VERSION = 1;
+const CACHE_VERSION = 1;
 /** Page images decoded at once (sharp decodes on its own threads). */
 const DECODE_CONCURRENCY = 4;
 
-export const ByoLinesConfig = BaseDataConfig.extend({
+export const OwnLinesConfig = BaseDataConfig.extend({
   path: z.string().optional().describe('directory or .zip archive holding the data (required)'),
   height: z.number().int().min(8).default(28).describe('line image height in pixels'),
   max_width: z.number().int().min(16).default(512).describe('canvas width; narrower lines are padded with paper, wider ones squeezed'),
@@ -45,21 +45,21 @@ export const ByoLinesConfig = BaseDataConfig.extend({
   processed_dir: z.string().default('data/processed').describe('root of the processed-data cache (the report is written there too)'),
   augment: AugmentConfig.prefault({}).describe('train-only augmentation'),
 });
-export type ByoLinesConfig = z.infer<typeof ByoLinesConfig>;
+export type OwnLinesConfig = z.infer<typeof OwnLinesConfig>;
 
 interface LoadedLine extends StoredLine {
   readonly id: string;
 }
 
-export abstract class ByoLines extends BaseDataModule {
-  protected readonly config: ByoLinesConfig;
+export abstract class OwnLinesModule extends BaseDataModule {
+  protected readonly config: OwnLinesConfig;
   private cacheDir: string | undefined;
-  private report: ByoReport | undefined;
+  private report: ImportReport | undefined;
   private mapping: string[] | undefined;
   private labelLength = 1;
   private readonly pool: AugmentPool;
 
-  protected constructor(config: ByoLinesConfig) {
+  protected constructor(config: OwnLinesConfig) {
     super(config);
     this.config = config;
     this.pool = new AugmentPool(config.augment, config.num_workers);
@@ -85,7 +85,7 @@ export abstract class ByoLines extends BaseDataModule {
     const source = await openSource(c.path as string);
     let built = false;
     try {
-      const params = { v: BYO_VERSION, format: this.formatName, fp: await source.fingerprint(), own: this.formatParams(), ...c, batch_size: undefined, num_workers: undefined, shuffle_seed: undefined, processed_dir: undefined, augment: undefined };
+      const params = { v: CACHE_VERSION, format: this.formatName, fp: await source.fingerprint(), own: this.formatParams(), ...c, batch_size: undefined, num_workers: undefined, shuffle_seed: undefined, processed_dir: undefined, augment: undefined };
       this.cacheDir = await withProcessedCache(this.formatName.toLowerCase(), cacheKey(params), async (tmp) => {
         built = true;
         await this.build(source, tmp);
@@ -93,7 +93,7 @@ export abstract class ByoLines extends BaseDataModule {
     } finally {
       await source.close();
     }
-    this.report = JSON.parse(await readFile(join(this.cacheDir, 'report.json'), 'utf8')) as ByoReport;
+    this.report = JSON.parse(await readFile(join(this.cacheDir, 'report.json'), 'utf8')) as ImportReport;
     if (built || this.report.skipped_total > 0) process.stderr.write(`${summarize(this.report, this.reportFile())}\n`);
   }
 
@@ -101,7 +101,7 @@ export abstract class ByoLines extends BaseDataModule {
     if (this.splits) return;
     await this.prepareData();
     const dir = this.cacheDir as string;
-    const report = this.report as ByoReport;
+    const report = this.report as ImportReport;
     this.mapping = buildMapping(report.vocabulary);
     const lines = {} as Record<SplitName, LoadedLine[]>;
     for (const s of SPLIT_NAMES) lines[s] = await readLineStore<LoadedLine>(dir, s);
@@ -166,7 +166,7 @@ export abstract class ByoLines extends BaseDataModule {
       for (const l of loaded[s]) for (const ch of l.text) if (!known.has(ch)) missing[s][ch] = (missing[s][ch] ?? 0) + 1;
     }
     const maxLen = c.max_label_length;
-    const report: ByoReport = {
+    const report: ImportReport = {
       data: this.constructor.name,
       source: source.location,
       split_mode: mode,

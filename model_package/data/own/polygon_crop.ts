@@ -4,7 +4,7 @@
  * neighbouring lines' ascenders and descenders do not leak in.
  */
 import { cropRect } from '../../preprocess/crop.js';
-import type { Gray8 } from '../synthetic/render/ink_ops.js';
+import type { Gray8 } from '../../core/data_types.js';
 
 export type Polygon = readonly (readonly [number, number])[];
 

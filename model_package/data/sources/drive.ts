@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { drive as makeDrive, type drive_v3 } from '@googleapis/drive';
 import { JWT, OAuth2Client } from 'google-auth-library';
 import { htrError, isHtrError } from '../../errors.js';
-import type { RawFileSpec } from './raw_data.js';
+import type { RawFileSpec } from './raw_file_spec.js';
 
 export const DRIVE_SCOPE = 'https://www.googleapis.com/auth/drive.readonly';
 

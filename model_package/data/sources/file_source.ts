@@ -1,12 +1,11 @@
 /**
- * Where bring-your-own data lives: a directory or a .zip archive, seen the same
+ * Where your own data (data.path) lives: a directory or a .zip archive, seen the same
  * way (relative POSIX paths, read into memory on demand) so every format reader
  * works on both. The zip is read in place (see zip_source.ts), never extracted.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { htrError } from '../../errors.js';
-import { ZipSource } from './zip_source.js';
 
 export interface FileSource {
   /** Where the data comes from, for messages and cache keys. */
@@ -67,17 +66,4 @@ export class DirectorySource implements FileSource {
   }
 
   async close(): Promise<void> {}
-}
-
-/** A directory or a .zip file at `location`; throws HTR_ERR_MISSING_FILE if it is neither. */
-export async function openSource(location: string): Promise<FileSource> {
-  let info;
-  try {
-    info = await stat(location);
-  } catch (err) {
-    throw htrError('HTR_ERR_MISSING_FILE', { file: location }, err);
-  }
-  if (info.isDirectory()) return new DirectorySource(location);
-  if (location.toLowerCase().endsWith('.zip')) return ZipSource.open(location);
-  throw htrError('HTR_ERR_BAD_DATA_FILE', { file: location, reason: 'data.path must be a directory or a .zip archive' });
 }

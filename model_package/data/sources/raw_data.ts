@@ -14,14 +14,10 @@ import { z } from 'zod';
 import { htrError } from '../../errors.js';
 import { createDriveClient, downloadDriveFile, type DriveOptions } from './drive.js';
 
-export type { DriveOptions } from './drive.js';
+import type { RawFileSpec } from './raw_file_spec.js';
 
-export interface RawFileSpec {
-  name: string;
-  drive_id?: string;
-  sha256: string;
-  md5?: string;
-}
+export type { DriveOptions } from './drive.js';
+export type { RawFileSpec } from './raw_file_spec.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX32 = /^[0-9a-f]{32}$/;

@@ -11,10 +11,9 @@ import { htrError } from '../../errors.js';
 import { toFloatCanvas } from '../../preprocess/line_image.js';
 import { Rng } from '../../core/rng.js';
 import { BaseDataModule } from '../base_data_module.js';
-import type { Gray8 } from './render/ink_ops.js';
 import { mixSeed, type RenderedLine } from './render/synthetic_line_source.js';
 import { SPLIT_SALT, SyntheticLines, SyntheticLinesConfig, type SplitName } from './synthetic_lines.js';
-import type { DataConfig, Dataset, Sample, Stage } from '../../core/data_types.js';
+import type { DataConfig, Dataset, Gray8, Sample, Stage } from '../../core/data_types.js';
 
 export const SyntheticParagraphsConfig = SyntheticLinesConfig.omit({ augment: true }).extend({
   height: z.number().int().min(8).default(256).describe('paragraph image height in pixels'),

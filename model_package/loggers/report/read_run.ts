@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { htrError } from '../../errors.js';
 import type { Environment } from '../environment.js';
-import type { TableRecord } from '../local_logger.js';
+import type { TableRecord } from '../types.js';
 import { RUN_FILES, type RunInfo } from '../run_dir.js';
 
 export interface MetricPoint {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Environment } from '../environment.js';
-import type { TableRecord } from '../local_logger.js';
+import type { TableRecord } from '../types.js';
 import type { ChartGroup } from './chart_groups.js';
 import { diffHtml, escapeHtml } from './html.js';
 import { REPORT_CSS } from './style.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TableRecord } from '../../../model_package/loggers/local_logger.js';
+import type { TableRecord } from '../../../model_package/loggers/types.js';
 import { RUN_FILES } from '../../../model_package/loggers/run_dir.js';
 import { PROJECT_ROOT } from '../../../model_package/loggers/environment.js';
 import { useTrainingBackend } from '../../helpers/tf.js';

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TableRecord } from '../../../model_package/loggers/local_logger.js';
+import type { TableRecord } from '../../../model_package/loggers/types.js';
 import { RUN_FILES } from '../../../model_package/loggers/run_dir.js';
 import { useTrainingBackend } from '../../helpers/tf.js';
 import { tinyTrackedRun } from './tiny_tracked_run.js';

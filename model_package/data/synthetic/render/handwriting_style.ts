@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { Rng } from '../../../core/rng.js';
 import type { FontFace } from '../fonts.js';
 import { lineMarkup, renderMarkup, type WordStyle } from './font_text.js';
-import { cropWithMargins, gaussianBlur, meanStrokeWidth, morph, shear, toScan, type Gray8 } from './ink_ops.js';
+import type { Gray8 } from '../../../core/data_types.js';
+import { cropWithMargins, gaussianBlur, meanStrokeWidth, morph, shear, toScan } from './ink_ops.js';
 
 const range = (lo: number, hi: number, what: string) =>
   z

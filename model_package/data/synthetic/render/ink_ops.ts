@@ -3,15 +3,10 @@
  * turn a clean font render into something closer to a pen on paper. Each
  * function is pure: it returns a new map and never touches its input.
  */
+import type { Gray8 } from '../../../core/data_types.js';
 
 export interface InkMap {
   readonly data: Float32Array;
-  readonly width: number;
-  readonly height: number;
-}
-
-export interface Gray8 {
-  readonly data: Uint8Array;
   readonly width: number;
   readonly height: number;
 }

@@ -9,7 +9,7 @@ import type { FontFace } from '../fonts.js';
 import { loadCorpusPart, type CorpusPart } from '../sentence_generator.js';
 import { assertFontIsUsed } from './font_text.js';
 import { renderHandwriting, sampleStyle, type HandwritingStyleRanges } from './handwriting_style.js';
-import type { Gray8 } from './ink_ops.js';
+import type { Gray8 } from '../../../core/data_types.js';
 import { LineTextSource } from './line_text.js';
 
 /** Plain data (structured-clone safe) so workers can rebuild the source. */

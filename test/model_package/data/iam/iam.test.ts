@@ -2,9 +2,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  decodeIamText, findIamRoot, loadIam, loadIamCorrections, padLineBoxes, parseIamForm, type IamDataset, type LoadIamOptions,
-} from '../../../../model_package/data/iam/iam.js';
+import { loadIamCorrections } from '../../../../model_package/data/iam/iam_corrections.js';
+import { findIamRoot, loadIam, type IamDataset, type LoadIamOptions } from '../../../../model_package/data/iam/iam_folder.js';
+import { decodeIamText, parseIamForm } from '../../../../model_package/data/iam/iam_form.js';
+import { padLineBoxes } from '../../../../model_package/data/iam/iam_geometry.js';
 import { isHtrError } from '../../../../model_package/errors.js';
 import { makeIamFixture, type IamFixture } from '../../../fixtures/iam/make_iam_fixture.js';
 

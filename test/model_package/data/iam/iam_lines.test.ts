@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IAMLines, IAMLinesConfig } from '../../../../model_package/data/iam/iam_lines.js';
-import { scaleBox } from '../../../../model_package/data/iam/iam.js';
+import { scaleBox } from '../../../../model_package/data/iam/iam_geometry.js';
 import { getDataEntry } from '../../../../model_package/data/registry.js';
 import { readCacheManifest } from '../../../../model_package/data/sources/processed_cache.js';
 import { Tokenizer } from '../../../../model_package/core/tokenizer.js';
@@ -66,7 +66,8 @@ describe('IAMLines on generated IAM-format forms', () => {
     const id = sample.ids[0] as string;
     expect(id.startsWith('b01-010')).toBe(true);
     // recompute the box through the parser's public pieces and cut it with sharp
-    const { loadIam, loadIamCorrections } = await import('../../../../model_package/data/iam/iam.js');
+    const { loadIam } = await import('../../../../model_package/data/iam/iam_folder.js');
+    const { loadIamCorrections } = await import('../../../../model_package/data/iam/iam_corrections.js');
     const iam = await loadIam(suite.fx.root, { linePadding: 16, maxLineHeight: 120, corrections: await loadIamCorrections(), warn: () => undefined });
     const line = iam.forms.get(form?.id ?? '')?.lines.find((l) => l.id === id);
     const meta = await sharp(path.join(suite.fx.root, 'forms', 'b01-010.png')).metadata();

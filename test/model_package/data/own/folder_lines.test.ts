@@ -8,7 +8,7 @@ import { isHtrError } from '../../../../model_package/errors.js';
 import { preprocessLineImage } from '../../../../model_package/preprocess/line_image.js';
 import { lineImage, put, tempDir, writeZip } from './own_fixtures.js';
 
-const config = (path: string, extra: Partial<FolderLinesConfig> = {}) => FolderLinesConfig.parse({ path, processed_dir: tempDir('htr-byo-cache-'), ...extra });
+const config = (path: string, extra: Partial<FolderLinesConfig> = {}) => FolderLinesConfig.parse({ path, processed_dir: tempDir('htr-own-cache-'), ...extra });
 
 async function samples(dm: FolderLines, split: 'train' | 'val' | 'test'): Promise<Sample[]> {
   const ds = dm['requireSplits']()[split];

@@ -1,5 +1,5 @@
 /**
- * Fixture builders for the bring-your-own tests: line and page images (dark ink
+ * Fixture builders for the own-data tests: line and page images (dark ink
  * on white), PAGE-XML and ALTO documents, and zip archives with arbitrary entry
  * names (including the hostile ones a zip-slip test needs).
  */
@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { zipBytes, type ZipEntry } from '../../../fixtures/zip_writer.js';
 
-export function tempDir(prefix = 'htr-byo-'): string {
+export function tempDir(prefix = 'htr-own-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
