@@ -6,9 +6,10 @@
  * like PyTorch's `ignore_index`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { END_INDEX, PAD_INDEX } from '../core/tokenizer.js';
+import { PAD_INDEX } from '../core/tokenizer.js';
 import type { Batch } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
+import { ctcLabelsFromEncoded } from '../models/ctc/ctc_targets.js';
 import { ctcLoss } from './ctc_loss.js';
 
 export interface LossOptions {
@@ -54,14 +55,7 @@ export function ctcTargets(model: Recognizer, batch: Batch): CtcTargets {
   const frameCount = model.ctcFrames?.bind(model);
   if (!frameCount) throw new Error('ctcTargets: the model has no CTC head');
   const frames = Int32Array.from(batch.widths, (w) => frameCount(w));
-  const labels: Int32Array[] = [];
-  for (let b = 0; b < batch.batchSize; b++) {
-    const row = batch.y.subarray(b * batch.seqLength + 1, (b + 1) * batch.seqLength);
-    let end = row.findIndex((t) => t === END_INDEX || t === PAD_INDEX);
-    if (end < 0) end = row.length;
-    labels.push(row.slice(0, end));
-  }
-  return { frames, labels };
+  return { frames, labels: ctcLabelsFromEncoded(batch.y, batch.batchSize, batch.seqLength) };
 }
 
 /** Counters a loss call adds to (sequences CTC could not align in their frames). */
