@@ -11,6 +11,8 @@ import type { DataModule } from '../model_package/core/data_types.js';
 import type { Recognizer } from '../model_package/models/types.js';
 import { createLoggers, type CreatedLoggers } from '../model_package/loggers/index.js';
 import { Trainer } from '../model_package/training/trainer.js';
+import { readCheckpoint } from '../model_package/checkpoint/checkpoint.js';
+import { describeInitFrom, initFromCheckpoint } from '../model_package/checkpoint/init_from.js';
 import type { Callback } from '../model_package/training/callback.js';
 import { initBackend } from '../model_package/backend/index.js';
 
@@ -49,6 +51,12 @@ export async function prepareRun(stage: Stage, resolved: Resolved): Promise<Prep
   return { data, model, resolvedConfig };
 }
 
+/** `model.init_from`: start a fit from a checkpoint's weights (mapped onto this vocabulary). */
+async function initFrom(model: Recognizer, file: string, log: (message: string) => void): Promise<void> {
+  if (!existsSync(file)) throw htrError('HTR_ERR_MISSING_FILE', { file, key: 'model.init_from' });
+  log(`[run] ${describeInitFrom(initFromCheckpoint(model, await readCheckpoint(file)))}`);
+}
+
 export async function runStage(stage: Stage, resolved: Resolved, opts: StageOptions): Promise<Record<string, number>> {
   if (opts.ckptPath !== undefined && !existsSync(opts.ckptPath)) {
     throw htrError('HTR_ERR_MISSING_FILE', { file: opts.ckptPath, key: '--ckpt_path' });
@@ -81,6 +89,8 @@ export async function runStage(stage: Stage, resolved: Resolved, opts: StageOpti
       log: opts.log,
     });
     const run = opts.ckptPath !== undefined ? { ckptPath: opts.ckptPath } : {};
+    const initFile = (resolvedConfig.model as { init_from?: unknown }).init_from;
+    if (stage === 'fit' && typeof initFile === 'string' && opts.ckptPath === undefined) await initFrom(model, initFile, opts.log);
     const metrics =
       stage === 'fit' ? await trainer.fit(model, data, run) : stage === 'validate' ? await trainer.validate(model, data, run) : await trainer.test(model, data, run);
     if (stage === 'fit' && trainer.bestModelPath) opts.log(`[run] best checkpoint: ${trainer.bestModelPath}`);

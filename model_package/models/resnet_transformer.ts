@@ -65,6 +65,8 @@ export const ResnetTransformerConfig = z.strictObject({
   seed: z.number().int().min(0).default(0).describe('Seed of the weight initialisation (same seed, same weights)'),
   ctc_weight: z.number().min(0).max(1).default(0)
     .describe('Weight of the CTC loss in ctc_weight*CTC + (1-ctc_weight)*CE; > 0 adds a CTC head on the encoder columns (0 = no head, the reference model)'),
+  init_from: z.string().min(1).optional()
+    .describe('checkpoint whose weights start a fit (fine-tuning): other vocabularies are mapped by character, new characters start fresh'),
   ctc_context_layers: z.number().int().min(0).default(1)
     .describe('Transformer encoder layers over the columns before the CTC head (context beyond the ResNet receptive field); used when ctc_weight > 0'),
 });

@@ -11,6 +11,13 @@ export const TrainerConfig = z.strictObject({
   num_threads: z.number().int().min(0).default(0).describe('wasm threads (0 = measured default)'),
   max_epochs: z.number().int().min(-1).default(10).describe('stop after this many epochs (-1 = no limit)'),
   max_steps: z.number().int().min(-1).default(-1).describe('stop after this many optimizer steps (-1 = no limit)'),
+  max_time: z
+    .string()
+    .regex(/^(\d+:)?\d+:\d{2}:\d{2}$/, 'must be "HH:MM:SS" or "DD:HH:MM:SS"')
+    .nullable()
+    .default(null)
+    .describe('stop training after this wall-clock time, "HH:MM:SS" or "DD:HH:MM:SS" as Lightning (null = no limit); the run still validates, checkpoints and tests'),
+  test_after_fit: z.boolean().default(true).describe('after fit, test the best checkpoint (else the last weights) on the test split and print test/cer and test/wer'),
   accumulate_grad_batches: z.number().int().positive().default(1).describe('batches per optimizer step'),
   gradient_clip_val: z.number().min(0).default(0).describe('clip the global gradient norm to this (0 = off)'),
   check_val_every_n_epoch: z.number().int().positive().default(1).describe('validate every N epochs'),
@@ -71,3 +78,10 @@ export const EarlyStoppingConfig = z.strictObject({
   min_delta: z.number().min(0).default(0).describe('smallest change that counts as improvement'),
 });
 export type EarlyStoppingConfig = z.infer<typeof EarlyStoppingConfig>;
+
+/** Seconds of a max_time string ("HH:MM:SS" or "DD:HH:MM:SS"). */
+export function maxTimeSeconds(value: string): number {
+  const parts = value.split(':').map(Number);
+  const [d, h, m, s] = parts.length === 4 ? parts : [0, ...parts];
+  return (((d as number) * 24 + (h as number)) * 60 + (m as number)) * 60 + (s as number);
+}

@@ -32,4 +32,6 @@ export interface FitState {
   start: LoopPosition;
   /** Where an interrupted fit continues; set when Ctrl-C stops an epoch part-way. */
   resumeAt: LoopPosition | undefined;
+  /** performance.now() after which trainer.max_time stops the fit (Infinity without a limit). */
+  readonly deadline: number;
 }

@@ -22,7 +22,7 @@ import { Rng } from '../core/rng.js';
 import { evalBatches, fastDevRunBatches, planFit, take } from './batch_plan.js';
 import type { Callback, TrainerView } from './callback.js';
 import { loadModelWeights, readCheckpoint, saveCheckpoint, toTensors, type CheckpointState } from '../checkpoint/checkpoint.js';
-import type { CheckpointConfig, EarlyStoppingConfig, LrSchedulerConfig, OptimizerConfig, TrainerConfig } from './config.js';
+import { maxTimeSeconds, type CheckpointConfig, type EarlyStoppingConfig, type LrSchedulerConfig, type OptimizerConfig, type TrainerConfig } from './config.js';
 import { EarlyStopping, type EarlyStoppingState } from './early_stopping.js';
 import { evaluate, predictRows } from './evaluation.js';
 import type { FitState, LoopPosition } from './fit_state.js';
@@ -32,6 +32,7 @@ import { createOptimizer, type AdamOptimizer } from './optimizer.js';
 import { OverfitData } from './overfit_data.js';
 import { ProgressLine } from './progress_line.js';
 import { accumulateGradients, applyGradients, paramIndex } from './train_step.js';
+import type { LossStats } from './loss.js';
 
 export interface TrainerOptions {
   readonly trainer: TrainerConfig;
@@ -124,6 +125,7 @@ export class Trainer implements TrainerView {
       devRun: fastDevRunBatches(this.cfg) > 0,
       start: { epoch: 0, batch: 0 },
       resumeAt: undefined,
+      deadline: this.cfg.max_time === null ? Number.POSITIVE_INFINITY : performance.now() + maxTimeSeconds(this.cfg.max_time) * 1000,
     };
     const onSigint = () => this.interrupt();
     process.on('SIGINT', onSigint);
@@ -141,6 +143,7 @@ export class Trainer implements TrainerView {
       }
       if (this.interrupted) await this.saveInterrupted(fit, fit.resumeAt ?? { epoch: this.epoch, batch: 0 });
       if (!this.shouldStop) this.stopReason = this.globalStep >= plan.maxSteps ? 'max_steps' : 'max_epochs';
+      if (!this.interrupted && this.cfg.test_after_fit) await this.testAfterFit(model, data);
       status = this.interrupted ? 'interrupted' : 'success';
       return { ...this.metrics };
     } finally {
@@ -181,6 +184,7 @@ export class Trainer implements TrainerView {
     const params = paramIndex(model);
     const grads = new Map<string, tf.Tensor>();
     let groupLoss = 0;
+    const lossStats: LossStats = { ctcInfeasible: 0 };
     let epochLoss = 0;
     let epochBatches = 0;
     let b = -1;
@@ -192,7 +196,7 @@ export class Trainer implements TrainerView {
         await new Promise((resolve) => setImmediate(resolve));
         const groupStart = Math.floor(b / accum) * accum;
         const groupSize = Math.min(accum, plan.trainBatches - groupStart);
-        const loss = accumulateGradients(model, batch, params, groupSize, grads, this.cfg.ignore_pad);
+        const loss = accumulateGradients(model, batch, params, groupSize, grads, this.cfg.ignore_pad, lossStats);
         groupLoss += loss / groupSize;
         epochLoss += loss;
         epochBatches += 1;
@@ -209,13 +213,19 @@ export class Trainer implements TrainerView {
         if (!last && (b + 1) % plan.valEvery === 0 && this.valDue()) await this.runValidation(fit);
         if (!stepNow) continue;
         if (this.globalStep % this.cfg.log_every_n_steps === 0) {
-          await this.logMetrics({ 'train/loss': groupLoss, [`lr-${fit.optimizer.name}`]: this.lr, epoch: this.epoch });
+          const ctc: Record<string, number> = (model.ctcWeight ?? 0) > 0 ? { 'train/ctc_infeasible': lossStats.ctcInfeasible } : {};
+          await this.logMetrics({ 'train/loss': groupLoss, [`lr-${fit.optimizer.name}`]: this.lr, epoch: this.epoch, ...ctc });
           fit.progress.update();
         }
         groupLoss = 0;
         if (this.globalStep >= plan.maxSteps && !this.shouldStop) {
           this.shouldStop = true;
           this.stopReason = 'max_steps';
+        }
+        if (performance.now() >= fit.deadline && !this.shouldStop) {
+          this.shouldStop = true;
+          this.stopReason = 'max_time';
+          this.log(`max_time ${this.cfg.max_time} reached at step ${this.globalStep}: validating, saving and stopping`);
         }
         if (this.shouldStop) {
           if (this.interrupted) fit.resumeAt = last ? { epoch: this.epoch + 1, batch: 0 } : { epoch: this.epoch, batch: b + 1 };
@@ -307,6 +317,35 @@ export class Trainer implements TrainerView {
     });
   }
 
+  /** One validate/test pass with the current weights: metrics, loggers, callbacks, a summary line. */
+  private async evalAndReport(stage: 'validate' | 'test', model: Recognizer, data: DataModule): Promise<Record<string, number>> {
+    const dev = fastDevRunBatches(this.cfg);
+    const available = stage === 'test' ? data.testDataloader().numBatches : data.valDataloader().numBatches;
+    const limit = stage === 'test' ? this.cfg.limit_test_batches : this.cfg.limit_val_batches;
+    const { metrics, predictions } = await this.evaluatePass(stage, model, data, evalBatches(available, limit, dev));
+    Object.assign(this.metrics, metrics);
+    await this.logMetrics(metrics);
+    await Promise.all(this.loggers.map((l) => l.logTable(`${stage === 'test' ? 'test' : 'val'}/predictions`, predictions, this.globalStep)));
+    if (stage === 'test') await this.emit((c) => c.onTestEnd?.(this, { metrics, predictions }));
+    else await this.emit((c) => c.onValidationEnd?.(this, { metrics, predictions }));
+    this.log(`${stage}: ${formatMetrics(metrics)}`);
+    return metrics;
+  }
+
+  /**
+   * trainer.test_after_fit: the best checkpoint (else the last weights) on the test
+   * split, as fsdl's run_experiment does, within the fit's logger session.
+   */
+  private async testAfterFit(model: Recognizer, data: DataModule): Promise<void> {
+    if (this.cfg.limit_test_batches <= 0 || this.cfg.overfit_batches > 0) return;
+    await data.setup('test');
+    if (data.testDataloader().numBatches === 0) return;
+    const best = this.saver.bestPath;
+    if (best) loadModelWeights(model, await readCheckpoint(best));
+    this.log(`Testing ${best ? path.basename(best) : 'the last weights'} on the test split`);
+    await this.evalAndReport('test', model, data);
+  }
+
   private async evalStage(stage: 'validate' | 'test', model: Recognizer, data: DataModule, opts: StageRunOptions): Promise<Record<string, number>> {
     this.model = model;
     let status: FitStatus = 'failed';
@@ -317,16 +356,7 @@ export class Trainer implements TrainerView {
         this.epoch = ckpt.state.epoch;
         this.globalStep = ckpt.state.globalStep;
       }
-      const dev = fastDevRunBatches(this.cfg);
-      const available = stage === 'test' ? data.testDataloader().numBatches : data.valDataloader().numBatches;
-      const limit = stage === 'test' ? this.cfg.limit_test_batches : this.cfg.limit_val_batches;
-      const { metrics, predictions } = await this.evaluatePass(stage, model, data, evalBatches(available, limit, dev));
-      Object.assign(this.metrics, metrics);
-      await this.logMetrics(metrics);
-      await Promise.all(this.loggers.map((l) => l.logTable(`${stage === 'test' ? 'test' : 'val'}/predictions`, predictions, this.globalStep)));
-      if (stage === 'test') await this.emit((c) => c.onTestEnd?.(this, { metrics, predictions }));
-      else await this.emit((c) => c.onValidationEnd?.(this, { metrics, predictions }));
-      this.log(`${stage}: ${formatMetrics(metrics)}`);
+      const metrics = await this.evalAndReport(stage, model, data);
       status = 'success';
       return metrics;
     } finally {

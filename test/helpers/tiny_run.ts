@@ -63,9 +63,12 @@ export interface TrainerSections {
   early_stopping?: Partial<EarlyStoppingConfig>;
 }
 
-/** Trainer options with quiet defaults; sections merge over the schema defaults. */
+/**
+ * Trainer options with quiet defaults; sections merge over the schema defaults.
+ * test_after_fit is off: tests that test call `trainer.test` themselves.
+ */
 export function trainerOptions(dir: string, sections: TrainerSections = {}, extra: Partial<TrainerOptions> = {}): TrainerOptions {
-  const trainer = TrainerConfig.parse({ accelerator: 'cpu', enable_progress_bar: false, num_sanity_val_steps: 0, default_root_dir: dir, ...sections.trainer });
+  const trainer = TrainerConfig.parse({ accelerator: 'cpu', enable_progress_bar: false, num_sanity_val_steps: 0, test_after_fit: false, default_root_dir: dir, ...sections.trainer });
   return {
     trainer,
     optimizer: OptimizerConfig.parse({ lr: 3e-3, ...sections.optimizer }),
