@@ -1,7 +1,7 @@
 /** Greedy (argmax) decoding over a StepDecoder. */
 import * as tf from '@tensorflow/tfjs-core';
-import { END_INDEX, PAD_INDEX, START_INDEX } from '../core/tokenizer.js';
-import type { StepDecoder } from './step_decoder.js';
+import { END_INDEX, PAD_INDEX, START_INDEX } from '../../core/tokenizer.js';
+import type { StepDecoder } from '../step_decoder.js';
 
 /**
  * Ids [rows * maxLength] row-major: <S>, then argmax tokens; everything after a
