@@ -8,13 +8,15 @@
  * Bad files are reported (stderr and an `error` record) and skipped.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { initBackend, ACCELERATORS } from '../model_package/backend/index.js';
 import { DirectorySource, openSource, type FileSource } from '../model_package/data/sources/file_source.js';
 import { htrError, isHtrError } from '../model_package/errors.js';
+import { writeFileAtomic } from '../model_package/core/atomic_write.js';
+import { formatDurationUnits, LiveLine, progressBar } from '../model_package/loggers/live_line.js';
 import { FlagError, flagHelp, parseFlags, validateFlags } from '../model_package/inference/flags.js';
 import { Predictor, type BatchRecognizer, type PredictOutcome } from '../model_package/inference/predictor.js';
 import type { LinePrediction } from '../model_package/inference/line_recognizer.js';
@@ -141,36 +143,39 @@ export function readDone(output: string): Set<string> {
   return done;
 }
 
-function fmtDuration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const m = Math.floor(s / 60);
-  const h = Math.floor(m / 60);
-  return h ? `${h}h${String(m % 60).padStart(2, '0')}m` : m ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
-}
-
-/** Progress with rate and ETA: rewritten in place on a terminal, a line every few seconds otherwise. */
-class Progress {
+/** Images done, rate and ETA on the shared live line (a line every 5 s when stderr is not a terminal). */
+class BatchProgress {
   private readonly start = performance.now();
-  private lastPrint = 0;
-  private lastDone = -1;
-  constructor(private readonly io: Io, private readonly total: number, private readonly quiet: boolean) {}
+  private readonly live: LiveLine | undefined;
+  private shownDone = -1;
+
+  constructor(private readonly io: Io, private readonly total: number, quiet: boolean) {
+    this.live = quiet ? undefined : new LiveLine({ stream: io.stderr, intervalS: 5 });
+  }
 
   update(done: number, failed: number, final = false): void {
-    if (this.quiet) return;
-    const now = performance.now();
-    const tty = Boolean(this.io.stderr.isTTY);
-    if (!tty && (final ? done === this.lastDone : now - this.lastPrint < 5000 && done < this.total)) return;
-    this.lastPrint = now;
-    this.lastDone = done;
-    const secs = (now - this.start) / 1000;
+    if (!this.live) return;
+    const line = this.line(done, failed);
+    if (final) {
+      // The last count goes out as a permanent line, unless a pipe just got it.
+      if (this.live.tty || done !== this.shownDone) this.live.println(line);
+    } else if (this.live.update(line)) {
+      this.shownDone = done;
+    }
+  }
+
+  /** A permanent message (a skipped file) that does not garble the live line. */
+  note(message: string): void {
+    if (this.live) this.live.println(message);
+    else this.io.stderr.write(`${message}\n`);
+  }
+
+  private line(done: number, failed: number): string {
+    const secs = (performance.now() - this.start) / 1000;
     const rate = done / Math.max(secs, 1e-6);
     const eta = (this.total - done) / Math.max(rate, 1e-9);
-    const width = 24;
-    const filled = this.total ? Math.round((done / this.total) * width) : width;
-    const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-    const pct = this.total ? Math.floor((done / this.total) * 100) : 100;
-    const line = `${bar} ${done}/${this.total} ${pct}% ${rate.toFixed(1)} img/s ETA ${fmtDuration(eta)}${failed ? ` (${failed} failed)` : ''}`;
-    this.io.stderr.write(tty ? `\r${line}${final ? '\n' : ''}` : `${line}\n`);
+    const frac = this.total ? done / this.total : 1;
+    return `${progressBar(frac, 24)} ${done}/${this.total} ${Math.floor(frac * 100)}% ${rate.toFixed(1)} img/s ETA ${formatDurationUnits(eta)}${failed ? ` (${failed} failed)` : ''}`;
   }
 }
 
@@ -181,13 +186,6 @@ interface Record_ {
   latency_ms?: number;
   lines?: Array<{ text: string; confidence: number }>;
   error?: { code: string; message: string };
-}
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
 }
 
 /** PAGE-XML path for an input: its name with .xml, zip and folder paths flattened under --page_xml. */
@@ -207,7 +205,7 @@ export async function runPredict(cfg: PredictCliConfig, io: Io, predictor: Predi
     }
     await mkdir(path.dirname(path.resolve(cfg.output)), { recursive: true });
     const fd = openSync(cfg.output, 'a');
-    const progress = new Progress(io, todo.length, cfg.quiet);
+    const progress = new BatchProgress(io, todo.length, cfg.quiet);
     let finished = 0;
     let failed = 0;
     try {
@@ -217,10 +215,10 @@ export async function runPredict(cfg: PredictCliConfig, io: Io, predictor: Predi
         for (const r of records) {
           if (r.record.error) {
             failed++;
-            io.stderr.write(`${cfg.quiet ? '' : '\n'}skipped ${r.record.file}: ${r.record.error.message}\n`);
+            progress.note(`skipped ${r.record.file}: ${r.record.error.message}`);
           } else if (cfg.page_xml && r.outcome.prediction) {
             const { layout, lines } = r.outcome.prediction;
-            await writeAtomic(
+            await writeFileAtomic(
               pageXmlPath(cfg.page_xml, r.record.file),
               pageXml({ imageFilename: path.basename(r.record.file.split(':').pop() as string), ...layout, lines }),
             );

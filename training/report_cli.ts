@@ -9,7 +9,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isHtrError } from '../model_package/errors.js';
 import { readRun, renderCompareHtml, renderRunHtml } from '../model_package/loggers/report/index.js';
-import { RUN_FILES, writeFileAtomic } from '../model_package/loggers/run_dir.js';
+import { RUN_FILES } from '../model_package/loggers/run_dir.js';
+import { writeFileAtomicSync } from '../model_package/core/atomic_write.js';
 
 interface Io {
   readonly stdout: { write(text: string): unknown };
@@ -54,10 +55,10 @@ export async function reportMain(argv: string[], io: Io = process): Promise<numb
     if (runs.length === 1) {
       const run = runs[0]!;
       file = out ?? join(run.dir, RUN_FILES.report);
-      writeFileAtomic(file, renderRunHtml(run, { inlineImages }));
+      writeFileAtomicSync(file, renderRunHtml(run, { inlineImages }));
     } else {
       file = out ?? 'compare.html';
-      writeFileAtomic(file, renderCompareHtml(runs));
+      writeFileAtomicSync(file, renderCompareHtml(runs));
     }
     io.stdout.write(`${resolve(file)}\n`);
     return 0;
