@@ -17,7 +17,7 @@ import { DirectorySource, openSource, type FileSource } from '../model_package/d
 import { htrError, isHtrError } from '../model_package/errors.js';
 import { writeFileAtomic } from '../model_package/core/atomic_write.js';
 import { formatDurationUnits, LiveLine, progressBar } from '../model_package/loggers/live_line.js';
-import { FlagError, flagHelp, parseFlags, validateFlags } from '../model_package/inference/flags.js';
+import { FlagError, flagHelp, parseFlags, validateFlags } from '../model_package/config/flags.js';
 import { Predictor, type BatchRecognizer, type PredictOutcome } from '../model_package/inference/predictor.js';
 import type { LinePrediction } from '../model_package/inference/line_recognizer.js';
 import { DECODE_MODE_NAMES } from '../model_package/models/decoding/index.js';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { initBackend } from '../model_package/backend/index.js';
-import { flagHelp, parseFlags } from '../model_package/inference/flags.js';
+import { flagHelp, parseFlags } from '../model_package/config/flags.js';
 import { isHtrError } from '../model_package/errors.js';
 import { buildServer } from './app.js';
 import { ServerConfig } from './config.js';
