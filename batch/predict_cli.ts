@@ -277,12 +277,12 @@ const USAGE = 'Usage: run_experiment predict --input <dir|glob|file.zip|manifest
 export async function predictMain(config: Record<string, unknown> | undefined, argv: string[], io: Io = process): Promise<number> {
   let cfg: PredictCliConfig;
   try {
-    const raw = parseFlags(PredictCliConfig, argv, ['ckpt_path', 'input', 'output', 'page_xml']);
+    const raw = parseFlags(PredictCliConfig, argv);
     if (raw === 'help') {
       io.stdout.write(`${USAGE}\n\n${flagHelp(PredictCliConfig)}\n`);
       return 0;
     }
-    cfg = validateFlags(PredictCliConfig, raw);
+    cfg = validateFlags(PredictCliConfig, raw.values);
   } catch (err) {
     if (err instanceof FlagError) {
       io.stderr.write(`${err.message}\n${USAGE}\n`);

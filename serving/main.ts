@@ -16,8 +16,9 @@ const USAGE = 'Usage: npm start -- [--checkpoint FILE] [--host H] [--port N] [--
 
 /** `--port 8080`, `--port=8080`, `--api-key x` (dashes or underscores) -> raw object for ServerConfig. */
 export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Record<string, unknown> | 'help' {
-  const raw = parseFlags(ServerConfig, argv, ['checkpoint', 'api_key', 'host']);
-  if (raw === 'help') return raw;
+  const parsed = parseFlags(ServerConfig, argv);
+  if (parsed === 'help') return parsed;
+  const raw = parsed.values;
   return env.HTR_API_KEY && raw.api_key === undefined ? { ...raw, api_key: env.HTR_API_KEY } : raw;
 }
 

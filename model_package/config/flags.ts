@@ -1,10 +1,15 @@
 /**
- * `--key value` / `--key=value` / `--key-name value` flags for the inference
- * CLIs (server, batch predict), validated by a zod object schema: the schema is
- * the one source of names, types, defaults and help text.
+ * Flat `--key value` / `--key=value` / `--key-name value` flags for the CLIs
+ * that are not config-shaped (the server, batch predict, report), validated by a
+ * zod object schema: the schema is the one source of names, types, defaults and
+ * help text. It reads options with `readOption`, like run_experiment's parser.
+ *
+ * Why not cmd-ts: every option would be declared twice (cmd-ts type + zod schema),
+ * and run_experiment's open-ended `--data.<key>` options cannot be declared up
+ * front at all, so cmd-ts would add code and still leave this parser in place.
  */
-import YAML from 'yaml';
 import { z } from 'zod';
+import { isOption, parseScalar, readOption } from './argv.js';
 
 export class FlagError extends Error {
   constructor(message: string) {
@@ -13,40 +18,51 @@ export class FlagError extends Error {
   }
 }
 
-/** Raw values by snake_case key; 'help' if -h/--help was given. Strings in `stringKeys` are not YAML-parsed. */
-export function parseFlags(schema: z.ZodObject, argv: readonly string[], stringKeys: readonly string[] = []): Record<string, unknown> | 'help' {
+export interface ParsedFlags {
+  /** Raw values by snake_case key, to validate with `validateFlags`. */
+  readonly values: Record<string, unknown>;
+  /** Arguments that are not options (only with `positionals: true`). */
+  readonly positionals: string[];
+}
+
+/** Whether a field is a switch: `--quiet` alone means true, and only true/false may follow it as its value. */
+function isSwitch(field: z.ZodType): boolean {
+  return field.safeParse(true).success && !field.safeParse('x').success;
+}
+
+/** The value of `text` for `field`: YAML-typed (`4`, `true`, `[1,2]`), or the text itself where the field wants a string (`--input 007`). */
+function valueFor(field: z.ZodType, text: string): unknown {
+  const typed = parseScalar(text) ?? text;
+  if (!field.safeParse(typed).success && field.safeParse(text).success) return text;
+  return typed;
+}
+
+/** 'help' if -h/--help was given. Without `positionals: true` a non-option argument is an error. */
+export function parseFlags(schema: z.ZodObject, argv: readonly string[], options: { readonly positionals?: boolean } = {}): ParsedFlags | 'help' {
   const shape = schema.shape as Record<string, z.ZodType>;
-  const out: Record<string, unknown> = {};
+  const values: Record<string, unknown> = {};
+  const positionals: string[] = [];
+  const fieldOf = (name: string): z.ZodType | undefined => shape[name.replace(/-/g, '_')];
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i] as string;
     if (tok === '-h' || tok === '--help') return 'help';
-    if (!tok.startsWith('--')) throw new FlagError(`unexpected argument "${tok}"`);
-    const eq = tok.indexOf('=');
-    const key = tok.slice(2, eq === -1 ? undefined : eq).replace(/-/g, '_');
+    if (!isOption(tok)) {
+      if (!options.positionals) throw new FlagError(`unexpected argument "${tok}"`);
+      positionals.push(tok);
+      continue;
+    }
+    const { name, text, last } = readOption(argv, i, (n, next) => {
+      const f = fieldOf(n);
+      return !f || !isSwitch(f) || next === 'true' || next === 'false';
+    });
+    i = last;
+    const key = name.replace(/-/g, '_');
     const field = shape[key];
     if (!field) throw new FlagError(`unknown option --${key}; known: ${Object.keys(shape).map((k) => `--${k}`).join(' ')}`);
-    let text = eq === -1 ? undefined : tok.slice(eq + 1);
-    if (text === undefined) {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) {
-        if (typeof field.safeParse(undefined).data !== 'boolean') throw new FlagError(`--${key} needs a value`);
-        text = 'true';
-      } else {
-        text = next;
-        i++;
-      }
-    }
-    out[key] = stringKeys.includes(key) ? text : parseScalar(text);
+    if (text === undefined && !isSwitch(field)) throw new FlagError(`--${key} needs a value`);
+    values[key] = text === undefined ? true : valueFor(field, text);
   }
-  return out;
-}
-
-function parseScalar(text: string): unknown {
-  try {
-    return YAML.parse(text) ?? text;
-  } catch {
-    return text;
-  }
+  return { values, positionals };
 }
 
 /** Parses raw flags with the schema; a failure names the flag. */
