@@ -62,7 +62,7 @@ export class ModelService {
       ({ size, seconds }) => {
         metrics.batchSize.observe(size);
         metrics.batchSeconds.observe(seconds);
-        metrics.lines.inc({}, size);
+        metrics.lines.inc(size);
       },
     );
     this.loading = load().then(
