@@ -14,5 +14,4 @@ export { Embedding } from './layers/embedding.js';
 export { LayerNorm } from './layers/layer_norm.js';
 export { MultiHeadAttention, causalMask, type KV, type HeadLayout } from './layers/multi_head_attention.js';
 export { CachedStepDecoder, FullStepDecoder, type StepDecoder, type StepModel } from './step_decoder.js';
-export { greedyLoop } from './greedy_decode.js';
-export { beamSearchLoop } from './beam_search.js';
+export * from './decoding/index.js';

@@ -23,8 +23,8 @@ import { causalMask, type KV } from './layers/multi_head_attention.js';
 import { ResnetEncoder } from './resnet_encoder.js';
 import { ImagePositions, TextPositions } from './positional_encoding.js';
 import { TransformerDecoder } from './transformer_decoder.js';
-import { greedyLoop } from './greedy_decode.js';
-import { beamSearchLoop } from './beam_search.js';
+import { greedyLoop } from './decoding/greedy.js';
+import { beamSearchLoop } from './decoding/beam_search.js';
 import { CachedStepDecoder, FullStepDecoder, type StepDecoder, type StepModel } from './step_decoder.js';
 import type { BeamHypothesis, DecodeOptions, Recognizer } from './types.js';
 
