@@ -25,8 +25,8 @@ import { ImagePositions, TextPositions } from './positional_encoding.js';
 import { TransformerDecoder } from './transformer_decoder.js';
 import { greedyLoop } from './decoding/greedy.js';
 import { beamSearchLoop } from './decoding/beam_search.js';
-import { CachedStepDecoder, FullStepDecoder, type StepDecoder, type StepModel } from './step_decoder.js';
-import type { BeamHypothesis, DecodeOptions, Recognizer } from './types.js';
+import { CachedStepDecoder, FullStepDecoder, type StepModel } from './step_decoder.js';
+import type { BeamHypothesis, DecodeOptions, Recognizer, StepDecoder } from './types.js';
 
 const positiveInt = z.number().int().positive();
 const Stride = z.union([positiveInt, z.tuple([positiveInt, positiveInt])]);

@@ -4,7 +4,7 @@ import { useCpuBackend } from '../../helpers/tf.js';
 import { END_INDEX, PAD_INDEX, START_INDEX } from '../../../model_package/core/tokenizer.js';
 import { greedyHypotheses, greedyLoop } from '../../../model_package/models/decoding/greedy.js';
 import { beamSearchLoop } from '../../../model_package/models/decoding/beam_search.js';
-import type { StepDecoder } from '../../../model_package/models/step_decoder.js';
+import type { StepDecoder } from '../../../model_package/models/types.js';
 import type { ResnetTransformer } from '../../../model_package/models/resnet_transformer.js';
 import { images, tinyModel } from './fixtures.js';
 
