@@ -7,11 +7,12 @@
  *
  * A script may declare its arguments in a `bench:args ...` line of its header comment.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTsx } from './lib/run_script.js';
+import { writeFileAtomicSync } from '../model_package/core/atomic_write.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH_DIR);
@@ -50,8 +51,7 @@ async function main(): Promise<void> {
       ...(run.code !== 0 ? { stderr: run.stderr.slice(-4000) } : {}),
     };
     const out = path.join(RESULTS, `${name}.json`);
-    writeFileSync(`${out}.tmp`, JSON.stringify(record, null, 1) + '\n');
-    renameSync(`${out}.tmp`, out);
+    writeFileAtomicSync(out, JSON.stringify(record, null, 1) + '\n');
     process.stderr.write(`[bench] ${file}: exit ${run.code} in ${record.seconds}s -> ${path.relative(ROOT, out)}\n`);
     if (run.code !== 0) failed++;
   }

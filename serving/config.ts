@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ACCELERATORS } from '../model_package/backend/init_backend.js';
+import { DECODE_MODE_NAMES } from '../model_package/models/decoding/index.js';
 
 /** The bundled demo model (see models/demo/MODEL_CARD.md). */
 export const DEMO_CHECKPOINT = 'models/demo/demo.ckpt';
@@ -30,7 +31,7 @@ export const ServerConfig = z.strictObject({
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
 export const PredictOptions = z.strictObject({
-  decoding: z.enum(['greedy', 'beam']).default('greedy').describe('greedy (fast) or beam search'),
+  decoding: z.enum(DECODE_MODE_NAMES).default('greedy').describe('greedy (fast) or beam search'),
   beam_width: z.coerce.number().int().min(1).max(64).default(5).describe('beams kept per line (beam decoding only)'),
   mode: z.enum(['line', 'paragraph']).default('line').describe('one text line, or a paragraph cut into lines first'),
 });

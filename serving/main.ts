@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { initBackend } from '../model_package/backend/index.js';
-import { flagHelp, parseFlags } from '../model_package/inference/flags.js';
+import { flagHelp, parseFlags } from '../model_package/config/flags.js';
 import { isHtrError } from '../model_package/errors.js';
 import { buildServer } from './app.js';
 import { ServerConfig } from './config.js';
@@ -16,8 +16,9 @@ const USAGE = 'Usage: npm start -- [--checkpoint FILE] [--host H] [--port N] [--
 
 /** `--port 8080`, `--port=8080`, `--api-key x` (dashes or underscores) -> raw object for ServerConfig. */
 export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Record<string, unknown> | 'help' {
-  const raw = parseFlags(ServerConfig, argv, ['checkpoint', 'api_key', 'host']);
-  if (raw === 'help') return raw;
+  const parsed = parseFlags(ServerConfig, argv);
+  if (parsed === 'help') return parsed;
+  const raw = parsed.values;
   return env.HTR_API_KEY && raw.api_key === undefined ? { ...raw, api_key: env.HTR_API_KEY } : raw;
 }
 

@@ -7,9 +7,12 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { FlagError, parseFlags, validateFlags } from '../model_package/config/flags.js';
 import { isHtrError } from '../model_package/errors.js';
 import { readRun, renderCompareHtml, renderRunHtml } from '../model_package/loggers/report/index.js';
-import { RUN_FILES, writeFileAtomic } from '../model_package/loggers/run_dir.js';
+import { RUN_FILES } from '../model_package/loggers/run_dir.js';
+import { writeFileAtomicSync } from '../model_package/core/atomic_write.js';
 
 interface Io {
   readonly stdout: { write(text: string): unknown };
@@ -26,27 +29,29 @@ export const REPORT_USAGE = `Usage: run_experiment report RUN_DIR [RUN_DIR...] [
                  only works next to the run's media/ folder)
 `;
 
-export async function reportMain(argv: string[], io: Io = process): Promise<number> {
-  const dirs: string[] = [];
-  let out: string | undefined;
-  let inlineImages = true;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === '--help' || a === '-h') {
+const ReportFlags = z.strictObject({
+  out: z.string().min(1).optional(),
+  link_images: z.boolean().default(false),
+});
+
+export async function reportMain(argv: readonly string[], io: Io = process): Promise<number> {
+  let dirs: string[];
+  let flags: z.infer<typeof ReportFlags>;
+  try {
+    const parsed = parseFlags(ReportFlags, argv, { positionals: true });
+    if (parsed === 'help') {
       io.stdout.write(REPORT_USAGE);
       return 0;
-    } else if (a === '--out' || a.startsWith('--out=')) {
-      out = a.includes('=') ? a.slice(6) : argv[++i];
-      if (!out) return usage(io, '--out needs a file name');
-    } else if (a === '--link-images') {
-      inlineImages = false;
-    } else if (a.startsWith('-')) {
-      return usage(io, `unknown option ${a}`);
-    } else {
-      dirs.push(a);
     }
+    dirs = parsed.positionals;
+    flags = validateFlags(ReportFlags, parsed.values);
+  } catch (err) {
+    if (err instanceof FlagError) return usage(io, err.message);
+    throw err;
   }
   if (dirs.length === 0) return usage(io, 'give at least one run directory');
+  const { out } = flags;
+  const inlineImages = !flags.link_images;
   try {
     const runDirs = dirs.flatMap(expandRunDirs);
     const runs = runDirs.map((d) => readRun(d));
@@ -54,10 +59,10 @@ export async function reportMain(argv: string[], io: Io = process): Promise<numb
     if (runs.length === 1) {
       const run = runs[0]!;
       file = out ?? join(run.dir, RUN_FILES.report);
-      writeFileAtomic(file, renderRunHtml(run, { inlineImages }));
+      writeFileAtomicSync(file, renderRunHtml(run, { inlineImages }));
     } else {
       file = out ?? 'compare.html';
-      writeFileAtomic(file, renderCompareHtml(runs));
+      writeFileAtomicSync(file, renderCompareHtml(runs));
     }
     io.stdout.write(`${resolve(file)}\n`);
     return 0;

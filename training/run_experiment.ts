@@ -30,7 +30,8 @@ import {
   unknownKeyError,
 } from '../model_package/config/index.js';
 import { runStage, type Stage } from './run_stage.js';
-import { runDelegate } from './delegates.js';
+import { reportMain } from './report_cli.js';
+import { predictMain } from '../batch/predict_cli.js';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -79,7 +80,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     io.stderr.write(`Unknown subcommand "${command}".${near ? ` Did you mean "${near}"?` : ''} Subcommands: ${Object.keys(COMMANDS).join(', ')}\n${USAGE}\n`);
     return 2;
   }
-  if (command === 'report') return runDelegate('report', args, undefined, io);
+  if (command === 'report') return reportMain(args, io);
   try {
     const parsed = parseArgs(args);
     if (command === 'predict') return await predict(parsed, io);
@@ -117,7 +118,7 @@ async function checkpointLayer(parsed: ParsedArgs): Promise<Array<{ source: stri
 }
 
 /**
- * `predict` takes its own flags (--input, --output, ...; see training/predict_cli.ts).
+ * `predict` takes its own flags (--input, --output, ...; see batch/predict_cli.ts).
  * The experiment config is optional there (the checkpoint carries the model's): when
  * config files or overrides are given they are resolved and validated as for fit.
  */
@@ -130,7 +131,7 @@ async function predict(parsed: ParsedArgs, io: CliIo): Promise<number> {
     io.stdout.write(configToYaml(printableConfig(resolved)));
     return 0;
   }
-  return runDelegate('predict', own, resolved ? printableConfig(resolved) : undefined, io);
+  return predictMain(resolved ? printableConfig(resolved) : undefined, own, io);
 }
 
 /** Prints an error without a stack (a config mistake is not a crash) and picks the exit code. */

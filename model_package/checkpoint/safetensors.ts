@@ -10,6 +10,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { htrError } from '../errors.js';
+import { writeFileAtomic } from '../core/atomic_write.js';
 
 export type SafeDtype = 'F32' | 'I32';
 
@@ -123,25 +124,6 @@ export async function readSafetensors(file: string): Promise<SafetensorsFile> {
     throw htrError('HTR_ERR_BAD_CHECKPOINT', { file, reason: (err as Error).message }, err);
   }
   return decodeSafetensors(buf, file);
-}
-
-/** Temp file beside the target, fsync, rename: readers see the old file or the new one. */
-export async function writeFileAtomic(file: string, data: Buffer | string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  const handle = await fs.open(tmp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
 }
 
 function littleEndian(): boolean {

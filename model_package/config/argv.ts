@@ -39,8 +39,32 @@ export function parseScalar(text: string): unknown {
 }
 
 /** Option tokens; anything else (including "-1") can be a value. */
-function isOption(token: string): boolean {
+export function isOption(token: string): boolean {
   return token.startsWith('--') || token === '-h' || token === '-c';
+}
+
+export interface OptionToken {
+  /** Name without the dashes (`-c` is `config`). */
+  readonly name: string;
+  /** Text after `=`, or the next token when taken; undefined for a bare option. */
+  readonly text: string | undefined;
+  /** Index of the last token read (the value's when the next token was taken). */
+  readonly last: number;
+}
+
+/**
+ * The option at argv[i], in the spellings every CLI here accepts: `--name=value`,
+ * `--name value` (the next token, unless it is an option or `takesNext` says no),
+ * or a bare `--name`.
+ */
+export function readOption(argv: readonly string[], i: number, takesNext: (name: string, next: string) => boolean = () => true): OptionToken {
+  const tok = argv[i] as string;
+  const eq = tok.indexOf('=');
+  const name = tok === '-c' ? 'config' : tok.slice(2, eq === -1 ? undefined : eq);
+  if (eq !== -1) return { name, text: tok.slice(eq + 1), last: i };
+  const next = argv[i + 1];
+  if (next !== undefined && !isOption(next) && takesNext(name, next)) return { name, text: next, last: i + 1 };
+  return { name, text: undefined, last: i };
 }
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -56,26 +80,16 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       mutable.positionals.push(tok);
       continue;
     }
-    const eq = tok.indexOf('=');
-    const name = tok === '-c' ? 'config' : tok.slice(2, eq === -1 ? undefined : eq);
-    let text: string | undefined = eq === -1 ? undefined : tok.slice(eq + 1);
-    const next = argv[i + 1];
-    // Space form: the next token is the value unless it is another option (negative numbers are values).
-    const takeNext = (): string | undefined => {
-      if (text !== undefined) return text;
-      if (next !== undefined && !isOption(next)) {
-        i++;
-        return next;
-      }
-      return undefined;
-    };
+    // --print_config is a switch: a following token is never its value.
+    const { name, text, last } = readOption(argv, i, (n) => n !== 'print_config');
+    const first = i;
+    i = last;
     if (name === 'print_config') {
       const v = text === undefined ? true : parseScalar(text);
       mutable.printConfig = v !== false;
       continue;
     }
     if (name === 'config' || name === 'ckpt_path') {
-      text = takeNext();
       if (text === undefined || text === '') throw new ArgvError(`--${name} needs a value (a file path)`);
       if (name === 'config') mutable.configFiles.push(text);
       else mutable.ckptPath = text;
@@ -83,15 +97,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     const path = name.split('.');
     if (!CONFIG_ROOTS.has(path[0] as string)) {
-      mutable.rest.push(tok);
-      if (text === undefined && next !== undefined && !isOption(next)) {
-        mutable.rest.push(next);
-        i++;
-      }
+      // Left as typed for the subcommand that owns it (it may be a switch; its owner decides).
+      mutable.rest.push(...argv.slice(first, last + 1));
       continue;
     }
     if (path.some((p) => p === '')) throw new ArgvError(`Malformed option "${tok}": empty key segment`);
-    text = takeNext();
     // A bare flag (`--trainer.fast_dev_run`) means true, as for switches elsewhere.
     out.overrides.push(text === undefined ? { path, value: true } : { path, raw: text, value: parseScalar(text) });
   }

@@ -2,4 +2,3 @@ export * from './line_recognizer.js';
 export * from './predictor.js';
 export * from './segment_lines.js';
 export * from './page_xml_writer.js';
-export * from './flags.js';

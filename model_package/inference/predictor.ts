@@ -1,7 +1,9 @@
 /**
- * Image bytes (or a path) -> text, in line or paragraph mode. Preprocessing is
- * the shared training path (`decodeGray` + `grayToLineImage`, i.e.
- * `preprocessLineImage`); paragraph mode first cuts the image into lines.
+ * Image bytes (or a path) -> text, in line or paragraph mode: the one pipeline
+ * behind the HTTP route and the batch CLI. Preprocessing is the shared training
+ * path (`decodeGray` + `grayToLineImage`); paragraph mode first cuts the image
+ * into lines. Recognition goes through a pluggable `BatchRecognizer` (the
+ * server's micro-batcher, the CLI's plain loop), called once per call.
  */
 import { decodeGray, grayToLineImage } from '../preprocess/line_image.js';
 import type { GrayImage } from '../core/data_types.js';
@@ -19,10 +21,40 @@ export interface PrepareOptions {
   readonly limitInputPixels?: number;
 }
 
-export interface Prediction extends LinePrediction {
+/** Recognizes model-sized line images, results in order. */
+export type BatchRecognizer = (images: readonly GrayImage[], options: Required<RecognizeOptions>) => Promise<LinePrediction[]>;
+
+export interface PredictionOptions extends Omit<PrepareOptions, 'label'>, RecognizeOptions {
+  /** Recognition of all lines of the call (default: the model directly, all at once). */
+  readonly recognize?: BatchRecognizer;
+  /** Checked between preprocessing and recognition. */
+  readonly signal?: AbortSignal;
+  /** `performance.now()` when the work began (default: the call); latency counts from here. */
+  readonly startedAt?: number;
+}
+
+/** One image for `predictBatch`: bytes, a path, or a lazy read (timed as part of the image's latency). */
+export interface PredictInput {
+  readonly image: Buffer | string | (() => Promise<Buffer>);
+  /** Names the image in errors. */
+  readonly label?: string;
+}
+
+/** Lines joined into one result. */
+export interface CombinedLines extends LinePrediction {
   /** One entry per recognized line (a single one in line mode). */
   readonly lines: readonly LinePrediction[];
 }
+
+export interface Prediction extends CombinedLines {
+  /** This image's reading and preprocessing time plus its share (by lines) of the recognition time, in ms. */
+  readonly latencyMs: number;
+  /** Source image size and each line's box in it (for PAGE-XML). */
+  readonly layout: { readonly width: number; readonly height: number; readonly boxes: readonly LineBox[] };
+}
+
+/** Per input of `predictBatch`: its prediction, or the error that stopped it (the others go on). */
+export type PredictOutcome = { readonly prediction: Prediction; readonly error?: undefined } | { readonly prediction?: undefined; readonly error: unknown };
 
 export interface SegmentedImage {
   /** Source image size in pixels. */
@@ -65,13 +97,51 @@ export class Predictor {
     return { ...size, images, boxes };
   }
 
+  /** Recognizes model-sized line images directly with the model. */
   recognize(images: readonly GrayImage[], options: RecognizeOptions = {}): Promise<LinePrediction[]> {
     return this.lines.recognize(images, options);
   }
 
-  async predict(input: Buffer | string, options: PrepareOptions & RecognizeOptions = {}): Promise<Prediction> {
-    const images = await this.prepare(input, options);
-    return combineLines(await this.recognize(images, options));
+  /** One image; its error (unreadable, too large...) is thrown. */
+  async predict(input: Buffer | string, options: PredictionOptions & { readonly label?: string } = {}): Promise<Prediction> {
+    const [outcome] = await this.predictBatch([{ image: input, ...(options.label !== undefined ? { label: options.label } : {}) }], options);
+    if (!outcome?.prediction) throw outcome?.error;
+    return outcome.prediction;
+  }
+
+  /**
+   * Several images: each is read and preprocessed concurrently, then the lines of
+   * all of them go to one `recognize` call. An image that fails to read or decode
+   * gets its error in its outcome; a recognition failure rejects the whole call.
+   */
+  async predictBatch(inputs: readonly PredictInput[], options: PredictionOptions = {}): Promise<PredictOutcome[]> {
+    const prepared = await Promise.all(
+      inputs.map(async (input) => {
+        const t0 = options.startedAt ?? performance.now();
+        try {
+          const bytes = typeof input.image === 'function' ? await input.image() : input.image;
+          const segmented = await this.segment(bytes, { mode: options.mode, label: input.label, limitInputPixels: options.limitInputPixels });
+          return { segmented, ms: performance.now() - t0 };
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
+    options.signal?.throwIfAborted();
+    const images = prepared.flatMap((p) => p.segmented?.images ?? []);
+    const recognize = options.recognize ?? ((imgs, o) => this.recognize(imgs, o));
+    const t0 = performance.now();
+    const results = await recognize(images, { decoding: options.decoding ?? 'greedy', beamWidth: options.beamWidth ?? 5 });
+    // Recognition is shared by the batch: each image is charged its share of lines.
+    const perLine = images.length ? (performance.now() - t0) / images.length : 0;
+    let k = 0;
+    return prepared.map((p): PredictOutcome => {
+      if (!p.segmented) return { error: p.error };
+      const { width, height, boxes } = p.segmented;
+      const lines = results.slice(k, k + boxes.length);
+      k += boxes.length;
+      return { prediction: { ...combineLines(lines), latencyMs: (p.ms as number) + perLine * lines.length, layout: { width, height, boxes } } };
+    });
   }
 }
 
@@ -80,7 +150,7 @@ export class Predictor {
  * segmentation, not the model, so they carry p = 1; confidence is the geometric
  * mean of the line confidences weighted by their length (+1 for the end token).
  */
-export function combineLines(lines: readonly LinePrediction[]): Prediction {
+export function combineLines(lines: readonly LinePrediction[]): CombinedLines {
   if (lines.length === 1) return { ...(lines[0] as LinePrediction), lines };
   const chars: CharProb[] = [];
   let logSum = 0;

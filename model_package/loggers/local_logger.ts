@@ -8,7 +8,8 @@ import { configToYaml } from '../config/print.js';
 import type { Environment } from './environment.js';
 import { grayImageToPng } from './media.js';
 import { renderRunReport } from './report/index.js';
-import { RUN_FILES, writeFileAtomic, type RunInfo } from './run_dir.js';
+import { writeFileAtomicSync } from '../core/atomic_write.js';
+import { RUN_FILES, type RunInfo } from './run_dir.js';
 import type { Logger, PredictionRow, TableRecord } from './types.js';
 
 export interface LocalLoggerOptions {
@@ -38,12 +39,12 @@ export class LocalLogger implements Logger {
   logConfig(config: Record<string, unknown>): void {
     // Same serialisation as `--print_config`, so the file can be fed back with --config.
     const text = this.opts.configYaml ?? configToYaml(config);
-    writeFileAtomic(join(this.runDir, RUN_FILES.config), text);
+    writeFileAtomicSync(join(this.runDir, RUN_FILES.config), text);
   }
 
   logEnvironment(env: Environment): void {
     this.env = { ...env };
-    writeFileAtomic(join(this.runDir, RUN_FILES.environment), `${JSON.stringify(this.env, null, 2)}\n`);
+    writeFileAtomicSync(join(this.runDir, RUN_FILES.environment), `${JSON.stringify(this.env, null, 2)}\n`);
   }
 
   /** Records the tensor backend once it is known (the Trainer may pick it after the loggers exist). */
@@ -78,7 +79,7 @@ export class LocalLogger implements Logger {
       let image: string | null = null;
       if (row.image.width > 0 && row.image.height > 0) {
         image = `${folder}/${String(i).padStart(3, '0')}.png`;
-        writeFileAtomic(join(this.runDir, image), await grayImageToPng(row.image));
+        writeFileAtomicSync(join(this.runDir, image), await grayImageToPng(row.image));
       }
       out.push({ id: row.id, image, groundTruth: row.groundTruth, prediction: row.prediction, cer: row.cer });
     }
@@ -91,7 +92,7 @@ export class LocalLogger implements Logger {
   async writeReport(): Promise<string> {
     const html = await renderRunReport(this.runDir);
     const file = join(this.runDir, RUN_FILES.report);
-    writeFileAtomic(file, html);
+    writeFileAtomicSync(file, html);
     return file;
   }
 
@@ -109,7 +110,7 @@ export class LocalLogger implements Logger {
   }
 
   private writeInfo(): void {
-    writeFileAtomic(join(this.runDir, RUN_FILES.run), `${JSON.stringify(this.info, null, 2)}\n`);
+    writeFileAtomicSync(join(this.runDir, RUN_FILES.run), `${JSON.stringify(this.info, null, 2)}\n`);
   }
 }
 

@@ -3,8 +3,8 @@
  * (reader), so the two cannot drift apart.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { htrError } from '../errors.js';
 
 export const RUN_FILES = {
@@ -50,12 +50,4 @@ export function createRunDir(rootDir: string, experiment: string, runId: string)
   mkdirSync(join(dir, RUN_FILES.checkpoints), { recursive: true });
   mkdirSync(join(dir, RUN_FILES.media), { recursive: true });
   return dir;
-}
-
-/** Write to a temporary sibling and rename, so readers never see half a file. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
 }

@@ -24,10 +24,10 @@ import { ResnetEncoder } from './resnet_encoder.js';
 import { ImagePositions, TextPositions } from './positional_encoding.js';
 import { TransformerDecoder } from './transformer_decoder.js';
 import { ColumnEncoder } from './column_encoder.js';
-import { greedyLoop } from './greedy_decode.js';
-import { beamSearchLoop } from './beam_search.js';
-import { CachedStepDecoder, FullStepDecoder, type StepDecoder, type StepModel } from './step_decoder.js';
-import type { BeamHypothesis, DecodeOptions, Recognizer } from './types.js';
+import { greedyLoop } from './decoding/greedy.js';
+import { beamSearchLoop } from './decoding/beam_search.js';
+import { CachedStepDecoder, FullStepDecoder, type StepModel } from './step_decoder.js';
+import type { BeamHypothesis, DecodeOptions, Recognizer, StepDecoder } from './types.js';
 
 const positiveInt = z.number().int().positive();
 const Stride = z.union([positiveInt, z.tuple([positiveInt, positiveInt])]);

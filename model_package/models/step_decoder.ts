@@ -9,7 +9,6 @@ import { tidy } from './module.js';
 import type { StepDecoder } from './types.js';
 
 // Decoding code imports the interface and its implementations from one place.
-export type { StepDecoder } from './types.js';
 
 /** What the step decoders need from a model (ResnetTransformer provides it). */
 export interface StepModel {

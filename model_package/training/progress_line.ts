@@ -1,8 +1,10 @@
 /**
  * The plain progress line the Trainer prints through `log` when no callback draws a
- * live display: epoch, step, step/s, loss, latest val/cer, lr and ETA.
+ * live display (`loggers/progress.ts` on the shared `LiveLine`): epoch, step,
+ * step/s, loss, latest val/cer, lr and ETA.
  */
 import type { TrainerView } from './callback.js';
+import { formatDurationUnits } from '../loggers/live_line.js';
 
 export class ProgressLine {
   private readonly started = Date.now();
@@ -31,15 +33,7 @@ export class ProgressLine {
     const cer = v.metrics['val/cer'];
     if (cer !== undefined) parts.push(`val/cer ${cer.toFixed(4)}`);
     parts.push(`lr ${v.lr.toExponential(2)}`);
-    if (v.totalSteps !== undefined && rate > 0) parts.push(`ETA ${formatDuration((v.totalSteps - v.globalStep) / rate)}`);
+    if (v.totalSteps !== undefined && rate > 0) parts.push(`ETA ${formatDurationUnits((v.totalSteps - v.globalStep) / rate)}`);
     this.log(parts.join(' | '));
   }
-}
-
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
 }

@@ -14,8 +14,8 @@ export const metricsPlugin = fp(
     app.decorate('metrics', metrics);
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
-      metrics.requestSeconds.observe(reply.elapsedTime / 1000, { route });
+      metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+      metrics.requestSeconds.observe({ route }, reply.elapsedTime / 1000);
     });
   },
   { name: 'htr-metrics' },

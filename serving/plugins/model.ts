@@ -1,6 +1,7 @@
 /**
  * Loads the model once (in the background, so /v1/ready can say "not yet") and
- * decorates the app with `htr`: preprocessing plus micro-batched recognition.
+ * decorates the app with `htr`: the inference pipeline with its recognition
+ * micro-batched across requests.
  */
 import fp from 'fastify-plugin';
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,8 +9,9 @@ import type { FastifyInstance } from 'fastify';
 import { htrError } from '../../model_package/errors.js';
 import type { GrayImage } from '../../model_package/core/data_types.js';
 import type { Recognizer } from '../../model_package/models/types.js';
-import { Predictor, type Mode } from '../../model_package/inference/predictor.js';
+import { Predictor, type Prediction, type PredictionOptions } from '../../model_package/inference/predictor.js';
 import type { LinePrediction, RecognizeOptions } from '../../model_package/inference/line_recognizer.js';
+import { DECODE_MODES } from '../../model_package/models/decoding/index.js';
 import { MicroBatcher } from '../batcher.js';
 import type { ServerConfig } from '../config.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -60,7 +62,7 @@ export class ModelService {
       ({ size, seconds }) => {
         metrics.batchSize.observe(size);
         metrics.batchSeconds.observe(seconds);
-        metrics.lines.inc({}, size);
+        metrics.lines.inc(size);
       },
     );
     this.loading = load().then(
@@ -87,16 +89,27 @@ export class ModelService {
     return this.predictor;
   }
 
-  /** Shared preprocessing: one model-sized image per line. */
-  prepare(image: Buffer, mode: Mode, label: string): Promise<GrayImage[]> {
-    return this.requirePredictor().prepare(image, { mode, label, limitInputPixels: this.config.max_pixels });
+  /**
+   * One request through the shared pipeline (`Predictor.predict`), its lines
+   * recognized in micro-batches with other requests'. Tracked for `close`.
+   */
+  predict(image: Buffer, label: string, options: Pick<PredictionOptions, 'mode' | 'decoding' | 'beamWidth' | 'signal' | 'startedAt'>): Promise<Prediction> {
+    return this.track((ticket) =>
+      this.requirePredictor().predict(image, {
+        ...options,
+        label,
+        limitInputPixels: this.config.max_pixels,
+        recognize: (images, o) => this.recognize(images, o, options.signal, ticket),
+      }),
+    );
   }
 
   /** Queues lines for the micro-batcher; lines with equal options share batches. */
   recognize(images: readonly GrayImage[], options: Required<RecognizeOptions>, signal?: AbortSignal, ticket?: Ticket): Promise<LinePrediction[]> {
     this.requirePredictor();
     this.handOff(ticket);
-    const key = JSON.stringify(options.decoding === 'beam' ? options : { decoding: 'greedy', beamWidth: 1 });
+    // Modes that ignore the beam width share batches whatever width was asked for.
+    const key = JSON.stringify({ decoding: options.decoding, beamWidth: DECODE_MODES[options.decoding].usesBeamWidth ? options.beamWidth : 1 });
     return this.batcher.submit(key, images, signal);
   }
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 
 export async function metricsRoutes(app: FastifyInstance): Promise<void> {
   app.get('/metrics', { schema: { summary: 'Prometheus metrics: request counts, latency histograms, batch sizes', hide: false } }, async (_request, reply) => {
-    reply.type('text/plain; version=0.0.4; charset=utf-8');
-    return app.metrics.registry.render();
+    reply.type(app.metrics.registry.contentType);
+    return app.metrics.registry.metrics();
   });
 }

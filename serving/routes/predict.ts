@@ -7,7 +7,6 @@ import multipart from '@fastify/multipart';
 import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { htrError } from '../../model_package/errors.js';
-import { combineLines } from '../../model_package/inference/predictor.js';
 import { PredictOptions } from '../config.js';
 import { parseDataUrl } from '../data_url.js';
 
@@ -136,20 +135,15 @@ export async function predictRoutes(app: FastifyInstance): Promise<void> {
         }, limit);
       });
       try {
-        const work = htr.track(async (ticket) => {
-          const images = await htr.prepare(image, options.mode, label);
-          abort.signal.throwIfAborted();
-          return htr.recognize(images, { decoding: options.decoding, beamWidth: options.beam_width }, abort.signal, ticket);
-        });
-        const lines = await Promise.race([work, timeout]);
-        const result = combineLines(lines);
+        const work = htr.predict(image, label, { mode: options.mode, decoding: options.decoding, beamWidth: options.beam_width, signal: abort.signal, startedAt: start });
+        const result = await Promise.race([work, timeout]);
         return {
           text: result.text,
           confidence: result.confidence,
           chars: [...result.chars],
           model: htr.loaded?.name ?? 'unknown',
-          latency_ms: Math.round((performance.now() - start) * 100) / 100,
-          ...(options.mode === 'paragraph' ? { lines: lines.map((l) => ({ text: l.text, confidence: l.confidence, chars: [...l.chars] })) } : {}),
+          latency_ms: Math.round(result.latencyMs * 100) / 100,
+          ...(options.mode === 'paragraph' ? { lines: result.lines.map((l) => ({ text: l.text, confidence: l.confidence, chars: [...l.chars] })) } : {}),
         };
       } finally {
         clearTimeout(timer);

@@ -86,11 +86,14 @@ describe('metrics and docs', () => {
       Number(new RegExp(`^htr_http_requests_total\\{method="POST",route="/v1/predict",status="${status}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
     expect(count('200')).toBeGreaterThanOrEqual(3);
     expect(count('400')).toBeGreaterThanOrEqual(1);
-    expect(text).toMatch(/^htr_http_request_duration_seconds_bucket\{route="\/v1\/predict",le="\+Inf"\} \d+$/m);
+    expect(text).toMatch(/^htr_http_request_duration_seconds_bucket\{le="\+Inf",route="\/v1\/predict"\} \d+$/m);
     const batches = Number(/^htr_batch_size_count (\d+)$/m.exec(text)?.[1]);
     expect(batches).toBeGreaterThanOrEqual(3);
     expect(text).toMatch(/^htr_model_loaded 1$/m);
     expect(text).toMatch(/^htr_tf_tensors \d+$/m);
+    // Process metrics (bench/serve_load.ts reads the resident memory).
+    expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds [\d.e-]+$/m);
   });
 
   it('serves OpenAPI docs listing the predict route and its options', async () => {

@@ -12,7 +12,8 @@ import {
   saveCheckpoint,
   type CheckpointState,
 } from '../../../model_package/checkpoint/checkpoint.js';
-import { decodeSafetensors, encodeSafetensors, writeFileAtomic } from '../../../model_package/checkpoint/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../../../model_package/checkpoint/safetensors.js';
+import { writeFileAtomic } from '../../../model_package/core/atomic_write.js';
 import { expectNoTensorLeak, maxAbsDiff, snapshot, useCpuBackend } from '../../helpers/tf.js';
 import { TINY_MODEL, tinyData, tinyModel } from '../../helpers/tiny_run.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, ProgressCallback } from '../../../model_package/loggers/progress.js';
+import { ProgressCallback } from '../../../model_package/loggers/progress.js';
+import { formatDuration } from '../../../model_package/loggers/live_line.js';
 import type { TrainerView } from '../../../model_package/training/callback.js';
 
 function sink(isTTY: boolean) {

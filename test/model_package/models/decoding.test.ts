@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../../helpers/tf.js';
 import { END_INDEX, PAD_INDEX, START_INDEX } from '../../../model_package/core/tokenizer.js';
-import { greedyLoop } from '../../../model_package/models/greedy_decode.js';
-import { beamSearchLoop } from '../../../model_package/models/beam_search.js';
-import type { StepDecoder } from '../../../model_package/models/step_decoder.js';
+import { greedyHypotheses, greedyLoop } from '../../../model_package/models/decoding/greedy.js';
+import { beamSearchLoop } from '../../../model_package/models/decoding/beam_search.js';
+import type { StepDecoder } from '../../../model_package/models/types.js';
 import type { ResnetTransformer } from '../../../model_package/models/resnet_transformer.js';
 import { images, tinyModel } from './fixtures.js';
 
@@ -56,6 +56,21 @@ describe('greedyLoop', () => {
     const full = new ScriptedDecoder(2, V, script);
     expect(Array.from(greedyLoop(full, 8, false))).toEqual(Array.from(ids));
     expect(full.steps).toBe(7);
+  });
+});
+
+describe('greedyHypotheses', () => {
+  it('follows the same loop as greedyLoop and keeps each token\'s probability; confidence includes <E>', async () => {
+    const script = (row: number, p: readonly number[]): Record<number, number> =>
+      row === 0 ? (p.length === 3 ? { [END_INDEX]: 0.8, [A]: 0.2 } : { [A]: 0.5, [B]: 0.25 }) : { [B]: 0.9, [A]: 0.1 };
+    const hyps = await greedyHypotheses(new ScriptedDecoder(2, V, script), 6);
+    const ids = greedyLoop(new ScriptedDecoder(2, V, script), 6);
+    expect(hyps[0]!.tokens).toEqual(Array.from(ids.slice(1, 3)));
+    expect(hyps[0]!.charProbs.map((p) => Number(p.toFixed(3)))).toEqual([0.667, 0.667]); // softmax: 0.5 / (0.5 + 0.25)
+    expect(hyps[0]!.confidence).toBeCloseTo(Math.cbrt((0.5 / 0.75) ** 2 * 0.8), 4);
+    // Row 1 never ends: every token up to max length, no <E> in the confidence.
+    expect(hyps[1]!.tokens).toEqual([B, B, B, B, B]);
+    expect(hyps[1]!.confidence).toBeCloseTo(0.9, 4);
   });
 });
 

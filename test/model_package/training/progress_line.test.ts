@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ProgressLine, formatDuration } from '../../../model_package/training/progress_line.js';
+import { ProgressLine } from '../../../model_package/training/progress_line.js';
+import { formatDurationUnits } from '../../../model_package/loggers/live_line.js';
 import type { TrainerView } from '../../../model_package/training/callback.js';
 
 describe('ProgressLine', () => {
   it('formats durations for the ETA', () => {
-    expect(formatDuration(5.4)).toBe('5s');
-    expect(formatDuration(133)).toBe('2m13s');
-    expect(formatDuration(3 * 3600 + 7 * 60)).toBe('3h07m');
+    expect(formatDurationUnits(5.4)).toBe('5s');
+    expect(formatDurationUnits(133)).toBe('2m13s');
+    expect(formatDurationUnits(3 * 3600 + 7 * 60)).toBe('3h07m');
   });
 
   it('prints epoch, step of total, loss, val/cer and lr, and stays silent when disabled', () => {

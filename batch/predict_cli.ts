@@ -8,16 +8,20 @@
  * Bad files are reported (stderr and an `error` record) and skipped.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import picomatch from 'picomatch';
 import { z } from 'zod';
 import { initBackend, ACCELERATORS } from '../model_package/backend/index.js';
 import { DirectorySource, type FileSource } from '../model_package/data/sources/file_source.js';
 import { openSource } from '../model_package/data/sources/open_source.js';
 import { htrError, isHtrError } from '../model_package/errors.js';
-import { FlagError, flagHelp, parseFlags, validateFlags } from '../model_package/inference/flags.js';
-import { combineLines, Predictor, type SegmentedImage } from '../model_package/inference/predictor.js';
+import { writeFileAtomic } from '../model_package/core/atomic_write.js';
+import { formatDurationUnits, LiveLine, progressBar } from '../model_package/loggers/live_line.js';
+import { FlagError, flagHelp, parseFlags, validateFlags } from '../model_package/config/flags.js';
+import { Predictor, type BatchRecognizer, type PredictOutcome } from '../model_package/inference/predictor.js';
 import type { LinePrediction } from '../model_package/inference/line_recognizer.js';
+import { DECODE_MODE_NAMES } from '../model_package/models/decoding/index.js';
 import { pageXml } from '../model_package/inference/page_xml_writer.js';
 import { loadRecognizerFromCheckpoint } from '../model_package/checkpoint/checkpoint.js';
 
@@ -27,7 +31,7 @@ export const PredictCliConfig = z.strictObject({
   output: z.string().default('predictions.jsonl').describe('JSONL output, one record per image; appended to and resumed from'),
   page_xml: z.string().optional().describe('also write one PAGE-XML file per image into this folder'),
   batch_size: z.number().int().positive().default(16).describe('images read and lines decoded per batch'),
-  decoding: z.enum(['greedy', 'beam']).default('greedy').describe('greedy (fast) or beam search'),
+  decoding: z.enum(DECODE_MODE_NAMES).default('greedy').describe('greedy (fast) or beam search'),
   beam_width: z.number().int().positive().default(5).describe('beams per line (beam decoding)'),
   mode: z.enum(['line', 'paragraph']).default('line').describe('each image is one line, or a paragraph cut into lines'),
   max_pixels: z.number().int().positive().default(50_000_000).describe('images with more pixels are reported and skipped'),
@@ -55,19 +59,9 @@ export interface InputSet {
   close(): Promise<void>;
 }
 
-export function globToRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === '*' && pattern[i + 1] === '*') {
-      const slash = pattern[i + 2] === '/';
-      re += slash ? '(?:.*/)?' : '.*';
-      i += slash ? 2 : 1;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
+/** Whether a relative path matches a glob: `*` and `?` stay within a folder, `**` spans folders; dotfiles match too. */
+export function globMatcher(pattern: string): (relPath: string) => boolean {
+  return picomatch(pattern, { dot: true });
 }
 
 function fromSource(source: FileSource, label: (rel: string) => string, filter: (rel: string) => boolean = (r) => IMAGE_EXT.test(r)): Promise<InputSet> {
@@ -85,9 +79,9 @@ export async function listInputs(input: string): Promise<InputSet> {
     const firstWild = segments.findIndex((s) => /[*?]/.test(s));
     const base = segments.slice(0, firstWild).join('/') || '.';
     const rest = segments.slice(firstWild).join('/');
-    const re = globToRegExp(rest);
+    const matches = globMatcher(rest);
     if (!existsSync(base)) throw htrError('HTR_ERR_MISSING_FILE', { file: base, key: '--input' });
-    return fromSource(new DirectorySource(base), (rel) => path.posix.join(base, rel), (rel) => re.test(rel) && IMAGE_EXT.test(rel));
+    return fromSource(new DirectorySource(base), (rel) => path.posix.join(base, rel), (rel) => matches(rel) && IMAGE_EXT.test(rel));
   }
   let info;
   try {
@@ -150,36 +144,39 @@ export function readDone(output: string): Set<string> {
   return done;
 }
 
-function fmtDuration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const m = Math.floor(s / 60);
-  const h = Math.floor(m / 60);
-  return h ? `${h}h${String(m % 60).padStart(2, '0')}m` : m ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
-}
-
-/** Progress with rate and ETA: rewritten in place on a terminal, a line every few seconds otherwise. */
-class Progress {
+/** Images done, rate and ETA on the shared live line (a line every 5 s when stderr is not a terminal). */
+class BatchProgress {
   private readonly start = performance.now();
-  private lastPrint = 0;
-  private lastDone = -1;
-  constructor(private readonly io: Io, private readonly total: number, private readonly quiet: boolean) {}
+  private readonly live: LiveLine | undefined;
+  private shownDone = -1;
+
+  constructor(private readonly io: Io, private readonly total: number, quiet: boolean) {
+    this.live = quiet ? undefined : new LiveLine({ stream: io.stderr, intervalS: 5 });
+  }
 
   update(done: number, failed: number, final = false): void {
-    if (this.quiet) return;
-    const now = performance.now();
-    const tty = Boolean(this.io.stderr.isTTY);
-    if (!tty && (final ? done === this.lastDone : now - this.lastPrint < 5000 && done < this.total)) return;
-    this.lastPrint = now;
-    this.lastDone = done;
-    const secs = (now - this.start) / 1000;
+    if (!this.live) return;
+    const line = this.line(done, failed);
+    if (final) {
+      // The last count goes out as a permanent line, unless a pipe just got it.
+      if (this.live.tty || done !== this.shownDone) this.live.println(line);
+    } else if (this.live.update(line)) {
+      this.shownDone = done;
+    }
+  }
+
+  /** A permanent message (a skipped file) that does not garble the live line. */
+  note(message: string): void {
+    if (this.live) this.live.println(message);
+    else this.io.stderr.write(`${message}\n`);
+  }
+
+  private line(done: number, failed: number): string {
+    const secs = (performance.now() - this.start) / 1000;
     const rate = done / Math.max(secs, 1e-6);
     const eta = (this.total - done) / Math.max(rate, 1e-9);
-    const width = 24;
-    const filled = this.total ? Math.round((done / this.total) * width) : width;
-    const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-    const pct = this.total ? Math.floor((done / this.total) * 100) : 100;
-    const line = `${bar} ${done}/${this.total} ${pct}% ${rate.toFixed(1)} img/s ETA ${fmtDuration(eta)}${failed ? ` (${failed} failed)` : ''}`;
-    this.io.stderr.write(tty ? `\r${line}${final ? '\n' : ''}` : `${line}\n`);
+    const frac = this.total ? done / this.total : 1;
+    return `${progressBar(frac, 24)} ${done}/${this.total} ${Math.floor(frac * 100)}% ${rate.toFixed(1)} img/s ETA ${formatDurationUnits(eta)}${failed ? ` (${failed} failed)` : ''}`;
   }
 }
 
@@ -190,13 +187,6 @@ interface Record_ {
   latency_ms?: number;
   lines?: Array<{ text: string; confidence: number }>;
   error?: { code: string; message: string };
-}
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
 }
 
 /** PAGE-XML path for an input: its name with .xml, zip and folder paths flattened under --page_xml. */
@@ -216,7 +206,7 @@ export async function runPredict(cfg: PredictCliConfig, io: Io, predictor: Predi
     }
     await mkdir(path.dirname(path.resolve(cfg.output)), { recursive: true });
     const fd = openSync(cfg.output, 'a');
-    const progress = new Progress(io, todo.length, cfg.quiet);
+    const progress = new BatchProgress(io, todo.length, cfg.quiet);
     let finished = 0;
     let failed = 0;
     try {
@@ -226,11 +216,12 @@ export async function runPredict(cfg: PredictCliConfig, io: Io, predictor: Predi
         for (const r of records) {
           if (r.record.error) {
             failed++;
-            io.stderr.write(`${cfg.quiet ? '' : '\n'}skipped ${r.record.file}: ${r.record.error.message}\n`);
-          } else if (cfg.page_xml && r.segmented && r.lines) {
-            await writeAtomic(
+            progress.note(`skipped ${r.record.file}: ${r.record.error.message}`);
+          } else if (cfg.page_xml && r.outcome.prediction) {
+            const { layout, lines } = r.outcome.prediction;
+            await writeFileAtomic(
               pageXmlPath(cfg.page_xml, r.record.file),
-              pageXml({ imageFilename: path.basename(r.record.file.split(':').pop() as string), width: r.segmented.width, height: r.segmented.height, boxes: r.segmented.boxes, lines: r.lines }),
+              pageXml({ imageFilename: path.basename(r.record.file.split(':').pop() as string), ...layout, lines }),
             );
           }
         }
@@ -251,46 +242,33 @@ export async function runPredict(cfg: PredictCliConfig, io: Io, predictor: Predi
   }
 }
 
-async function predictBatch(
-  batch: readonly InputItem[],
-  cfg: PredictCliConfig,
-  predictor: Predictor,
-): Promise<Array<{ record: Record_; segmented?: SegmentedImage; lines?: LinePrediction[] }>> {
-  const prepared = await Promise.all(
-    batch.map(async (item) => {
-      const t0 = performance.now();
-      try {
-        const buf = await item.read();
-        const segmented = await predictor.segment(buf, { mode: cfg.mode, label: item.file, limitInputPixels: cfg.max_pixels });
-        return { item, segmented, ms: performance.now() - t0 };
-      } catch (err) {
-        const e = isHtrError(err) ? err : htrError('HTR_ERR_BAD_IMAGE', { file: item.file, reason: err instanceof Error ? err.message : String(err) }, err);
-        return { item, error: { code: e.code, message: e.message }, ms: performance.now() - t0 };
-      }
-    }),
+/** One pipeline call per batch; the CLI's recognizer is a plain loop over chunks of `batch_size` lines. */
+async function predictBatch(batch: readonly InputItem[], cfg: PredictCliConfig, predictor: Predictor): Promise<Array<{ record: Record_; outcome: PredictOutcome }>> {
+  const inChunks: BatchRecognizer = async (images, options) => {
+    const out: LinePrediction[] = [];
+    for (let i = 0; i < images.length; i += cfg.batch_size) out.push(...(await predictor.recognize(images.slice(i, i + cfg.batch_size), options)));
+    return out;
+  };
+  const outcomes = await predictor.predictBatch(
+    batch.map((item) => ({ image: () => item.read(), label: item.file })),
+    { mode: cfg.mode, limitInputPixels: cfg.max_pixels, decoding: cfg.decoding, beamWidth: cfg.beam_width, recognize: inChunks },
   );
-  const images = prepared.flatMap((p) => p.segmented?.images ?? []);
-  const t0 = performance.now();
-  const results: LinePrediction[] = [];
-  for (let i = 0; i < images.length; i += cfg.batch_size) {
-    results.push(...(await predictor.recognize(images.slice(i, i + cfg.batch_size), { decoding: cfg.decoding, beamWidth: cfg.beam_width })));
-  }
-  // Decoding time is shared by the batch: each image is charged its share of lines.
-  const perLine = images.length ? (performance.now() - t0) / images.length : 0;
-  let k = 0;
-  return prepared.map((p) => {
-    if (!p.segmented) return { record: { file: p.item.file, error: p.error as { code: string; message: string } } };
-    const lines = results.slice(k, k + p.segmented.images.length);
-    k += p.segmented.images.length;
-    const combined = combineLines(lines);
+  return outcomes.map((outcome, i) => {
+    const file = (batch[i] as InputItem).file;
+    const p = outcome.prediction;
+    if (!p) {
+      const err = outcome.error;
+      const e = isHtrError(err) ? err : htrError('HTR_ERR_BAD_IMAGE', { file, reason: err instanceof Error ? err.message : String(err) }, err);
+      return { record: { file, error: { code: e.code, message: e.message } }, outcome };
+    }
     const record: Record_ = {
-      file: p.item.file,
-      text: combined.text,
-      confidence: Number(combined.confidence.toFixed(6)),
-      latency_ms: Number((p.ms + perLine * lines.length).toFixed(2)),
-      ...(cfg.mode === 'paragraph' ? { lines: lines.map((l) => ({ text: l.text, confidence: Number(l.confidence.toFixed(6)) })) } : {}),
+      file,
+      text: p.text,
+      confidence: Number(p.confidence.toFixed(6)),
+      latency_ms: Number(p.latencyMs.toFixed(2)),
+      ...(cfg.mode === 'paragraph' ? { lines: p.lines.map((l) => ({ text: l.text, confidence: Number(l.confidence.toFixed(6)) })) } : {}),
     };
-    return { record, segmented: p.segmented, lines };
+    return { record, outcome };
   });
 }
 
@@ -300,12 +278,12 @@ const USAGE = 'Usage: run_experiment predict --input <dir|glob|file.zip|manifest
 export async function predictMain(config: Record<string, unknown> | undefined, argv: string[], io: Io = process): Promise<number> {
   let cfg: PredictCliConfig;
   try {
-    const raw = parseFlags(PredictCliConfig, argv, ['ckpt_path', 'input', 'output', 'page_xml']);
+    const raw = parseFlags(PredictCliConfig, argv);
     if (raw === 'help') {
       io.stdout.write(`${USAGE}\n\n${flagHelp(PredictCliConfig)}\n`);
       return 0;
     }
-    cfg = validateFlags(PredictCliConfig, raw);
+    cfg = validateFlags(PredictCliConfig, raw.values);
   } catch (err) {
     if (err instanceof FlagError) {
       io.stderr.write(`${err.message}\n${USAGE}\n`);

@@ -7,9 +7,9 @@
  * (scores only fall as beams grow).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { END_INDEX, PAD_INDEX, START_INDEX } from '../core/tokenizer.js';
-import type { BeamHypothesis } from './types.js';
-import type { StepDecoder } from './step_decoder.js';
+import { END_INDEX, PAD_INDEX, START_INDEX } from '../../core/tokenizer.js';
+import type { BeamHypothesis } from '../types.js';
+import type { StepDecoder } from '../types.js';
 
 interface Beam {
   tokens: number[];
