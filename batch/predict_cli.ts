@@ -21,7 +21,7 @@ import { formatDurationUnits, LiveLine, progressBar } from '../model_package/log
 import { FlagError, flagHelp, parseFlags, validateFlags } from '../model_package/config/flags.js';
 import { Predictor, type BatchRecognizer, type PredictOutcome } from '../model_package/inference/predictor.js';
 import type { LinePrediction } from '../model_package/inference/line_recognizer.js';
-import { DECODE_MODE_NAMES } from '../model_package/models/decoding/index.js';
+import { DECODING_CHOICES } from '../model_package/models/decoding/index.js';
 import { pageXml } from '../model_package/inference/page_xml_writer.js';
 import { loadRecognizerFromCheckpoint } from '../model_package/checkpoint/checkpoint.js';
 
@@ -31,7 +31,7 @@ export const PredictCliConfig = z.strictObject({
   output: z.string().default('predictions.jsonl').describe('JSONL output, one record per image; appended to and resumed from'),
   page_xml: z.string().optional().describe('also write one PAGE-XML file per image into this folder'),
   batch_size: z.number().int().positive().default(16).describe('images read and lines decoded per batch'),
-  decoding: z.enum(DECODE_MODE_NAMES).default('greedy').describe('greedy (fast) or beam search'),
+  decoding: z.enum(DECODING_CHOICES).default('auto').describe('auto (the fastest the model supports: ctc_greedy with a CTC head, else greedy), greedy, beam, ctc_greedy, ctc_beam or joint (attention + CTC)'),
   beam_width: z.number().int().positive().default(5).describe('beams per line (beam decoding)'),
   mode: z.enum(['line', 'paragraph']).default('line').describe('each image is one line, or a paragraph cut into lines'),
   max_pixels: z.number().int().positive().default(50_000_000).describe('images with more pixels are reported and skipped'),

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   HTR_ERR_MISSING_FILE: { template: 'File not found: {file}', status: 404 },
   HTR_ERR_BAD_IMAGE: { template: 'Cannot decode image {file}: {reason}', status: 400 },
   HTR_ERR_IMAGE_TOO_LARGE: { template: 'Image {file} has {pixels} pixels, over the limit of {limit}', status: 413 },
+  HTR_ERR_IMAGE_TOO_WIDE: { template: 'Line image {file} is {width} px wide at the model\'s height of {height} px, over its limit of {limit} px (lines are never squeezed: crop it, or use paragraph mode)', status: 413 },
   HTR_ERR_MALFORMED_XML: { template: 'Malformed XML in {file}: {reason}', status: 400 },
   HTR_ERR_BAD_DATA_FILE: { template: 'Bad data file {file}: {reason}', status: 400 },
   HTR_ERR_CHECKSUM_MISMATCH: {

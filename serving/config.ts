@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ACCELERATORS } from '../model_package/backend/init_backend.js';
-import { DECODE_MODE_NAMES } from '../model_package/models/decoding/index.js';
+import { DECODING_CHOICES } from '../model_package/models/decoding/index.js';
 
 /** The bundled demo model (see models/demo/MODEL_CARD.md). */
 export const DEMO_CHECKPOINT = 'models/demo/demo.ckpt';
@@ -31,7 +31,7 @@ export const ServerConfig = z.strictObject({
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
 export const PredictOptions = z.strictObject({
-  decoding: z.enum(DECODE_MODE_NAMES).default('greedy').describe('greedy (fast) or beam search'),
+  decoding: z.enum(DECODING_CHOICES).default('auto').describe('auto (the fastest the model supports: ctc_greedy with a CTC head, else greedy), greedy, beam, ctc_greedy, ctc_beam or joint (attention + CTC)'),
   beam_width: z.coerce.number().int().min(1).max(64).default(5).describe('beams kept per line (beam decoding only)'),
   mode: z.enum(['line', 'paragraph']).default('line').describe('one text line, or a paragraph cut into lines first'),
 });

@@ -5,6 +5,13 @@
  */
 import type { Rng } from './rng.js';
 
+/**
+ * Batch widths are rounded up to this many pixels: few distinct shapes (kernel and
+ * shape caches stay small) and widths divisible by every encoder stride. Training
+ * batches and inference batches pad the same way.
+ */
+export const WIDTH_QUANTUM = 32;
+
 export interface GrayImage {
   readonly data: Float32Array;
   readonly height: number;

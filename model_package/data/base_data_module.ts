@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Rng } from '../core/rng.js';
 import { Tokenizer } from '../core/tokenizer.js';
-import type { Augment, Batch, DataConfig, DataLoader, DataModule, Dataset, GrayImage, Sample, Stage } from '../core/data_types.js';
+import { WIDTH_QUANTUM, type Augment, type Batch, type DataConfig, type DataLoader, type DataModule, type Dataset, type GrayImage, type Sample, type Stage } from '../core/data_types.js';
 
 export const BaseDataConfig = z.object({
   batch_size: z.number().int().positive().default(16).describe('samples per batch'),
@@ -59,11 +59,6 @@ export abstract class BaseDataModule implements DataModule {
   }
 }
 
-/**
- * Batch widths are rounded up to this many pixels: few distinct shapes (kernel and
- * shape caches stay small) and widths divisible by every encoder stride.
- */
-export const WIDTH_QUANTUM = 32;
 
 /** Train batches are drawn from pools of this many batches sorted by width. */
 const BUCKET_POOL_BATCHES = 32;

@@ -8,11 +8,12 @@ import { htrError } from '../errors.js';
 import { SPECIAL_TOKENS, Tokenizer } from '../core/tokenizer.js';
 import type { GrayImage } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
-import { decode, type DecodeMode, type Hypothesis } from '../models/decoding/index.js';
+import { decode, type Decoding, type Hypothesis } from '../models/decoding/index.js';
+import { WIDTH_QUANTUM } from '../core/data_types.js';
 
 export interface RecognizeOptions {
-  /** Decode mode (default greedy). */
-  readonly decoding?: DecodeMode;
+  /** Decode mode (default auto: the fastest the model supports). */
+  readonly decoding?: Decoding;
   /** Beams kept per line (beam decoding only; default 5). */
   readonly beamWidth?: number;
 }
@@ -33,6 +34,7 @@ export interface LinePrediction {
 export class LineRecognizer {
   readonly tokenizer: Tokenizer;
   readonly height: number;
+  /** Widest line the model takes (its inputDims width). */
   readonly width: number;
 
   constructor(readonly recognizer: Recognizer) {
@@ -43,33 +45,42 @@ export class LineRecognizer {
     this.width = width;
   }
 
-  /** Recognizes images of exactly the model's input size ([H, W] of inputDims). */
+  /** Recognizes lines of the model's height and any width up to its input width. */
   async recognize(images: readonly GrayImage[], options: RecognizeOptions = {}): Promise<LinePrediction[]> {
     if (images.length === 0) return [];
     const x = this.stack(images);
     try {
-      const hyps = await decode(this.recognizer, x, options.decoding ?? 'greedy', { beamWidth: options.beamWidth ?? 5 });
+      const widths = images.map((img) => img.width);
+      const hyps = await decode(this.recognizer, x, options.decoding ?? 'auto', { beamWidth: options.beamWidth ?? 5, widths });
       return hyps.map((h) => this.toPrediction(h));
     } finally {
       x.dispose();
     }
   }
 
-  /** [B, H, W, 1] input tensor; the caller owns it. */
+  /**
+   * [B, H, W, 1] input tensor, zero padded on the right to the widest line rounded
+   * up to WIDTH_QUANTUM (as training batches are); the caller owns it.
+   */
   stack(images: readonly GrayImage[]): tf.Tensor4D {
-    const size = this.height * this.width;
-    const data = new Float32Array(images.length * size);
-    images.forEach((img, i) => {
-      if (img.height !== this.height || img.width !== this.width) {
+    for (const img of images) {
+      if (img.height !== this.height || img.width < 1 || img.width > this.width) {
         throw htrError('HTR_ERR_SHAPE_MISMATCH', {
           key: 'image',
-          expected: [this.height, this.width],
+          expected: `[${this.height}, 1..${this.width}]`,
           actual: [img.height, img.width],
         });
       }
-      data.set(img.data, i * size);
+    }
+    const widest = Math.max(...images.map((img) => img.width));
+    const width = Math.min(this.width, Math.ceil(widest / WIDTH_QUANTUM) * WIDTH_QUANTUM);
+    const data = new Float32Array(images.length * this.height * width);
+    images.forEach((img, i) => {
+      for (let r = 0; r < this.height; r++) {
+        data.set(img.data.subarray(r * img.width, (r + 1) * img.width), (i * this.height + r) * width);
+      }
     });
-    return tf.tensor4d(data, [images.length, this.height, this.width, 1]);
+    return tf.tensor4d(data, [images.length, this.height, width, 1]);
   }
 
   /** A hypothesis as text and per-character probabilities; special tokens mid-line count for confidence but are not text. */

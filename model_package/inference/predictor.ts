@@ -8,6 +8,7 @@
 import { decodeGray, grayToLineImage } from '../preprocess/line_image.js';
 import type { GrayImage } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
+import { resolveDecoding } from '../models/decoding/index.js';
 import { LineRecognizer, type CharProb, type LinePrediction, type RecognizeOptions } from './line_recognizer.js';
 import { cropGray, segmentLines, type LineBox } from './segment_lines.js';
 
@@ -87,7 +88,7 @@ export class Predictor {
   /** Like `prepare`, plus where each line sits in the source image (for PAGE-XML). */
   async segment(input: Buffer | string, options: PrepareOptions = {}): Promise<SegmentedImage> {
     const gray = await decodeGray(input, options.label, options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT);
-    const dims = { height: this.lines.height, width: this.lines.width };
+    const dims = { height: this.lines.height, width: this.lines.width, ...(options.label !== undefined ? { label: options.label } : {}) };
     const size = { width: gray.width, height: gray.height };
     if ((options.mode ?? 'line') === 'line') {
       return { ...size, images: [await grayToLineImage(gray, dims)], boxes: [{ top: 0, bottom: gray.height, left: 0, right: gray.width }] };
@@ -131,7 +132,7 @@ export class Predictor {
     const images = prepared.flatMap((p) => p.segmented?.images ?? []);
     const recognize = options.recognize ?? ((imgs, o) => this.recognize(imgs, o));
     const t0 = performance.now();
-    const results = await recognize(images, { decoding: options.decoding ?? 'greedy', beamWidth: options.beamWidth ?? 5 });
+    const results = await recognize(images, { decoding: resolveDecoding(this.recognizer, options.decoding ?? 'auto'), beamWidth: options.beamWidth ?? 5 });
     // Recognition is shared by the batch: each image is charged its share of lines.
     const perLine = images.length ? (performance.now() - t0) / images.length : 0;
     let k = 0;

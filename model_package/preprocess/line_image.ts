@@ -10,10 +10,16 @@ import type { GrayImage } from '../core/data_types.js';
 export interface LineImageOptions {
   /** Target height in pixels (the model's input height). */
   readonly height: number;
-  /** Target width; narrower images are padded with paper (0) on the right, wider ones squeezed to fit. */
+  /**
+   * Widest line accepted (the model's input width). A line keeps its aspect ratio
+   * and its natural width at `height`; it is never squeezed: a wider one is an
+   * HTR_ERR_IMAGE_TOO_WIDE.
+   */
   readonly width: number;
   /** Source images are dark ink on light paper (true for scans); invert to ink-high. */
   readonly invert?: boolean;
+  /** Names the image in errors. */
+  readonly label?: string;
 }
 
 /** Decodes any image sharp reads into 8-bit grayscale. `label` names the source in errors. */
@@ -72,13 +78,22 @@ export function toFloatCanvas(img: { data: Uint8Array; width: number; height: nu
   return { data: out, width, height: img.height };
 }
 
-/** The one preprocessing path: decode -> gray -> resize to height -> [0,1] ink-high -> pad to width. */
+/** The one preprocessing path: decode -> gray -> resize to height (aspect kept) -> [0,1] ink-high, at its natural width. */
 export async function preprocessLineImage(input: Buffer | string, opts: LineImageOptions, label?: string): Promise<GrayImage> {
   const gray = await decodeGray(input, label);
-  return grayToLineImage(gray, opts);
+  return grayToLineImage(gray, { ...opts, ...(label !== undefined ? { label } : {}) });
+}
+
+/** Width of `gray` scaled to `height` with its aspect ratio kept. */
+export function naturalWidth(gray: { width: number; height: number }, height: number): number {
+  return Math.max(1, Math.round((gray.width * height) / gray.height));
 }
 
 export async function grayToLineImage(gray: { data: Uint8Array; width: number; height: number }, opts: LineImageOptions): Promise<GrayImage> {
+  const width = naturalWidth(gray, opts.height);
+  if (width > opts.width) {
+    throw htrError('HTR_ERR_IMAGE_TOO_WIDE', { file: opts.label ?? '<image>', width, height: opts.height, limit: opts.width });
+  }
   const resized = await resizeGray(gray, opts.height, opts.width);
-  return toFloatCanvas(resized, opts.width, opts.invert ?? true);
+  return toFloatCanvas(resized, resized.width, opts.invert ?? true);
 }

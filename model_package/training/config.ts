@@ -3,6 +3,7 @@
  * validation and --help from them. Keys are snake_case like Lightning's.
  */
 import { z } from 'zod';
+import { DECODING_CHOICES } from '../models/decoding/index.js';
 
 export const ACCELERATORS = ['auto', 'gpu', 'native', 'wasm', 'cpu'] as const;
 
@@ -36,6 +37,9 @@ export const TrainerConfig = z.strictObject({
     .boolean()
     .default(false)
     .describe('leave <P> targets out of the loss (default false: the seed trained on them too, so the model also learns to pad after <E>)'),
+  decoding: z.enum(DECODING_CHOICES).default('auto')
+    .describe('decode mode of validation and test CER/WER: auto (ctc_greedy with a CTC head, else greedy), greedy, beam, ctc_greedy, ctc_beam or joint'),
+  beam_width: z.number().int().min(1).default(5).describe('beams per line for the beam decode modes'),
   num_predictions: z.number().int().min(0).default(32).describe('decoded validation/test samples handed to loggers and callbacks per pass'),
 });
 export type TrainerConfig = z.infer<typeof TrainerConfig>;

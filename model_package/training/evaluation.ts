@@ -11,11 +11,16 @@ import type { Recognizer } from '../models/types.js';
 import { CharErrorRate, WordErrorRate, cer } from '../metrics/error_rate.js';
 import { batchTensors } from './batch_plan.js';
 import { ctcTargets, trainingLoss } from './loss.js';
+import { decode, resolveDecoding, type Decoding } from '../models/decoding/index.js';
 
 export interface EvalOptions {
   /** Metric name prefix: "val" or "test". */
   readonly prefix: string;
   readonly ignorePad: boolean;
+  /** How CER/WER transcriptions are decoded (default auto: ctc_greedy with a CTC head, else greedy). */
+  readonly decoding?: Decoding;
+  /** Beams per line for beam modes. */
+  readonly beamWidth?: number;
   /** Decoded rows to return for tables. */
   readonly numPredictions: number;
   /** Called after each batch (progress display, Ctrl-C checks). */
@@ -39,7 +44,7 @@ export async function evaluate(model: Recognizer, batches: AsyncIterable<Batch>,
   let index = 0;
   try {
     for await (const batch of batches) {
-      const { loss, texts } = decodeBatch(model, batch, tokenizer, opts.ignorePad);
+      const { loss, texts } = await decodeBatch(model, batch, tokenizer, opts);
       lossSum += loss * batch.batchSize;
       samples += batch.batchSize;
       cerMetric.update(texts, batch.texts);
@@ -73,14 +78,18 @@ export function predictRows(model: Recognizer, batch: Batch): PredictionRow[] {
   }
 }
 
-function decodeBatch(model: Recognizer, batch: Batch, tokenizer: Tokenizer, ignorePad: boolean): { loss: number; texts: string[] } {
+async function decodeBatch(model: Recognizer, batch: Batch, tokenizer: Tokenizer, opts: EvalOptions): Promise<{ loss: number; texts: string[] }> {
   const { x, y } = batchTensors(batch);
   try {
     const ctc = (model.ctcWeight ?? 0) > 0 ? ctcTargets(model, batch) : undefined;
-    const lossT = trainingLoss(model, x, y, ctc, { ignorePad });
+    const lossT = trainingLoss(model, x, y, ctc, { ignorePad: opts.ignorePad });
     const loss = lossT.dataSync()[0] as number;
     lossT.dispose();
-    return { loss, texts: idsToTexts(model.greedyDecode(x), tokenizer) };
+    const mode = resolveDecoding(model, opts.decoding ?? 'auto');
+    // Attention greedy keeps its id-only path (no per-token probabilities needed here).
+    if (mode === 'greedy') return { loss, texts: idsToTexts(model.greedyDecode(x), tokenizer) };
+    const hyps = await decode(model, x, mode, { beamWidth: opts.beamWidth ?? 5, widths: Array.from(batch.widths) });
+    return { loss, texts: hyps.map((h) => tokenizer.decode(h.tokens)) };
   } finally {
     x.dispose();
     y.dispose();

@@ -295,6 +295,8 @@ export class Trainer implements TrainerView {
     const { metrics } = await evaluate(fit.model, take(fit.data.valDataloader(), n), {
       prefix: 'val',
       ignorePad: this.cfg.ignore_pad,
+      decoding: this.cfg.decoding,
+      beamWidth: this.cfg.beam_width,
       numPredictions: 0,
     });
     if (metrics['val/loss'] !== undefined) this.log(`Sanity check on ${n} val batch(es): ${formatMetrics(metrics)}`);
@@ -312,6 +314,8 @@ export class Trainer implements TrainerView {
     return evaluate(model, take(source, n), {
       prefix: stage === 'test' ? 'test' : 'val',
       ignorePad: this.cfg.ignore_pad,
+      decoding: this.cfg.decoding,
+      beamWidth: this.cfg.beam_width,
       numPredictions: this.cfg.num_predictions,
       onBatchEnd: (batchIndex) => this.emit((c) => c.onEvalBatchEnd?.(this, { stage, batchIndex, numBatches: n })),
     });

@@ -11,7 +11,7 @@ import type { GrayImage } from '../../model_package/core/data_types.js';
 import type { Recognizer } from '../../model_package/models/types.js';
 import { Predictor, type Prediction, type PredictionOptions } from '../../model_package/inference/predictor.js';
 import type { LinePrediction, RecognizeOptions } from '../../model_package/inference/line_recognizer.js';
-import { DECODE_MODES } from '../../model_package/models/decoding/index.js';
+import { DECODE_MODES, resolveDecoding } from '../../model_package/models/decoding/index.js';
 import { MicroBatcher } from '../batcher.js';
 import type { ServerConfig } from '../config.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -109,7 +109,8 @@ export class ModelService {
     this.requirePredictor();
     this.handOff(ticket);
     // Modes that ignore the beam width share batches whatever width was asked for.
-    const key = JSON.stringify({ decoding: options.decoding, beamWidth: DECODE_MODES[options.decoding].usesBeamWidth ? options.beamWidth : 1 });
+    const mode = resolveDecoding(this.requirePredictor().recognizer, options.decoding);
+    const key = JSON.stringify({ decoding: mode, beamWidth: DECODE_MODES[mode].usesBeamWidth ? options.beamWidth : 1 });
     return this.batcher.submit(key, images, signal);
   }
 

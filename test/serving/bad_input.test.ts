@@ -73,6 +73,15 @@ describe('bad input gets a 4xx JSON error', () => {
     await expectError(raw(big), 413, 'HTR_ERR_IMAGE_TOO_LARGE');
   });
 
+  it('line wider than the model takes at its height: refused by name, never squeezed', async () => {
+    // 1000x40 at the model's height 16 is 400 px, over its 256 px.
+    const wide = await sharp({ create: { width: 1000, height: 40, channels: 3, background: '#ffffff' } }).png().toBuffer();
+    await expectError(raw(wide), 413, 'HTR_ERR_IMAGE_TOO_WIDE', /400 px wide .* limit of 256 px/);
+    // The same line cut to fit is read.
+    const fits = await sharp({ create: { width: 600, height: 40, channels: 3, background: '#ffffff' } }).png().toBuffer();
+    expect((await app.inject({ method: 'POST', url: '/v1/predict', ...raw(fits) })).statusCode).toBe(200);
+  });
+
   it('body over the size limit (raw, JSON and multipart)', async () => {
     const huge = Buffer.alloc(100 * 1024, 7);
     await expectError(raw(huge), 413, 'HTR_ERR_PAYLOAD_TOO_LARGE', /65536/);

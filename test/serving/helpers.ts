@@ -16,7 +16,7 @@ import type { ServerConfig } from '../../serving/config.js';
 import { getModelEntry } from '../../model_package/models/registry.js';
 
 export const TEST_DATA_CONFIG: DataConfig = {
-  inputDims: [1, 16, 64],
+  inputDims: [1, 16, 256],
   outputDims: [10],
   mapping: buildMapping(DEFAULT_CHARACTERS),
 };

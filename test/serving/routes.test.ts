@@ -63,7 +63,7 @@ describe('health, readiness and model info', () => {
     expect(body.parameters).toBeGreaterThan(0);
     expect(body.vocabulary.slice(0, 4)).toEqual(['<B>', '<S>', '<E>', '<P>']);
     expect(body.vocabulary).toContain('a');
-    expect(body.input_dims).toEqual([1, 16, 64]);
+    expect(body.input_dims).toEqual([1, 16, 256]);
     expect(body.max_seq_length).toBe(10);
     expect(body.config).toEqual({ model: { name: 'test' } });
     expect(body.metadata).toEqual({ step: 0 });

@@ -2,4 +2,4 @@
 export { greedyLoop, greedyHypotheses, greedyMode } from './greedy.js';
 export { beamSearchLoop } from './beam_search.js';
 export type { Hypothesis } from './hypothesis.js';
-export { DECODE_MODES, DECODE_MODE_NAMES, decode, type DecodeMode, type DecodeModeEntry, type ModeOptions } from './registry.js';
+export { DECODE_MODES, DECODE_MODE_NAMES, DECODING_CHOICES, decode, resolveDecoding, supportedModes, type Decoding, type DecodeMode, type DecodeModeEntry, type ModeOptions } from './registry.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchOrder, makeDataLoader, WIDTH_QUANTUM } from '../../../model_package/data/base_data_module.js';
+import { batchOrder, makeDataLoader } from '../../../model_package/data/base_data_module.js';
+import { WIDTH_QUANTUM } from '../../../model_package/core/data_types.js';
 import { buildMapping } from '../../../model_package/core/tokenizer.js';
 import type { Batch, DataConfig, Dataset } from '../../../model_package/core/data_types.js';
 import { Rng } from '../../../model_package/core/rng.js';
