@@ -64,7 +64,7 @@ describe('training and serving preprocess identically', () => {
     try {
       // The exact batch tensor training builds (validation split: no augmentation).
       const rendered = data.renderedLines('val');
-      const size = cfg.height * cfg.width;
+      const size = cfg.height * cfg.max_width;
       let i = 0;
       for await (const batch of data.valDataloader()) {
         for (let b = 0; b < batch.batchSize; b++, i++) {
