@@ -133,6 +133,28 @@ export function rotateWords(img: InkMap, maxDegrees: number, minGap: number, rng
 }
 
 /**
+ * Mean width of the paper runs between two ink runs of a row (counters and
+ * letter gaps; runs wider than half the map height, word spaces, are left out).
+ */
+export function meanInnerGap(img: InkMap): number {
+  let total = 0;
+  let count = 0;
+  for (let y = 0; y < img.height; y++) {
+    let last = -1;
+    for (let x = 0; x < img.width; x++) {
+      if ((img.data[y * img.width + x] as number) <= 0.5) continue;
+      const gap = x - last - 1;
+      if (last >= 0 && gap > 0 && gap < img.height / 2) {
+        total += gap;
+        count++;
+      }
+      last = x;
+    }
+  }
+  return count === 0 ? Infinity : total / count;
+}
+
+/**
  * Elastic distortion: every pixel moves by a smooth random field of
  * amplitude `amplitude` pixels whose features are about `cell` pixels apart.
  */

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { Rng } from '../../../core/rng.js';
 import type { FontFace } from '../fonts.js';
-import { elasticWarp, inkTexture, rotateWords } from './distort_ops.js';
+import { elasticWarp, inkTexture, meanInnerGap, rotateWords } from './distort_ops.js';
 import { lineMarkup, renderMarkup, type GlyphOffset, type WordStyle } from './font_text.js';
 import { cropWithMargins, gaussianBlur, meanStrokeWidth, morph, shear, toScan, type Gray8 } from './ink_ops.js';
 import { addNoise, jpegRoundTrip, shadePaper } from './scan_ops.js';
@@ -111,8 +111,12 @@ export async function renderHandwriting(text: string, face: FontFace, style: Han
   ink = rotateWords(ink, style.wordRotation, Math.max(2, Math.round(style.fontSize * 0.12)), rng);
   ink = shear(ink, style.slant, Math.round(ink.height * 0.75));
   ink = elasticWarp(ink, style.elastic, style.elasticScale, rng);
-  // Erosion would wipe out a thin pen's strokes, so thin fonts only get thicker.
-  const steps = style.strokeSteps < 0 && meanStrokeWidth(ink) < 4 ? 0 : style.strokeSteps;
+  // Erosion would wipe out a thin pen's strokes, so thin fonts only get thicker; and
+  // dilation (2 px less gap per step) would close the counters of bold or narrow fonts.
+  const stroke = meanStrokeWidth(ink);
+  const thinned = style.strokeSteps < 0 && stroke < 4;
+  const clogged = style.strokeSteps > 0 && meanInnerGap(ink) - 2 * style.strokeSteps < Math.max(3, stroke);
+  const steps = thinned || clogged ? 0 : style.strokeSteps;
   ink = morph(ink, steps);
   ink = cropWithMargins(ink, style.margins);
   ink = gaussianBlur(ink, style.blur);
