@@ -107,16 +107,17 @@ export function sampleStyle(rng: Rng, r: HandwritingStyleRanges, words: readonly
 export async function renderHandwriting(text: string, face: FontFace, style: HandwritingStyle, rng: Rng): Promise<Gray8> {
   const markup = lineMarkup(text, (i) => style.words[i] ?? { rise: 0, letterSpacing: 0 });
   let ink = await renderMarkup(markup, face, style.fontSize);
-  // A word space is about a quarter of the font size; letters of one word sit closer.
-  ink = rotateWords(ink, style.wordRotation, Math.max(2, Math.round(style.fontSize * 0.12)), rng);
-  ink = shear(ink, style.slant, Math.round(ink.height * 0.75));
-  ink = elasticWarp(ink, style.elastic, style.elasticScale, rng);
   // Erosion would wipe out a thin pen's strokes, so thin fonts only get thicker; and
   // dilation (2 px less gap per step) would close the counters of bold or narrow fonts.
+  // Measured on the upright render: slant and warps blur the runs.
   const stroke = meanStrokeWidth(ink);
   const thinned = style.strokeSteps < 0 && stroke < 4;
   const clogged = style.strokeSteps > 0 && meanInnerGap(ink) - 2 * style.strokeSteps < Math.max(3, stroke);
   const steps = thinned || clogged ? 0 : style.strokeSteps;
+  // A word space is about a quarter of the font size; letters of one word sit closer.
+  ink = rotateWords(ink, style.wordRotation, Math.max(2, Math.round(style.fontSize * 0.12)), rng);
+  ink = shear(ink, style.slant, Math.round(ink.height * 0.75));
+  ink = elasticWarp(ink, style.elastic, style.elasticScale, rng);
   ink = morph(ink, steps);
   ink = cropWithMargins(ink, style.margins);
   ink = gaussianBlur(ink, style.blur);
