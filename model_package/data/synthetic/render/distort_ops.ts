@@ -16,14 +16,14 @@ export function valueNoise(width: number, height: number, cell: number, rng: Rng
   const gh = Math.floor(height / size) + 2;
   const grid = new Float32Array(gw * gh);
   for (let i = 0; i < grid.length; i++) grid[i] = rng.next() * 2 - 1;
-  // Per-column grid index and weight, shared by every row.
-  const gx0 = new Int32Array(width);
-  const wx = new Float32Array(width);
+  // Each grid row interpolated along x once; pixel rows then blend two of these.
+  const rows = new Float32Array(gh * width);
   for (let x = 0; x < width; x++) {
     const g = x / size;
-    gx0[x] = Math.floor(g);
-    const f = g - (gx0[x] as number);
-    wx[x] = f * f * (3 - 2 * f);
+    const i = Math.floor(g);
+    const f = g - i;
+    const w = f * f * (3 - 2 * f);
+    for (let r = 0; r < gh; r++) rows[r * width + x] = (grid[r * gw + i] as number) * (1 - w) + (grid[r * gw + i + 1] as number) * w;
   }
   const out = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
@@ -31,15 +31,10 @@ export function valueNoise(width: number, height: number, cell: number, rng: Rng
     const gy = Math.floor(g);
     const f = g - gy;
     const wy = f * f * (3 - 2 * f);
-    const r0 = gy * gw;
-    const r1 = r0 + gw;
-    for (let x = 0; x < width; x++) {
-      const i = gx0[x] as number;
-      const w = wx[x] as number;
-      const top = (grid[r0 + i] as number) * (1 - w) + (grid[r0 + i + 1] as number) * w;
-      const bottom = (grid[r1 + i] as number) * (1 - w) + (grid[r1 + i + 1] as number) * w;
-      out[y * width + x] = top * (1 - wy) + bottom * wy;
-    }
+    const top = gy * width;
+    const bottom = top + width;
+    const o = y * width;
+    for (let x = 0; x < width; x++) out[o + x] = (rows[top + x] as number) * (1 - wy) + (rows[bottom + x] as number) * wy;
   }
   return out;
 }
@@ -91,6 +86,22 @@ export function inkClusters(img: InkMap, minGap: number): { x0: number; x1: numb
   return out;
 }
 
+/** First and last row with ink in columns x0..x1. */
+function inkRows(img: InkMap, x0: number, x1: number): [number, number] {
+  let top = img.height;
+  let bottom = -1;
+  for (let y = 0; y < img.height; y++) {
+    for (let x = x0; x <= x1; x++) {
+      if ((img.data[y * img.width + x] as number) > 0) {
+        if (y < top) top = y;
+        bottom = y;
+        break;
+      }
+    }
+  }
+  return bottom < 0 ? [0, img.height - 1] : [top, bottom];
+}
+
 /**
  * Rotates each ink cluster (word) by its own angle, uniform in
  * ±`maxDegrees`, about its centre. The map grows by the room the tilted
@@ -115,9 +126,11 @@ export function rotateWords(img: InkMap, maxDegrees: number, minGap: number, rng
     const cos = Math.cos(c.angle);
     const sin = Math.sin(c.angle);
     const cx = (c.x0 + c.x1) / 2;
-    // Output columns that can receive this cluster: its source columns +- padX, shifted by padX.
+    // Output columns that can receive this cluster: its source columns +- padX, shifted by padX;
+    // output rows: its inked source rows +- padY (shifted by padY).
     const xe = Math.min(width - 1, c.x1 + 2 * padX);
-    for (let y = 0; y < height; y++) {
+    const [top, bottom] = inkRows(img, c.x0, c.x1);
+    for (let y = top; y <= Math.min(height - 1, bottom + 2 * padY); y++) {
       const dy = y - padY - cy;
       for (let x = c.x0; x <= xe; x++) {
         const dx = x - padX - cx;

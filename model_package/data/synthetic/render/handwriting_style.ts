@@ -117,10 +117,11 @@ export async function renderHandwriting(text: string, face: FontFace, style: Han
   // A word space is about a quarter of the font size; letters of one word sit closer.
   ink = rotateWords(ink, style.wordRotation, Math.max(2, Math.round(style.fontSize * 0.12)), rng);
   ink = shear(ink, style.slant, Math.round(ink.height * 0.75));
-  ink = elasticWarp(ink, style.elastic, style.elasticScale, rng);
+  // Warps and blurs under 0.3 px would not show after downsampling; skipping them saves the passes.
+  ink = style.elastic < 0.3 ? ink : elasticWarp(ink, style.elastic, style.elasticScale, rng);
   ink = morph(ink, steps);
   ink = cropWithMargins(ink, style.margins);
-  ink = gaussianBlur(ink, style.blur);
+  ink = style.blur < 0.3 ? ink : gaussianBlur(ink, style.blur);
   ink = inkTexture(ink, style.inkTexture, style.fontSize * 0.4, rng);
   return toScan(ink, { ink: style.ink, paper: style.paper, noise: 0, normal: () => 0 });
 }

@@ -49,16 +49,23 @@ function resampleAxis(src: Float32Array, lines: number, from: number, to: number
     }
   }
   const out = new Float32Array(lines * to);
-  const step = horizontal ? 1 : lines;
-  for (let line = 0; line < lines; line++) {
-    const srcBase = horizontal ? line * from : line;
-    const outBase = horizontal ? line * to : line;
-    for (let j = 0; j < to; j++) {
-      let acc = 0;
-      const k0 = first[j] as number;
-      const n = Math.min(span, from - k0);
-      for (let t = 0; t < n; t++) acc += (src[srcBase + (k0 + t) * step] as number) * (weights[j * span + t] as number);
-      out[outBase + j * step] = acc;
+  for (let j = 0; j < to; j++) {
+    const k0 = first[j] as number;
+    const n = Math.min(span, from - k0);
+    if (horizontal) {
+      for (let line = 0; line < lines; line++) {
+        let acc = 0;
+        for (let t = 0; t < n; t++) acc += (src[line * from + k0 + t] as number) * (weights[j * span + t] as number);
+        out[line * to + j] = acc;
+      }
+    } else {
+      // Whole rows at a time: contiguous reads and writes.
+      const row = out.subarray(j * lines, (j + 1) * lines);
+      for (let t = 0; t < n; t++) {
+        const w = weights[j * span + t] as number;
+        const srcRow = (k0 + t) * lines;
+        for (let x = 0; x < lines; x++) row[x] = (row[x] as number) + (src[srcRow + x] as number) * w;
+      }
     }
   }
   return out;
@@ -80,17 +87,25 @@ export function shadePaper(scan: Gray8, amount: number, rng: Rng): Gray8 {
   return { data: out, width: scan.width, height: scan.height };
 }
 
-/**
- * Adds near-Gaussian noise of std-dev `std` (intensity units, 1 = full range):
- * a sum of four uniforms, several times cheaper per pixel than Box-Muller.
- */
+/** Standard normals drawn once; per-pixel noise picks from them (one uniform per pixel). */
+const NORMALS = (() => {
+  const out = new Float32Array(4096);
+  for (let i = 0; i < out.length; i++) {
+    // Box-Muller on a fixed grid of (u, v): mean 0 and std-dev 1 to three decimals.
+    const u = (i + 0.5) / out.length;
+    const v = ((i * 0.6180339887) % 1) + 1e-9;
+    out[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+  return out;
+})();
+
+/** Adds Gaussian noise of std-dev `std` (intensity units, 1 = full range). */
 export function addNoise(scan: Gray8, std: number, rng: Rng): Gray8 {
   if (std <= 0) return scan;
   const out = new Uint8Array(scan.data.length);
-  // Four uniforms sum to mean 2, variance 1/3.
-  const scale = std * 255 * Math.sqrt(3);
+  const scale = std * 255;
   for (let i = 0; i < out.length; i++) {
-    const n = rng.next() + rng.next() + rng.next() + rng.next() - 2;
+    const n = NORMALS[(rng.next() * NORMALS.length) | 0] as number;
     out[i] = Math.max(0, Math.min(255, Math.round((scan.data[i] as number) + scale * n)));
   }
   return { data: out, width: scan.width, height: scan.height };
