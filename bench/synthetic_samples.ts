@@ -1,6 +1,7 @@
 /**
- * A picture of what SyntheticLines renders: for each split, N lines at their
- * natural width with their label and font printed above, written to
+ * A picture of what SyntheticLines renders: for each split, N of its lines
+ * (the dataset's lines 0, 7, 14, ...) at their natural width with font, length,
+ * width and label printed above, written to
  * docs/images/synthetic_lines_<split>.png. Uses the default config (or the
  * given seed), so the pictures show the data a default run trains on.
  *
@@ -11,20 +12,23 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp, { type OverlayOptions } from 'sharp';
 import { escapeMarkup } from '../model_package/data/synthetic/render/font_text.js';
-import { renderLines } from '../model_package/data/synthetic/render/render_pool.js';
-import type { RenderedLine } from '../model_package/data/synthetic/render/synthetic_line_source.js';
+import { SyntheticLineSource, type RenderedLine } from '../model_package/data/synthetic/render/synthetic_line_source.js';
 import { discoverFonts, selectFonts } from '../model_package/data/synthetic/fonts.js';
 import { SPLIT_SALT, SyntheticLines, SyntheticLinesConfig, type SplitName } from '../model_package/data/synthetic/synthetic_lines.js';
 
 const { values } = parseArgs({ options: { lines: { type: 'string', default: '12' }, seed: { type: 'string', default: '0' }, out: { type: 'string', default: 'docs/images' } } });
 const count = Number(values.lines);
-const config = SyntheticLinesConfig.parse({ seed: Number(values.seed), num_workers: 2 });
-const spec = new SyntheticLines(config).spec();
+const config = SyntheticLinesConfig.parse({ seed: Number(values.seed), num_workers: 0 });
+const source = new SyntheticLineSource(new SyntheticLines(config).spec());
 const all = discoverFonts(config.font_dir);
 const splits: SplitName[] = ['train', 'val', 'test'];
 const fonts = { train: config.train_fonts, val: config.val_fonts, test: config.test_fonts };
-const jobs = splits.map((split) => ({ fonts: selectFonts(all, fonts[split], `data.${split}_fonts`), salt: SPLIT_SALT[split], part: split, count }));
-const rendered = await renderLines(spec, jobs, config.num_workers);
+// Lines 0, 7, 14, ... of each split: 7 shares no factor with the font counts, so consecutive picks use different fonts.
+const rendered: RenderedLine[][] = [];
+for (const split of splits) {
+  const faces = selectFonts(all, fonts[split], `data.${split}_fonts`);
+  rendered.push(await Promise.all(Array.from({ length: count }, (_, i) => source.render(faces, SPLIT_SALT[split], i * 7, split))));
+}
 
 const PAD = 8;
 const canvasWidth = config.max_width + 2 * PAD;
