@@ -58,7 +58,7 @@ export const SyntheticLinesConfig = BaseDataConfig.extend({
   train_fonts: z.array(z.string()).min(1).default(DEFAULT_TRAIN_FONTS).describe('font families of the training split'),
   val_fonts: z.array(z.string()).min(1).default(DEFAULT_VAL_FONTS).describe('font families of the validation split'),
   test_fonts: z.array(z.string()).min(1).default(DEFAULT_TEST_FONTS).describe('font families of the test split (never in training)'),
-  font_dir: z.string().optional().describe('directory of font packages (<pkg>/400Regular/*.ttf); default node_modules/@expo-google-fonts'),
+  font_dir: z.string().optional().describe('directory of font packages (<pkg>/400Regular/*.ttf, or a .ttf at the package root); default node_modules/@expo-google-fonts'),
   corpus_dir: z.string().optional().describe('directory of *.txt English text; default data/corpus'),
   held_out_text: z.boolean().default(true).describe('val/test lines use sentences and names never used for training (the corpus and name lists are split)'),
   structured_text_fraction: z.number().min(0).max(1).default(0.25).describe('share of lines of names, dates, amounts, addresses and other numbers'),
