@@ -83,6 +83,8 @@ export class SentenceGenerator {
   private readonly text: string;
   /** Index of the first character of every word. */
   private readonly wordStarts: number[];
+  /** Word starts that begin a sentence (a capital after . ! or ?). */
+  private readonly sentenceStarts: number[];
 
   constructor(opts: SentenceGeneratorOptions) {
     if (!(opts.maxLength >= 1)) throw new RangeError(`SentenceGenerator maxLength must be >= 1, got ${opts.maxLength}`);
@@ -92,8 +94,12 @@ export class SentenceGenerator {
     allowed.add(' ');
     this.text = normalizeText(opts.text ?? loadCorpus(opts.corpusDir), allowed);
     this.wordStarts = [];
+    this.sentenceStarts = [];
     for (let i = 0; i < this.text.length; i++) {
-      if (this.text[i] !== ' ' && (i === 0 || this.text[i - 1] === ' ')) this.wordStarts.push(i);
+      if (this.text[i] !== ' ' && (i === 0 || this.text[i - 1] === ' ')) {
+        this.wordStarts.push(i);
+        if (i === 0 || (/[.!?]["')]? $/.test(this.text.slice(Math.max(0, i - 3), i)) && /["'(]?[A-Z]/.test(this.text.slice(i, i + 2)))) this.sentenceStarts.push(i);
+      }
     }
     if (this.wordStarts.length === 0) throw htrError('HTR_ERR_BAD_DATA_FILE', { file: opts.corpusDir ?? DEFAULT_CORPUS_DIR, reason: 'corpus has no usable words' });
   }
@@ -112,5 +118,32 @@ export class SentenceGenerator {
     }
     if (ends.length === 0) return this.text.slice(start, start + limit).trimEnd();
     return this.text.slice(start, rng.pick(ends));
+  }
+
+  /**
+   * As many whole words as fit in `maxLength` from a random word start (a
+   * sentence start when `fromSentenceStart`), so the length lands just under
+   * `maxLength`. Starts whose words come out shorter than `minLength` are
+   * redrawn; after 16 tries the longest candidate is returned. Only when no
+   * start gave a whole word is a word cut to `maxLength`.
+   */
+  snippet(minLength: number, maxLength: number, rng: Rng = this.rng, fromSentenceStart = false): string {
+    const limit = Math.max(1, Math.floor(maxLength));
+    const starts = fromSentenceStart && this.sentenceStarts.length > 0 ? this.sentenceStarts : this.wordStarts;
+    let best = '';
+    let cut = '';
+    for (let attempt = 0; attempt < 16; attempt++) {
+      const start = rng.pick(starts);
+      let end = Math.min(this.text.length, start + limit);
+      while (end > start && end < this.text.length && this.text[end] !== ' ') end--;
+      if (end === start) {
+        cut ||= this.text.slice(start, start + limit);
+        continue;
+      }
+      const words = this.text.slice(start, end);
+      if (words.length >= minLength) return words;
+      if (words.length > best.length) best = words;
+    }
+    return best || cut;
   }
 }

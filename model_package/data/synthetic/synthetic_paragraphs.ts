@@ -15,7 +15,7 @@ import { mixSeed, type RenderedLine } from './render/synthetic_line_source.js';
 import { SPLIT_SALT, SyntheticLines, SyntheticLinesConfig, type SplitName } from './synthetic_lines.js';
 import type { DataConfig, Dataset, Gray8, Sample, Stage } from '../../core/data_types.js';
 
-export const SyntheticParagraphsConfig = SyntheticLinesConfig.omit({ augment: true }).extend({
+export const SyntheticParagraphsConfig = SyntheticLinesConfig.omit({ augment: true, max_width: true }).extend({
   height: z.number().int().min(8).default(256).describe('paragraph image height in pixels'),
   width: z.number().int().min(16).default(256).describe('paragraph image width in pixels'),
   line_height: z.number().int().min(8).default(28).describe('height of each stacked line in pixels'),
@@ -53,7 +53,7 @@ export class SyntheticParagraphs extends BaseDataModule {
       SyntheticLinesConfig.parse({
         ...pickLineKeys(c),
         height: c.line_height,
-        width: c.width - c.max_indent,
+        max_width: c.width - c.max_indent,
         num_train: pool(c.num_train),
         num_val: pool(c.num_val),
         num_test: pool(c.num_test),

@@ -14,24 +14,35 @@ export function escapeMarkup(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
-export interface WordStyle {
-  /** Baseline shift of the word in pixels (positive raises it). */
+export interface GlyphOffset {
+  /** Baseline shift in pixels (positive raises it). */
   readonly rise: number;
-  /** Extra space between the word's letters in pixels. */
+  /** Extra space after the glyph in pixels. */
   readonly letterSpacing: number;
 }
 
+export interface WordStyle extends GlyphOffset {
+  /** Per-glyph offsets added to the word's (jitter); the word moves as one without them. */
+  readonly glyphs?: readonly GlyphOffset[];
+}
+
 /**
- * Pango markup for `text` with per-word baseline and spacing. Units are
- * 1/1024 pt; at 72 dpi one point is one pixel.
+ * Pango markup for `text` with per-word (and optionally per-glyph) baseline
+ * and spacing. Units are 1/1024 pt; at 72 dpi one point is one pixel. Pango
+ * shifts each span after shaping, so joined scripts stay joined.
  */
 export function lineMarkup(text: string, wordStyle: (wordIndex: number) => WordStyle): string {
-  const parts = text.split(' ');
-  return parts
+  const span = (s: GlyphOffset, content: string) => `<span rise="${Math.round(s.rise * 1024)}" letter_spacing="${Math.round(s.letterSpacing * 1024)}">${escapeMarkup(content)}</span>`;
+  return text
+    .split(' ')
     .map((word, i) => {
       if (word === '') return '';
       const s = wordStyle(i);
-      return `<span rise="${Math.round(s.rise * 1024)}" letter_spacing="${Math.round(s.letterSpacing * 1024)}">${escapeMarkup(word)}</span>`;
+      if (!s.glyphs) return span(s, word);
+      return [...word].map((ch, k) => {
+        const g = s.glyphs?.[k] ?? { rise: 0, letterSpacing: 0 };
+        return span({ rise: s.rise + g.rise, letterSpacing: s.letterSpacing + g.letterSpacing }, ch);
+      }).join('');
     })
     .join(' ');
 }
@@ -55,9 +66,9 @@ export async function renderMarkup(markup: string, face: FontFace, sizePx: numbe
 const FALLBACK_PROBE: FontFace = { family: 'Htr Fallback Probe Nonexistent', file: '' };
 const PROBE_TEXT = 'Handwriting 1776? Qgjy';
 
-/** True if rendering in `face` gives exactly the fallback font's pixels. */
-export async function rendersAsFallback(face: FontFace): Promise<boolean> {
-  const probe = escapeMarkup(PROBE_TEXT);
+/** True if rendering `text` in `face` gives exactly the fallback font's pixels. */
+export async function rendersAsFallback(face: FontFace, text: string = PROBE_TEXT): Promise<boolean> {
+  const probe = escapeMarkup(text);
   const [mine, fallback] = await Promise.all([
     renderMarkup(probe, face, 32),
     sharp({ text: { text: probe, font: fontDescription(FALLBACK_PROBE, 32), dpi: 72, rgba: false } })

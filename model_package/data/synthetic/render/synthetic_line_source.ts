@@ -3,34 +3,38 @@
  * fonts, split salt, index): its text, font and style all come from one RNG
  * seeded by those, so any worker renders the same pixels in any order.
  */
-import { resizeGray } from '../../../preprocess/line_image.js';
 import { Rng } from '../../../core/rng.js';
 import type { FontFace } from '../fonts.js';
 import { loadCorpusPart, type CorpusPart } from '../sentence_generator.js';
 import { assertFontIsUsed } from './font_text.js';
-import { renderHandwriting, sampleStyle, type HandwritingStyleRanges } from './handwriting_style.js';
+import { degradeScan, renderHandwriting, sampleStyle, type HandwritingStyleRanges } from './handwriting_style.js';
 import type { Gray8 } from '../../../core/data_types.js';
 import { LineTextSource } from './line_text.js';
+import { resampleGray } from './scan_ops.js';
 
 /** Plain data (structured-clone safe) so workers can rebuild the source. */
 export interface SyntheticLineSpec {
   readonly seed: number;
+  /** Height of every rendered line in pixels. */
   readonly height: number;
-  readonly width: number;
-  /** Longest text in characters (labels add <S> and <E>). */
+  /** Widest line in pixels at that height; longer texts lose words at the end. */
+  readonly maxWidth: number;
+  /** Text length range in characters (labels add <S> and <E>). */
+  readonly minLength: number;
   readonly maxLength: number;
   readonly mixedFraction: number;
+  readonly structuredFraction: number;
   readonly characters: readonly string[];
   readonly style: HandwritingStyleRanges;
   readonly corpusDir?: string;
-  /** Draw each split's text from its own part of the corpus (see loadCorpusPart). */
+  /** Draw each split's text from its own part of the corpus and word lists (see loadCorpusPart). */
   readonly heldOutText: boolean;
 }
 
 export interface RenderedLine {
   readonly text: string;
   readonly font: string;
-  /** 8-bit scan (dark ink on light paper) already resized to `spec.height`, width <= `spec.width`. */
+  /** 8-bit scan (dark ink on light paper) at `spec.height`, at its natural width (<= `spec.maxWidth`). */
   readonly image: Gray8;
 }
 
@@ -42,24 +46,22 @@ export function mixSeed(seed: number, salt: number, index: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Widest squeeze accepted before a line's last words are dropped and it is rendered again. */
-const MAX_SQUEEZE = 1.1;
-
 export class SyntheticLineSource {
   private readonly texts = new Map<CorpusPart | 'all', LineTextSource>();
 
   constructor(readonly spec: SyntheticLineSpec) {}
 
-  /** Text source of a split: its own corpus part, or the whole corpus. */
+  /** Text source of a split: its own corpus part and word lists, or all of them. */
   private textSource(part: CorpusPart): LineTextSource {
     const key = this.spec.heldOutText ? part : 'all';
     let source = this.texts.get(key);
     if (!source) {
       source = new LineTextSource({
         mixedFraction: this.spec.mixedFraction,
+        structuredFraction: this.spec.structuredFraction,
         characters: this.spec.characters,
         ...(this.spec.corpusDir ? { corpusDir: this.spec.corpusDir } : {}),
-        ...(key !== 'all' ? { text: loadCorpusPart(key, this.spec.corpusDir) } : {}),
+        ...(key !== 'all' ? { text: loadCorpusPart(key, this.spec.corpusDir), part: key } : {}),
       });
       this.texts.set(key, source);
     }
@@ -70,23 +72,36 @@ export class SyntheticLineSource {
     // Fonts take turns so every font of a split is equally represented.
     const face = fonts[index % fonts.length] as FontFace;
     await assertFontIsUsed(face);
+    const { height, maxWidth } = this.spec;
     const rng = new Rng(mixSeed(this.spec.seed, salt, index));
-    let text = this.textSource(part).generate(this.spec.maxLength, rng);
-    const style = sampleStyle(rng, this.spec.style, text.split(' ').length);
-    const noiseRng = rng.fork();
-    for (let attempt = 0; ; attempt++) {
-      const scan = await renderHandwriting(text, face, style, () => noiseRng.normal());
-      const scaledWidth = (scan.width * this.spec.height) / scan.height;
-      const words = text.split(' ');
-      if (scaledWidth <= this.spec.width * MAX_SQUEEZE || words.length < 2 || attempt >= 3) {
-        const image = await resizeGray(scan, this.spec.height, this.spec.width);
-        return { text, font: face.family, image };
+    let text = this.textSource(part).generate(this.spec.minLength, this.spec.maxLength, rng);
+    const style = sampleStyle(rng, this.spec.style, text.split(' '));
+    const fieldSeed = rng.fork().getState();
+    for (;;) {
+      // Fields restart per attempt, so the pixels depend on the final text only.
+      const fields = new Rng(fieldSeed);
+      const scan = await renderHandwriting(text, face, style, fields);
+      const width = Math.round((scan.width * height) / scan.height);
+      const shorter = width > maxWidth ? shortenToFit(text, width, maxWidth) : text;
+      if (shorter === text) {
+        // Aspect kept: the width is the natural one, never squeezed (only a lone glyph wider than maxWidth would be).
+        const resized = resampleGray(scan, Math.max(1, Math.min(width, maxWidth)), height);
+        return { text, font: face.family, image: await degradeScan(resized, style, fields) };
       }
-      // Keep the words that fit at the current width per character, at least one fewer.
-      const keepChars = Math.floor((text.length * this.spec.width) / scaledWidth);
-      let kept = words.length - 1;
-      while (kept > 1 && words.slice(0, kept).join(' ').length > keepChars) kept--;
-      text = words.slice(0, kept).join(' ');
+      text = shorter;
     }
   }
+}
+
+/**
+ * `text` cut at a word boundary to about the share of characters that fit in
+ * `maxWidth` (a little less, since ink per character varies), at least one
+ * character shorter; a single word loses characters instead.
+ */
+export function shortenToFit(text: string, width: number, maxWidth: number): string {
+  if (text.length <= 1) return text;
+  const keep = Math.min(text.length - 1, Math.floor((text.length * maxWidth * 0.97) / width));
+  const cut = text.slice(0, keep + 1).lastIndexOf(' ');
+  if (cut > 0) return text.slice(0, cut).trimEnd();
+  return text.slice(0, Math.max(1, keep)).trimEnd() || text.slice(0, 1);
 }

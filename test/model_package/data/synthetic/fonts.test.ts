@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { discoverFonts, readFontFamily, selectFonts } from '../../../../model_package/data/synthetic/fonts.js';
+import { discoverFonts, missingGlyphs, readFontFamily, selectFonts } from '../../../../model_package/data/synthetic/fonts.js';
+import { DEFAULT_TEST_FONTS, DEFAULT_TRAIN_FONTS, DEFAULT_VAL_FONTS, LINE_CHARACTERS, SyntheticLines, SyntheticLinesConfig } from '../../../../model_package/data/synthetic/synthetic_lines.js';
 import { rendersAsFallback, assertFontIsUsed, fontDescription } from '../../../../model_package/data/synthetic/render/font_text.js';
 import { isHtrError } from '../../../../model_package/errors.js';
 
@@ -15,6 +16,67 @@ describe('handwriting fonts', () => {
       expect(names).toContain(name);
     }
     for (const f of fonts) expect(f.file).toMatch(/\.ttf$/);
+  });
+
+  it('finds packages that keep the TTF at their root, and trims padded family names', () => {
+    const names = fonts.map((f) => f.family);
+    expect(names).toContain('Handlee'); // @expo-google-fonts/handlee 0.2.x: Handlee_400Regular.ttf at the root
+    expect(names).toContain('Sue Ellen Francisco'); // its name table says "Sue Ellen Francisco "
+    expect(fonts.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('has a fixed split of at least 30 fonts: 4+ test and 3+ val fonts, none shared', () => {
+    const splits = [DEFAULT_TRAIN_FONTS, DEFAULT_VAL_FONTS, DEFAULT_TEST_FONTS];
+    expect(DEFAULT_TEST_FONTS.length).toBeGreaterThanOrEqual(4);
+    expect(DEFAULT_VAL_FONTS.length).toBeGreaterThanOrEqual(3);
+    const all = splits.flat();
+    expect(all.length).toBeGreaterThanOrEqual(30);
+    expect(new Set(all).size).toBe(all.length);
+    // Every family is installed, so selecting them cannot fail on a fresh checkout.
+    for (const names of splits) expect(selectFonts(fonts, names, 'fonts').map((f) => f.family)).toEqual(names);
+  });
+
+  it('every default font has a glyph of its own for each line character', () => {
+    for (const f of selectFonts(fonts, [...DEFAULT_TRAIN_FONTS, ...DEFAULT_VAL_FONTS, ...DEFAULT_TEST_FONTS], 'fonts')) {
+      expect(missingGlyphs(f.file, LINE_CHARACTERS), f.family).toEqual([]);
+    }
+  });
+
+  it('a character missing from the character map is exactly what Pango draws in the fallback font', async () => {
+    const nanum = fonts.find((f) => f.family === 'Nanum Pen')!;
+    expect(missingGlyphs(nanum.file, [...'eé€ '])).toEqual(['é', '€']);
+    expect(await rendersAsFallback(nanum, 'é')).toBe(true);
+    expect(await rendersAsFallback(nanum, 'e')).toBe(false);
+  });
+
+  it('refuses a font whose glyphs are empty, naming the split and the characters', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'htr-fonts-'));
+    const put = (pkg: string, family: string) => {
+      mkdirSync(join(dir, pkg, '400Regular'), { recursive: true });
+      const file = join(dir, pkg, '400Regular', `${pkg}.ttf`);
+      copyFileSync(fonts.find((f) => f.family === family)!.file, file);
+      return file;
+    };
+    put('kalam', 'Kalam');
+    put('indie', 'Indie Flower');
+    const broken = put('caveat', 'Caveat');
+    // Zero the glyph location table: every glyph of this Caveat copy has no outline.
+    const buf = readFileSync(broken);
+    for (let i = 0; i < buf.readUInt16BE(4); i++) {
+      const rec = 12 + i * 16;
+      if (buf.toString('latin1', rec, rec + 4) === 'loca') buf.fill(0, buf.readUInt32BE(rec + 8), buf.readUInt32BE(rec + 8) + buf.readUInt32BE(rec + 12));
+    }
+    writeFileSync(broken, buf);
+    expect(missingGlyphs(broken, ['a', '#', ' '])).toEqual(['a', '#']);
+    const config = SyntheticLinesConfig.parse({ font_dir: dir, train_fonts: ['Caveat'], val_fonts: ['Kalam'], test_fonts: ['Indie Flower'], num_workers: 0 });
+    let caught: unknown;
+    try {
+      new SyntheticLines(config);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isHtrError(caught, 'HTR_ERR_CONFIG_INVALID')).toBe(true);
+    expect(String(caught)).toMatch(/data\.train_fonts.*"Caveat" has no glyph for "0"/);
   });
 
   it('renders every font in its own glyphs, never the fallback font', async () => {

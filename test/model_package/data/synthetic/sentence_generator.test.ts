@@ -75,3 +75,23 @@ describe('SentenceGenerator', () => {
     expect(isHtrError(caught, 'HTR_ERR_BAD_DATA_FILE')).toBe(true);
   });
 });
+
+describe('SentenceGenerator.snippet', () => {
+  it('fills up to maxLength with whole words, at least minLength long', () => {
+    const gen = new SentenceGenerator({ maxLength: 100, rng: new Rng(2) });
+    const corpus = normalizeText(loadCorpus(), new Set([...DEFAULT_CHARACTERS, ' ']));
+    for (let i = 0; i < 300; i++) {
+      const max = 10 + (i % 80);
+      const s = gen.snippet(max - 10, max);
+      expect(s.length).toBeLessThanOrEqual(max);
+      expect(s.length).toBeGreaterThanOrEqual(max - 10);
+      expect(s).toBe(s.trim());
+      expect(corpus.includes(` ${s} `) || corpus.startsWith(`${s} `) || corpus.endsWith(` ${s}`), s).toBe(true);
+    }
+  });
+
+  it('starts at a sentence start when asked', () => {
+    const gen = new SentenceGenerator({ maxLength: 100, rng: new Rng(4) });
+    for (let i = 0; i < 100; i++) expect(gen.snippet(1, 60, undefined, true)).toMatch(/^["'(]?[A-Z]/);
+  });
+});
