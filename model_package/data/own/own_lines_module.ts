@@ -20,7 +20,7 @@ import type { FileSource } from '../sources/file_source.js';
 import { openSource } from '../sources/open_source.js';
 import { GROUP_BY, groupKeyFn, splitGroups } from '../group_split.js';
 import { cacheKey, withProcessedCache } from '../sources/processed_cache.js';
-import { readLineStore, writeLineStore, type StoredLine } from '../synthetic/render/line_store.js';
+import { readLineStore, writeLineStore, type StoredLine } from '../sources/line_store.js';
 import { buildMapping, DEFAULT_CHARACTERS, SPECIAL_TOKENS } from '../../core/tokenizer.js';
 import type { DataConfig, Dataset, Gray8, Stage } from '../../core/data_types.js';
 

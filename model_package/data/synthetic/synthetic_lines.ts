@@ -20,7 +20,7 @@ import { BaseDataConfig, BaseDataModule } from '../base_data_module.js';
 import { DEFAULT_FONT_ROOT, discoverFonts, missingGlyphs, selectFonts, type FontFace } from './fonts.js';
 import { cacheKey, withProcessedCache } from '../sources/processed_cache.js';
 import { HandwritingStyleShape, type HandwritingStyleRanges } from './render/handwriting_style.js';
-import { readLineStore, writeLineStore } from './render/line_store.js';
+import { readLineStore, writeLineStore } from '../sources/line_store.js';
 import { renderLines } from './render/render_pool.js';
 import type { RenderedLine, SyntheticLineSpec } from './render/synthetic_line_source.js';
 import { DEFAULT_CORPUS_DIR, loadCorpus } from './sentence_generator.js';
@@ -221,6 +221,8 @@ export class SyntheticLines extends BaseDataModule {
         const line = lines[i] as RenderedLine;
         return { image: toFloatCanvas(line.image, line.image.width, true), text: line.text, id: `synthetic-${split}-${i}` };
       },
+      // Known without decoding: the loader batches similar widths together.
+      widthOf: (i) => (lines[i] as RenderedLine).image.width,
     };
   }
 }

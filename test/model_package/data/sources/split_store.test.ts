@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isHtrError } from '../../../../model_package/errors.js';
 import { readSplitStore } from '../../../../model_package/data/sources/split_store.js';
-import { readLineStore, writeLineStore } from '../../../../model_package/data/synthetic/render/line_store.js';
+import { readLineStore, writeLineStore } from '../../../../model_package/data/sources/line_store.js';
 
 describe('readSplitStore', () => {
   it('returns the parsed index and the bin bytes', async () => {

@@ -6,9 +6,9 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { htrError } from '../../../errors.js';
-import { readSplitStore } from '../../sources/split_store.js';
-import type { Gray8 } from '../../../core/data_types.js';
+import { htrError } from '../../errors.js';
+import { readSplitStore } from './split_store.js';
+import type { Gray8 } from '../../core/data_types.js';
 
 /** A stored line: its image, its text and optional string metadata. */
 export interface StoredLine {
