@@ -15,6 +15,7 @@ export type SkipReason =
   | 'malformed_row'
   | 'malformed_xml'
   | 'bad_coordinates'
+  | 'too_wide'
   | 'unsafe_path';
 
 export interface SkippedSample {

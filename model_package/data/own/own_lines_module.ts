@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { htrError, isHtrError } from '../../errors.js';
-import { decodeGray, resizeGray, toFloatCanvas } from '../../preprocess/line_image.js';
+import { decodeGray, naturalWidth, resizeGray, toFloatCanvas } from '../../preprocess/line_image.js';
 import { AugmentConfig } from '../augment/config.js';
 import { AugmentPool } from '../augment/augment_pool.js';
 import { BaseDataConfig, BaseDataModule } from '../base_data_module.js';
@@ -25,14 +25,14 @@ import { buildMapping, DEFAULT_CHARACTERS, SPECIAL_TOKENS } from '../../core/tok
 import type { DataConfig, Dataset, Gray8, Stage } from '../../core/data_types.js';
 
 /** Bump when processing changes in a way the cache key cannot see. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 /** Page images decoded at once (sharp decodes on its own threads). */
 const DECODE_CONCURRENCY = 4;
 
 export const OwnLinesConfig = BaseDataConfig.extend({
   path: z.string().optional().describe('directory or .zip archive holding the data (required)'),
   height: z.number().int().min(8).default(28).describe('line image height in pixels'),
-  max_width: z.number().int().min(16).default(512).describe('canvas width; narrower lines are padded with paper, wider ones squeezed'),
+  max_width: z.number().int().min(16).default(1024).describe('widest line in pixels at `height`; lines keep their aspect ratio (never squeezed), a wider one is skipped as too_wide'),
   max_label_length: z.number().int().positive().optional().describe('most characters per label (without <S>/<E>); default: the longest transcription'),
   vocabulary: z.enum(['data', 'default']).default('data').describe('"data": characters of the training transcriptions; "default": the built-in set (to fine-tune a model trained on it)'),
   val_fraction: z.number().min(0).max(0.9).default(0.1).describe('share of lines for validation when the data gives no split'),
@@ -245,6 +245,11 @@ export abstract class OwnLinesModule extends BaseDataModule {
             skipped.push({ id: r.id, reason: 'bad_coordinates', detail: `region lies outside the ${gray.width}x${gray.height} image` });
             continue;
           }
+          const width = naturalWidth(crop, c.height);
+          if (width > c.max_width) {
+            skipped.push({ id: r.id, reason: 'too_wide', detail: `${width} px wide at height ${c.height}, over data.max_width ${c.max_width}` });
+            continue;
+          }
           out.set(r, { id: r.id, text: r.text, image: await resizeGray(crop, c.height, c.max_width) });
         }
       }
@@ -254,14 +259,15 @@ export abstract class OwnLinesModule extends BaseDataModule {
   }
 
   private dataset(lines: readonly LoadedLine[]): Dataset {
-    const { max_width: width, invert } = this.config;
+    const { invert } = this.config;
     return {
       length: lines.length,
-      // Same last step as preprocessLineImage: decoded, cropped, resized 8-bit -> [0,1] canvas.
+      // Same last step as preprocessLineImage: decoded, cropped, resized 8-bit -> [0,1] at the line's own width.
       get: (i) => {
         const l = lines[i] as LoadedLine;
-        return { image: toFloatCanvas(l.image, width, invert), text: l.text, id: l.id };
+        return { image: toFloatCanvas(l.image, l.image.width, invert), text: l.text, id: l.id };
       },
+      widthOf: (i) => (lines[i] as LoadedLine).image.width,
     };
   }
 }

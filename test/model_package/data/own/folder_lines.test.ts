@@ -57,7 +57,7 @@ describe('FolderLines (sidecars)', () => {
     expect(json.skipped).toHaveLength(4);
     const all = [...(await samples(dm, 'train')), ...(await samples(dm, 'val')), ...(await samples(dm, 'test'))];
     expect(all.map((s) => s.text).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `line number ${i}`).sort());
-    expect(dm.dataConfig().inputDims).toEqual([1, 28, 512]);
+    expect(dm.dataConfig().inputDims).toEqual([1, 28, 1024]);
     expect(dm.dataConfig().outputDims).toEqual(['line number 0'.length + 2]);
   });
 
