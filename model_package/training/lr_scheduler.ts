@@ -12,8 +12,12 @@ import type { LrSchedulerConfig } from './config.js';
 
 export interface LrScheduler {
   readonly name: LrSchedulerConfig['name'];
-  /** The lr for the optimizer step with 0-based index `step`. */
-  lrAt(step: number): number;
+  /**
+   * The lr for the optimizer step with 0-based index `step`. `timeFraction` (a
+   * trainer.max_time run: the share of its time used) moves the schedule on when
+   * the clock, not the step count, will end the run: progress is the larger of the two.
+   */
+  lrAt(step: number, timeFraction?: number): number;
 }
 
 function cosineAnneal(start: number, end: number, pct: number): number {
@@ -38,18 +42,20 @@ export function createLrScheduler(config: LrSchedulerConfig, baseLr: number, tot
     const downEnd = totalSteps - 1;
     return {
       name,
-      lrAt(step) {
-        if (step <= upEnd) return cosineAnneal(initial, maxLr, upEnd > 0 ? step / upEnd : 1);
-        return cosineAnneal(maxLr, min, (step - upEnd) / Math.max(1e-12, downEnd - upEnd));
+      lrAt(step, timeFraction) {
+        const at = Math.max(step, (timeFraction ?? 0) * downEnd);
+        if (at <= upEnd) return cosineAnneal(initial, maxLr, upEnd > 0 ? at / upEnd : 1);
+        return cosineAnneal(maxLr, min, (at - upEnd) / Math.max(1e-12, downEnd - upEnd));
       },
     };
   }
   const warm = config.warmup_steps;
   return {
     name,
-    lrAt(step) {
+    lrAt(step, timeFraction) {
       if (step < warm) return (baseLr * (step + 1)) / warm;
-      return cosineAnneal(baseLr, config.min_lr, (step - warm) / Math.max(1, totalSteps - warm));
+      const pct = Math.max((step - warm) / Math.max(1, totalSteps - warm), timeFraction ?? 0);
+      return cosineAnneal(baseLr, config.min_lr, pct);
     },
   };
 }

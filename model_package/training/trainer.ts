@@ -239,10 +239,17 @@ export class Trainer implements TrainerView {
   }
 
   private optimizerStep(fit: FitState, grads: Map<string, tf.Tensor>): void {
-    this.lr = fit.scheduler.lrAt(this.globalStep);
+    this.lr = fit.scheduler.lrAt(this.globalStep, this.timeFraction(fit));
     const norm = applyGradients(fit.optimizer, grads, this.lr, this.cfg.gradient_clip_val);
     if (norm !== undefined) this.metrics['train/grad_norm'] = norm;
     this.globalStep += 1;
+  }
+
+  /** Share of trainer.max_time used so far (undefined without a time limit). */
+  private timeFraction(fit: FitState): number | undefined {
+    if (!Number.isFinite(fit.deadline)) return undefined;
+    const total = maxTimeSeconds(this.cfg.max_time as string) * 1000;
+    return Math.min(1, 1 - (fit.deadline - performance.now()) / total);
   }
 
   /** After an epoch's batches: epoch metrics, validation, checkpoints, early stopping. */

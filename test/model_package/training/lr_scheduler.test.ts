@@ -30,6 +30,19 @@ describe('createLrScheduler', () => {
     expect(s.lrAt(500)).toBeCloseTo(1e-4, 12);
   });
 
+  it('a max_time run follows the clock when it will end the run before the step bound', () => {
+    const cos = createLrScheduler(LrSchedulerConfig.parse({ name: 'CosineWarmup', warmup_steps: 4, min_lr: 1e-4 }), 1e-3, 10_004);
+    // Step 54 of 10,004 but half the time used: the cosine is half way down.
+    expect(cos.lrAt(54, 0.5)).toBeCloseTo((1e-3 + 1e-4) / 2, 12);
+    expect(cos.lrAt(54, 1)).toBeCloseTo(1e-4, 12);
+    // The step count still wins when it is further along; warm-up is by steps.
+    expect(cos.lrAt(5_004, 0.1)).toBeCloseTo((1e-3 + 1e-4) / 2, 12);
+    expect(cos.lrAt(1, 0.9)).toBeCloseTo(0.5e-3, 12);
+    const one = createLrScheduler(LrSchedulerConfig.parse({ name: 'OneCycleLR', max_lr: 0.01 }), 1e-3, 1000);
+    expect(one.lrAt(10, 1)).toBeCloseTo(one.lrAt(999), 12);
+    expect(one.lrAt(10, 0.3)).toBeCloseTo(one.lrAt(Math.round(0.3 * 999)), 6);
+  });
+
   it('refuses schedules that need a length when the run is unbounded', () => {
     expect(() => createLrScheduler(LrSchedulerConfig.parse({ name: 'CosineWarmup' }), 1e-3, undefined)).toThrow(/HTR_ERR_CONFIG_INVALID.*lr_scheduler\.name/);
   });
