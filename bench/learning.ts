@@ -1,0 +1,96 @@
+/**
+ * Learning benchmark: the main job (configs/synthetic_lines.yaml) trained for a
+ * wall-clock budget on one backend, through the real CLI, then its best checkpoint
+ * tested in each decode mode on the held-out fonts and text. Writes JSON: backend,
+ * steps, steps/s, validation CER by step, test CER and WER per decode mode, times.
+ *
+ *   npx tsx bench/learning.ts --minutes 30 --accelerator native --out bench/results/learning_native.json
+ *   npx tsx bench/learning.ts --minutes 30 --accelerator wasm --out bench/results/learning_wasm.json
+ *
+ * SyntheticLines is synthetic handwriting (fonts), not IAM: never quote it as an IAM result.
+ * bench:args --minutes 2 --modes ctc_greedy --test-batches 4
+ */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomicSync } from '../model_package/core/atomic_write.js';
+import { RUN_FILES } from '../model_package/loggers/run_dir.js';
+import { runTsx } from './lib/run_script.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: a } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '30' },
+    accelerator: { type: 'string', default: 'native' },
+    config: { type: 'string', default: 'configs/synthetic_lines.yaml' },
+    modes: { type: 'string', default: 'ctc_greedy,greedy,joint' },
+    'test-batches': { type: 'string', default: '1' },
+    'run-dir': { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+
+const minutes = Number(a.minutes);
+const hms = (m: number) => [Math.floor(m / 60), Math.floor(m % 60), Math.round((m * 60) % 60)].map((v) => String(v).padStart(2, '0')).join(':');
+const common = [`--trainer.accelerator=${a.accelerator}`, '--trainer.enable_progress_bar=false', '--logger.quiet=true'];
+const say = (m: string) => process.stderr.write(`[learning] ${m}\n`);
+
+/** The checkpoint with the lowest val_cer in its name (ModelCheckpoint's template), else last.ckpt. */
+function bestCheckpoint(dir: string): string {
+  const ranked = readdirSync(dir)
+    .map((f) => ({ f, cer: Number(/val_cer=([\d.]+)\.ckpt$/.exec(f)?.[1] ?? Number.NaN) }))
+    .filter((c) => Number.isFinite(c.cer))
+    .sort((x, y) => x.cer - y.cer);
+  return path.join(dir, ranked[0]?.f ?? 'last.ckpt');
+}
+
+/** The fit's run directory: given (re-test an earlier run) or trained now. */
+async function fit(): Promise<{ runDir: string; seconds: number | null }> {
+  if (a['run-dir']) return { runDir: a['run-dir'], seconds: null };
+  const root = mkdtempSync(path.join(os.tmpdir(), 'htr-learning-'));
+  say(`fit ${a.config} for ${hms(minutes)} on ${a.accelerator} (runs under ${root})`);
+  const run = await runTsx(ROOT, 'training/run_experiment.ts', ['fit', '--config', a.config as string, ...common, `--trainer.max_time=${hms(minutes)}`, `--trainer.default_root_dir=${root}`]);
+  if (run.code !== 0) throw new Error(`fit failed (${run.code}):\n${run.stderr.slice(-3000)}`);
+  const m = /\[run\] (\S+)/.exec(run.stderr);
+  if (!m) throw new Error('fit printed no run directory');
+  return { runDir: m[1] as string, seconds: run.seconds };
+}
+
+const { runDir, seconds: fitSeconds } = await fit();
+const rows = readFileSync(path.join(runDir, RUN_FILES.metrics), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+const steps = Math.max(...rows.map((r) => r.step ?? 0));
+const valCurve = rows.filter((r) => r['val/cer'] !== undefined).map((r) => ({ step: r.step, val_cer: r['val/cer'], val_wer: r['val/wer'] }));
+const trainSeconds = rows.length > 1 ? ((rows.at(-1)?.time ?? 0) - (rows[0]?.time ?? 0)) : null;
+const best = bestCheckpoint(path.join(runDir, RUN_FILES.checkpoints));
+
+const tests: Record<string, { cer: number; wer: number; seconds: number }> = {};
+for (const mode of String(a.modes).split(',')) {
+  say(`test ${path.basename(best)} with decoding=${mode}`);
+  const limit = mode === 'joint' || mode === 'beam' ? [`--trainer.limit_test_batches=${a['test-batches']}`] : [];
+  const run = await runTsx(ROOT, 'training/run_experiment.ts', ['test', '--ckpt_path', best, ...common, `--trainer.decoding=${mode}`, `--trainer.default_root_dir=${mkdtempSync(path.join(os.tmpdir(), 'htr-learning-test-'))}`, ...limit]);
+  const out = Object.fromEntries(run.stdout.trim().split('\n').map((l) => l.split('\t')).filter((p) => p.length === 2).map(([k, v]) => [k, Number(v)]));
+  if (run.code !== 0 || out['test/cer'] === undefined) throw new Error(`test (${mode}) failed:\n${run.stderr.slice(-3000)}`);
+  tests[mode] = { cer: out['test/cer'] as number, wer: out['test/wer'] as number, seconds: Math.round(run.seconds) };
+}
+
+const result = {
+  bench: 'learning',
+  date: new Date().toISOString(),
+  config: a.config,
+  data: 'SyntheticLines (synthetic handwriting fonts; test = held-out fonts and held-out text, not IAM)',
+  accelerator: a.accelerator,
+  budget_minutes: minutes,
+  load_average: os.loadavg().map((v) => Math.round(v * 100) / 100),
+  run_dir: runDir,
+  steps,
+  steps_per_second: trainSeconds ? Math.round((steps / trainSeconds) * 1000) / 1000 : null,
+  fit_wall_seconds: fitSeconds === null ? null : Math.round(fitSeconds),
+  val_curve: valCurve,
+  test_cer_by_decoding: tests,
+  joint_and_beam_test_batches: Number(a['test-batches']),
+};
+const text = `${JSON.stringify(result, null, 2)}\n`;
+if (a.out) writeFileAtomicSync(a.out, text);
+process.stdout.write(text);
