@@ -79,7 +79,8 @@ export async function ctcBeamMode(recognizer: Recognizer, x: tf.Tensor4D, option
 export async function jointMode(recognizer: Recognizer, x: tf.Tensor4D, options: CtcModeOptions): Promise<Hypothesis[]> {
   const f = await ctcFrames(recognizer, x, options.widths);
   const rows = x.shape[0];
-  const maxTokens = recognizer.dataConfig.outputDims[0] - 2;
+  // Teacher forcing reads <S> + tokens within the model's positions.
+  const maxTokens = recognizer.dataConfig.outputDims[0] - 1;
   const attention = await recognizer.beamSearch(x, options.beamWidth);
   // Candidates per row: the attention beam's best, the CTC prefix beam's n-best.
   const candidates: number[][][] = [];
@@ -95,6 +96,8 @@ export async function jointMode(recognizer: Recognizer, x: tf.Tensor4D, options:
     };
     add((attention[b]?.tokens ?? []).filter((t) => t !== END_INDEX));
     for (const h of ctcPrefixBeam(f.row(b), f.frames(b), f.V, options.beamWidth)) add(h.tokens);
+    // Every candidate too long to score (an untrained model): keep the attention one, cut to fit.
+    if (list.length === 0) list.push((attention[b]?.tokens ?? []).filter((t) => t !== END_INDEX).slice(0, maxTokens));
     candidates.push(list);
   }
   const att = await attentionScores(recognizer, x, candidates);
