@@ -1,4 +1,4 @@
-/** Timing helpers shared by the bench scripts (same method as torch_reference.py). */
+/** Timing helpers shared by the bench scripts (the same method as `bench/torch_mirror.py time`: warm-up, then the median). */
 import { performance } from 'node:perf_hooks';
 
 export function median(xs: readonly number[]): number {

@@ -7,12 +7,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_MISSING, HAVE_CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { linePng, testServer, useCpu } from './helpers.js';
 
-const CHROMIUM = process.env.HTR_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser) console.warn(`[demo page e2e] SKIPPED: no Chromium at ${CHROMIUM}. Install it with "apt-get install -y chromium" (or set HTR_CHROMIUM).`);
+if (!HAVE_CHROMIUM) console.warn(`[demo page e2e] SKIPPED: ${CHROMIUM_MISSING}`);
 
 interface ApiAnswer {
   text: string;
@@ -20,7 +18,7 @@ interface ApiAnswer {
   chars: Array<{ char: string; p: number }>;
 }
 
-describe.skipIf(!haveBrowser)('demo page in headless Chromium', () => {
+describe.skipIf(!HAVE_CHROMIUM)('demo page in headless Chromium', () => {
   let app: FastifyInstance;
   let browser: Browser;
   let page: Page;
@@ -33,8 +31,7 @@ describe.skipIf(!haveBrowser)('demo page in headless Chromium', () => {
     const addr = app.server.address();
     if (typeof addr !== 'object' || !addr) throw new Error('server has no address');
     base = `http://127.0.0.1:${addr.port}`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 900, height: 900 } });
   });
   afterAll(async () => {

@@ -12,23 +12,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TableRecord } from '../../../model_package/loggers/types.js';
 import { RUN_FILES } from '../../../model_package/loggers/run_dir.js';
 import { PROJECT_ROOT } from '../../../model_package/loggers/environment.js';
+import { CHROMIUM_MISSING, HAVE_CHROMIUM, launchChromium } from '../../helpers/chromium.js';
 import { useTrainingBackend } from '../../helpers/tf.js';
 import { tinyTrackedRun } from './tiny_tracked_run.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) console.warn(`report_browser.test: skipped, no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+if (!HAVE_CHROMIUM) console.warn(`report_browser.test: SKIPPED, ${CHROMIUM_MISSING}`);
 
 beforeAll(useTrainingBackend);
 
 describe.skipIf(!HAVE_CHROMIUM)('report in headless Chromium', () => {
   it('renders the curves and prediction rows of a fast_dev_run and saves a screenshot', async () => {
     const { runDir } = await tinyTrackedRun({ runId: 'browser', trainer: { fast_dev_run: 3 }, test: true });
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       // Any request leaving the file proves the report is not self-contained.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TableRecord } from '../../../model_package/loggers/types.js';
 import { RUN_FILES } from '../../../model_package/loggers/run_dir.js';
+import { corpusCer } from '../../helpers/corpus_cer.js';
 import { useTrainingBackend } from '../../helpers/tf.js';
 import { tinyTrackedRun } from './tiny_tracked_run.js';
 
@@ -25,7 +26,15 @@ describe('tracked training run', () => {
     for (const r of t.flatMap((x) => x.rows)) expect(existsSync(join(runDir, r.image as string))).toBe(true);
     const info = JSON.parse(readFileSync(join(runDir, RUN_FILES.run), 'utf8'));
     expect(info).toMatchObject({ status: 'success', stepsPerEpoch: 2, totalSteps: 4, model: { 'model/num_parameters': numParameters } });
-    expect(info.test['test/cer']).toBeGreaterThanOrEqual(0);
+    // Every CER the run reports is the one its logged predictions give: a limit of 1 means
+    // the whole split, 8 lines each for val and test, and table_rows 8 logs them all.
+    const testRows = t.find((x) => x.name === 'test/predictions')!.rows;
+    expect(testRows).toHaveLength(8);
+    expect(info.test['test/cer']).toBe(corpusCer(testRows));
+    const valTables = t.filter((x) => x.name === 'val/predictions');
+    expect(valTables.map((x) => x.rows.length)).toEqual([8, 8]);
+    const valCer = metrics.filter((m) => m['val/cer'] !== undefined).map((m) => m['val/cer']);
+    expect(valCer).toEqual(valTables.map((x) => corpusCer(x.rows)));
     expect(JSON.parse(readFileSync(join(runDir, RUN_FILES.environment), 'utf8')).backend).toBe('cpu');
     const html = readFileSync(join(runDir, RUN_FILES.report), 'utf8');
     expect(html).toContain('data-label="train/loss"');

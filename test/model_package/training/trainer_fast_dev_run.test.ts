@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Trainer } from '../../../model_package/training/trainer.js';
+import { corpusCer } from '../../helpers/corpus_cer.js';
 import { expectNoTensorLeak, useTrainingBackend } from '../../helpers/tf.js';
 import { tinyData, tinyFit, tinyModel, trainerOptions } from '../../helpers/tiny_run.js';
 
@@ -17,7 +18,12 @@ describe('Trainer fast_dev_run', () => {
     expect(cb.trainBatches).toHaveLength(1);
     expect(cb.events).toEqual(['fitStart', 'epochEnd:0', 'val:0', 'fitEnd:success']);
     expect(Object.keys(metrics)).toEqual(expect.arrayContaining(['train/loss', 'val/loss', 'val/cer', 'val/wer']));
-    expect(metrics['val/cer']).toBeGreaterThanOrEqual(0);
+    // val/cer is what the decoded rows say: the whole val batch (4 rows) went to the table.
+    const valRows = logger.tables[0]?.rows ?? [];
+    expect(valRows).toHaveLength(4);
+    expect(metrics['val/cer']).toBe(corpusCer(valRows));
+    expect(valRows.every((r) => r.prediction !== r.groundTruth)).toBe(true); // one step cannot read yet
+    expect(metrics['val/cer']).toBeGreaterThan(0.5);
     // At initialisation the loss is near ln(vocab = 14) ~ 2.6: a sanity check on the backend's math.
     expect(metrics['train/loss']).toBeGreaterThan(1);
     expect(metrics['train/loss']).toBeLessThan(6);
@@ -32,6 +38,9 @@ describe('Trainer fast_dev_run', () => {
 
     const testMetrics = await trainer.test(model, data);
     expect(Object.keys(testMetrics).sort()).toEqual(['test/cer', 'test/loss', 'test/wer']);
+    const testTable = logger.tables.find((t) => t.name === 'test/predictions');
+    expect(testTable?.rows).toHaveLength(4); // fast_dev_run: one test batch
+    expect(testMetrics['test/cer']).toBe(corpusCer(testTable!.rows));
     expect(cb.testMetrics).toEqual(testMetrics);
     model.dispose();
   });
