@@ -30,7 +30,7 @@ export interface FitState {
   readonly devRun: boolean;
   /** Where the loop starts: the beginning, or a checkpoint's resume position. */
   start: LoopPosition;
-  /** Where an interrupted fit continues; set when Ctrl-C stops an epoch part-way. */
+  /** Where a resumed fit continues; set when Ctrl-C, max_steps or max_time stops an epoch part-way. */
   resumeAt: LoopPosition | undefined;
   /** performance.now() after which trainer.max_time stops the fit (Infinity without a limit). */
   readonly deadline: number;

@@ -228,7 +228,8 @@ export class Trainer implements TrainerView {
           this.log(`max_time ${this.cfg.max_time} reached at step ${this.globalStep}: validating, saving and stopping`);
         }
         if (this.shouldStop) {
-          if (this.interrupted) fit.resumeAt = last ? { epoch: this.epoch + 1, batch: 0 } : { epoch: this.epoch, batch: b + 1 };
+          // Ctrl-C, max_steps or max_time part-way through an epoch: resume continues at the next batch.
+          fit.resumeAt = last ? { epoch: this.epoch + 1, batch: 0 } : { epoch: this.epoch, batch: b + 1 };
           break;
         }
       }
@@ -263,7 +264,7 @@ export class Trainer implements TrainerView {
     fit.model.train(true);
     if (!fit.devRun && this.saver.dueAt(this.epoch)) {
       const written = await this.saver.save(this.epoch, this.globalStep, this.metrics, (file) =>
-        this.writeCheckpoint(file, fit, { epoch: this.epoch + 1, batch: 0 }));
+        this.writeCheckpoint(file, fit, fit.resumeAt ?? { epoch: this.epoch + 1, batch: 0 }));
       if (written.length > 0) this.log(`Saved ${written.map((f) => path.basename(f)).join(', ')}`);
       this.bestModelPath = this.saver.bestPath;
       if (this.options.checkpoint.save_last) this.lastModelPath = this.saver.lastPath;

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maxTimeSeconds } from '../../../model_package/training/config.js';
+import { readCheckpoint } from '../../../model_package/checkpoint/checkpoint.js';
 import { useTrainingBackend } from '../../helpers/tf.js';
 import { tinyFit } from '../../helpers/tiny_run.js';
 
@@ -25,6 +26,10 @@ describe('trainer.max_time and test_after_fit', () => {
     expect(trainer.globalStep).toBeGreaterThan(0);
     expect(lines.some((l) => /max_time 00:00:01 reached at step \d+/.test(l))).toBe(true);
     expect(existsSync(path.join(dir, 'checkpoints', 'last.ckpt'))).toBe(true);
+    // Resume continues right after the last step taken, even part-way through an epoch.
+    const { state } = await readCheckpoint(path.join(dir, 'checkpoints', 'last.ckpt'));
+    expect(state.globalStep).toBe(trainer.globalStep);
+    expect(state.resume.epoch * trainer.stepsPerEpoch + state.resume.batch).toBe(trainer.globalStep);
     // The test split ran after fit, on the best checkpoint, with its own metrics and hook.
     expect(lines.some((l) => /^Testing epoch=.*\.ckpt on the test split$/.test(l))).toBe(true);
     expect(cb.events.at(-2)).toBe('test');
