@@ -217,6 +217,8 @@ export class Trainer implements TrainerView {
           await this.logMetrics({ 'train/loss': groupLoss, [`lr-${fit.optimizer.name}`]: this.lr, epoch: this.epoch, ...ctc });
           fit.progress.update();
         }
+        // The epoch end saves anyway; mid-epoch, last.ckpt resumes after this batch.
+        if (!last && !fit.devRun && this.saver.dueAtStep(this.globalStep)) await this.saveLast(fit, { epoch: this.epoch, batch: b + 1 });
         groupLoss = 0;
         if (this.globalStep >= plan.maxSteps && !this.shouldStop) {
           this.shouldStop = true;
@@ -400,9 +402,14 @@ export class Trainer implements TrainerView {
 
   private async saveInterrupted(fit: FitState, resume: LoopPosition): Promise<void> {
     if (fit.devRun) return;
+    await this.saveLast(fit, resume);
+    this.log(`Saved ${this.saver.lastPath} (resume with --ckpt_path)`);
+  }
+
+  /** last.ckpt at a loop position (an interrupt, or checkpoint.every_n_train_steps). */
+  private async saveLast(fit: FitState, resume: LoopPosition): Promise<void> {
     await this.writeCheckpoint(this.saver.lastPath, fit, resume);
     this.lastModelPath = this.saver.lastPath;
-    this.log(`Saved ${this.saver.lastPath} (resume with --ckpt_path)`);
   }
 
   private async writeCheckpoint(file: string, fit: FitState, resume: LoopPosition): Promise<void> {
