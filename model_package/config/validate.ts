@@ -40,6 +40,7 @@ export function issuesToErrors(root: z.ZodType, issues: readonly z.core.$ZodIssu
     const got = formatValue((issue as { input?: unknown }).input);
     let reason: string;
     if (issue.code === 'custom') reason = `got ${got}: ${issue.message}`;
+    else if (issue.code === 'invalid_format') reason = `got ${got}, expected ${issue.message}`;
     else if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) {
       reason = `required, expected ${expected ?? issue.expected}`;
     } else reason = `got ${got}, expected ${expected ?? issue.message}`;

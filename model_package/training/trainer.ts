@@ -22,6 +22,7 @@ import { Rng } from '../core/rng.js';
 import { evalBatches, fastDevRunBatches, planFit, take } from './batch_plan.js';
 import type { Callback, TrainerView } from './callback.js';
 import { loadModelWeights, readCheckpoint, saveCheckpoint, toTensors, type CheckpointState } from '../checkpoint/checkpoint.js';
+import { removeStaleTempFiles } from '../core/atomic_write.js';
 import { maxTimeSeconds, type CheckpointConfig, type EarlyStoppingConfig, type LrSchedulerConfig, type OptimizerConfig, type TrainerConfig } from './config.js';
 import { EarlyStopping, type EarlyStoppingState } from './early_stopping.js';
 import { evaluate, predictRows } from './evaluation.js';
@@ -131,6 +132,7 @@ export class Trainer implements TrainerView {
     process.on('SIGINT', onSigint);
     let status: FitStatus = 'failed';
     try {
+      await this.removeStaleTemps(opts.ckptPath);
       if (opts.ckptPath) fit.start = await this.restore(opts.ckptPath, model, fit.optimizer);
       await Promise.all(this.loggers.map((l) => l.logConfig(this.options.resolvedConfig)));
       await this.emit((c) => c.onFitStart?.(this));
@@ -398,6 +400,15 @@ export class Trainer implements TrainerView {
     this.early.loadState(ckpt.state.callbacks.early_stopping as EarlyStoppingState | undefined);
     this.log(`Resumed from ${file}: epoch ${ckpt.state.resume.epoch}, batch ${ckpt.state.resume.batch}, step ${this.globalStep}`);
     return ckpt.state.resume;
+  }
+
+  /** Temp files of checkpoint writes killed mid-way (in the checkpoint folder, and the resumed one's). */
+  private async removeStaleTemps(ckptPath: string | undefined): Promise<void> {
+    const dirs = new Set([path.resolve(this.saver.dirpath), ...(ckptPath ? [path.resolve(path.dirname(ckptPath))] : [])]);
+    for (const dir of dirs) {
+      const removed = await removeStaleTempFiles(dir);
+      if (removed.length > 0) this.log(`Removed ${removed.length} stale temporary file(s) in ${dir}: ${removed.join(', ')}`);
+    }
   }
 
   private async saveInterrupted(fit: FitState, resume: LoopPosition): Promise<void> {
