@@ -20,6 +20,11 @@ export interface BatcherOptions {
    * When it says no, a lone batch starts at once instead of waiting `maxWaitMs`.
    */
   readonly moreComing?: () => boolean;
+  /**
+   * Decoder rows one item of `key` costs (its beam width); a batch holds at most
+   * `maxBatchSize` rows, so one wide-beam batch cannot hold the model for long.
+   */
+  readonly rowsPerItem?: (key: string) => number;
 }
 
 export interface BatchStats {
@@ -126,9 +131,10 @@ export class MicroBatcher<I, O> {
     if (this.running || this.queue.length === 0) return;
     const oldest = this.queue[0] as Entry<I, O>;
     const sameKey = this.queue.filter((e) => e.key === oldest.key).length;
+    const capacity = this.capacity(oldest.key);
     const waited = performance.now() - oldest.enqueuedAt;
     const moreComing = this.options.moreComing?.() ?? true;
-    if (sameKey >= this.options.maxBatchSize || waited >= this.options.maxWaitMs || !moreComing) {
+    if (sameKey >= capacity || waited >= this.options.maxWaitMs || !moreComing) {
       this.clearTimer();
       void this.runNext();
       return;
@@ -144,6 +150,11 @@ export class MicroBatcher<I, O> {
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** Items of `key` per batch: `maxBatchSize` decoder rows. */
+  private capacity(key: string): number {
+    return Math.max(1, Math.floor(this.options.maxBatchSize / (this.options.rowsPerItem?.(key) ?? 1)));
   }
 
   /** The next entry by fair share among `candidates` (in queue order): least recently served client, then request. */
@@ -171,7 +182,8 @@ export class MicroBatcher<I, O> {
     const key = first.key;
     const chosen = new Set<Entry<I, O>>([first]);
     let candidates = this.queue.filter((e) => e.key === key && e !== first);
-    while (chosen.size < this.options.maxBatchSize && candidates.length > 0) {
+    const capacity = this.capacity(key);
+    while (chosen.size < capacity && candidates.length > 0) {
       const next = this.pickFair(candidates) as Entry<I, O>;
       chosen.add(next);
       candidates = candidates.filter((e) => e !== next);

@@ -25,7 +25,7 @@ export const ServerConfig = z.strictObject({
   max_lines: z.number().int().positive().default(64).describe('most lines one paragraph-mode request may yield'),
   max_beam_lines: z.number().int().positive().default(200).describe('most lines x beam_width one request may ask for (beam decoding modes)'),
   timeout_ms: z.number().int().positive().default(30_000).describe('per-request time limit for preprocessing and decoding'),
-  max_batch_size: z.number().int().positive().default(16).describe('lines decoded together in one micro-batch'),
+  max_batch_size: z.number().int().positive().default(16).describe('decoder rows (lines x beam width) decoded together in one micro-batch'),
   max_wait_ms: z.number().min(0).default(4).describe('how long the first queued line waits for others to join its batch'),
   max_queue: z.number().int().positive().default(256).describe('queued lines before new requests get 503 + Retry-After'),
   max_beam_width: z.number().int().positive().default(10).describe('largest beam_width a request may ask for'),

@@ -58,6 +58,7 @@ export class ModelService {
         maxQueue: config.max_queue,
         // Only wait for company when other requests are still preprocessing.
         moreComing: () => this.preparing > 0,
+        rowsPerItem: (key) => (JSON.parse(key) as { beamWidth: number }).beamWidth,
       },
       ({ size, seconds }) => {
         metrics.batchSize.observe(size);

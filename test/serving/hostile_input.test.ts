@@ -144,7 +144,8 @@ describe('hostile input', () => {
 
   it('3. per-request fairness: a one-line request is not stuck behind a big paragraph', async () => {
     const { recognizer, lines } = countingBeam(20);
-    const app = await server({ max_batch_size: 4, max_wait_ms: 0 }, recognizer);
+    // 8 decoder rows at beam width 2: 4 lines per batch.
+    const app = await server({ max_batch_size: 8, max_wait_ms: 0 }, recognizer);
     const order: string[] = [];
     const big = app
       .inject({ method: 'POST', ...raw(await stripedPng(16), 'image/png', '/v1/predict?mode=paragraph&decoding=beam&beam_width=2') })
