@@ -26,6 +26,8 @@ export interface PrepareOptions {
   readonly maxImageHeight?: number;
   /** Paragraph mode: most lines one image may yield (HTR_ERR_TOO_MANY_LINES past it). */
   readonly maxLines?: number;
+  /** Checked before decoding and before each line crop: abandoned work stops early. */
+  readonly signal?: AbortSignal;
 }
 
 /** Recognizes model-sized line images, results in order. */
@@ -34,8 +36,6 @@ export type BatchRecognizer = (images: readonly GrayImage[], options: Required<R
 export interface PredictionOptions extends Omit<PrepareOptions, 'label'>, RecognizeOptions {
   /** Recognition of all lines of the call (default: the model directly, all at once). */
   readonly recognize?: BatchRecognizer;
-  /** Checked between preprocessing and recognition. */
-  readonly signal?: AbortSignal;
   /** `performance.now()` when the work began (default: the call); latency counts from here. */
   readonly startedAt?: number;
 }
@@ -100,6 +100,7 @@ export class Predictor {
       ...(options.maxImageHeight !== undefined ? { maxHeight: options.maxImageHeight } : {}),
       ...(lineMode ? { line: { height: this.lines.height, width: this.lines.width } } : {}),
     });
+    options.signal?.throwIfAborted();
     const gray = await decodeGray(input, label, options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT);
     const dims = { height: this.lines.height, width: this.lines.width, label };
     const size = { width: gray.width, height: gray.height };
@@ -111,7 +112,12 @@ export class Predictor {
     if (options.maxLines !== undefined && boxes.length > options.maxLines) {
       throw htrError('HTR_ERR_TOO_MANY_LINES', { file: label, lines: boxes.length, limit: options.maxLines });
     }
-    const images = await Promise.all(boxes.map((box) => grayToLineImage(cropGray(gray, box), dims)));
+    // One crop at a time: a 60-line page does not flood the decoder threads other requests share.
+    const images: GrayImage[] = [];
+    for (const box of boxes) {
+      options.signal?.throwIfAborted();
+      images.push(await grayToLineImage(cropGray(gray, box), dims));
+    }
     return { ...size, images, boxes };
   }
 
@@ -145,6 +151,7 @@ export class Predictor {
             maxImageWidth: options.maxImageWidth,
             maxImageHeight: options.maxImageHeight,
             maxLines: options.maxLines,
+            signal: options.signal,
           });
           return { segmented, ms: performance.now() - t0 };
         } catch (error) {
