@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   HTR_ERR_BAD_IMAGE: { template: 'Cannot decode image {file}: {reason}', status: 400 },
   HTR_ERR_IMAGE_TOO_LARGE: { template: 'Image {file} has {pixels} pixels, over the limit of {limit}', status: 413 },
   HTR_ERR_IMAGE_TOO_WIDE: { template: 'Line image {file} is {width} px wide at the model\'s height of {height} px, over its limit of {limit} px (lines are never squeezed: crop it, or use paragraph mode)', status: 413 },
+  HTR_ERR_TOO_MANY_LINES: { template: 'Image {file} has {lines} lines, over the limit of {limit} per request (with beam decoding: lines x beam_width)', status: 413 },
   HTR_ERR_MALFORMED_XML: { template: 'Malformed XML in {file}: {reason}', status: 400 },
   HTR_ERR_BAD_DATA_FILE: { template: 'Bad data file {file}: {reason}', status: 400 },
   HTR_ERR_CHECKSUM_MISMATCH: {
@@ -49,6 +50,9 @@ export const ERROR_CODES = {
   HTR_ERR_UNAUTHORIZED: { template: 'Missing or wrong API key', status: 401 },
   HTR_ERR_OVERLOADED: { template: 'Server is busy; retry after {retryAfter} s', status: 503 },
   HTR_ERR_NOT_READY: { template: 'Model is not loaded yet', status: 503 },
+  HTR_ERR_REQUEST_TIMEOUT: { template: 'Request headers and body were not received within {limit} ms', status: 408 },
+  HTR_ERR_HEADERS_TOO_LARGE: { template: 'Request headers are over the size limit', status: 431 },
+  HTR_ERR_CLIENT_CLOSED: { template: 'Client closed the connection before the answer; its work was dropped', status: 499 },
   HTR_ERR_TIMEOUT: { template: 'Request took longer than {limit} ms', status: 504 },
   HTR_ERR_RATE_LIMITED: { template: 'Too many requests: {reason}', status: 429 },
   HTR_ERR_ROUTE_NOT_FOUND: { template: 'No such route: {value}', status: 404 },

@@ -8,7 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { z } from 'zod';
 import { ServerConfig } from './config.js';
 import { metricsPlugin } from './plugins/metrics.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { clientErrorHandler, errorsPlugin } from './plugins/errors.js';
 import { authPlugin } from './plugins/auth.js';
 import { shutdownPlugin } from './plugins/shutdown.js';
 import { modelPlugin, type ModelLoader } from './plugins/model.js';
@@ -30,6 +30,11 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const app = Fastify({
     logger: config.logger,
     bodyLimit: config.body_limit,
+    // Headers and the whole body must arrive in time: a client trickling its body is cut off with a 408.
+    requestTimeout: config.request_timeout_ms,
+    // Node checks that deadline on an interval (30 s by default); check every second so it holds.
+    http: { connectionsCheckingInterval: 1000, headersTimeout: Math.min(60_000, config.request_timeout_ms) },
+    clientErrorHandler,
     // Unknown query options must fail validation instead of being silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
     return503OnClosing: true,
@@ -38,6 +43,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(shutdownPlugin);
   await app.register(metricsPlugin);
   await app.register(errorsPlugin);
+  // Before the docs routes, so `protect_metrics_and_docs` covers them too.
+  await app.register(authPlugin);
   if (config.docs) {
     await app.register(swagger, {
       openapi: {
@@ -47,7 +54,6 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }
-  await app.register(authPlugin);
   await app.register(modelPlugin, { load: options.loadModel });
   await app.register(healthRoutes);
   await app.register(modelRoutes);

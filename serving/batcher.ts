@@ -3,6 +3,10 @@
  * queued one (and sharing its key, e.g. the decoding options) run together, up
  * to `maxBatchSize`. One batch runs at a time because decoding is CPU-bound on
  * this thread; a bounded queue turns overload into HTR_ERR_OVERLOADED (503).
+ *
+ * Fair share: a batch is filled round-robin, first over clients, then over each
+ * client's requests, least recently served first. A request of 60 lines queued
+ * ahead of a 1-line request therefore delays it by one batch, not four.
  */
 import { htrError } from '../model_package/errors.js';
 
@@ -16,6 +20,11 @@ export interface BatcherOptions {
    * When it says no, a lone batch starts at once instead of waiting `maxWaitMs`.
    */
   readonly moreComing?: () => boolean;
+  /**
+   * Decoder rows one item of `key` costs (its beam width); a batch holds at most
+   * `maxBatchSize` rows, so one wide-beam batch cannot hold the model for long.
+   */
+  readonly rowsPerItem?: (key: string) => number;
 }
 
 export interface BatchStats {
@@ -23,8 +32,17 @@ export interface BatchStats {
   readonly seconds: number;
 }
 
+/** Who submitted: fairness is per client, then per request within a client. */
+export interface Submitter {
+  readonly client: string;
+  readonly request: number;
+}
+
 interface Entry<I, O> {
   readonly key: string;
+  readonly owner: Submitter;
+  /** Arrival order, to keep a batch in queue order whatever the fair pick. */
+  readonly seq: number;
   readonly item: I;
   readonly enqueuedAt: number;
   resolve(value: O): void;
@@ -40,6 +58,12 @@ export class MicroBatcher<I, O> {
   private idleWaiters: Array<() => void> = [];
   /** Moving average of batch time, for Retry-After. */
   private avgBatchSeconds = 0.05;
+  private seq = 0;
+  private nextRequest = 0;
+  /** Tick at which each client / request last had a line picked. */
+  private tick = 0;
+  private servedClient = new Map<string, number>();
+  private servedRequest = new Map<number, number>();
 
   constructor(
     private readonly run: RunBatch<I, O>,
@@ -61,19 +85,20 @@ export class MicroBatcher<I, O> {
    * Queues `items` (one request's lines) and resolves with their outputs in order.
    * An abort before an item's batch starts removes it from the queue.
    */
-  submit(key: string, items: readonly I[], signal?: AbortSignal): Promise<O[]> {
+  submit(key: string, items: readonly I[], signal?: AbortSignal, client = ''): Promise<O[]> {
     if (items.length === 0) return Promise.resolve([]);
     if (this.queue.length > 0 && this.queue.length + items.length > this.options.maxQueue) {
       return Promise.reject(htrError('HTR_ERR_OVERLOADED', { retryAfter: this.retryAfterSeconds(), queue: this.queue.length }));
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = performance.now();
+    const owner: Submitter = { client, request: this.nextRequest++ };
     const entries: Array<Entry<I, O>> = [];
     const all = Promise.all(
       items.map(
         (item) =>
           new Promise<O>((resolve, reject) => {
-            entries.push({ key, item, enqueuedAt: now, resolve, reject });
+            entries.push({ key, owner, seq: this.seq++, item, enqueuedAt: now, resolve, reject });
           }),
       ),
     );
@@ -106,9 +131,10 @@ export class MicroBatcher<I, O> {
     if (this.running || this.queue.length === 0) return;
     const oldest = this.queue[0] as Entry<I, O>;
     const sameKey = this.queue.filter((e) => e.key === oldest.key).length;
+    const capacity = this.capacity(oldest.key);
     const waited = performance.now() - oldest.enqueuedAt;
     const moreComing = this.options.moreComing?.() ?? true;
-    if (sameKey >= this.options.maxBatchSize || waited >= this.options.maxWaitMs || !moreComing) {
+    if (sameKey >= capacity || waited >= this.options.maxWaitMs || !moreComing) {
       this.clearTimer();
       void this.runNext();
       return;
@@ -126,15 +152,45 @@ export class MicroBatcher<I, O> {
     this.timer = undefined;
   }
 
-  private async runNext(): Promise<void> {
-    const key = (this.queue[0] as Entry<I, O>).key;
-    const batch: Array<Entry<I, O>> = [];
-    const rest: Array<Entry<I, O>> = [];
-    for (const e of this.queue) {
-      if (e.key === key && batch.length < this.options.maxBatchSize) batch.push(e);
-      else rest.push(e);
+  /** Items of `key` per batch: `maxBatchSize` decoder rows. */
+  private capacity(key: string): number {
+    return Math.max(1, Math.floor(this.options.maxBatchSize / (this.options.rowsPerItem?.(key) ?? 1)));
+  }
+
+  /** The next entry by fair share among `candidates` (in queue order): least recently served client, then request. */
+  private pickFair(candidates: ReadonlyArray<Entry<I, O>>): Entry<I, O> | undefined {
+    let best: Entry<I, O> | undefined;
+    let bestRank: [number, number] = [Infinity, Infinity];
+    for (const e of candidates) {
+      const rank: [number, number] = [this.servedClient.get(e.owner.client) ?? -1, this.servedRequest.get(e.owner.request) ?? -1];
+      // Strictly better only: ties keep the earlier entry (FIFO within a request).
+      if (rank[0] < bestRank[0] || (rank[0] === bestRank[0] && rank[1] < bestRank[1])) {
+        best = e;
+        bestRank = rank;
+      }
     }
-    this.queue = rest;
+    if (best) {
+      this.tick++;
+      this.servedClient.set(best.owner.client, this.tick);
+      this.servedRequest.set(best.owner.request, this.tick);
+    }
+    return best;
+  }
+
+  private async runNext(): Promise<void> {
+    const first = this.pickFair(this.queue) as Entry<I, O>;
+    const key = first.key;
+    const chosen = new Set<Entry<I, O>>([first]);
+    let candidates = this.queue.filter((e) => e.key === key && e !== first);
+    const capacity = this.capacity(key);
+    while (chosen.size < capacity && candidates.length > 0) {
+      const next = this.pickFair(candidates) as Entry<I, O>;
+      chosen.add(next);
+      candidates = candidates.filter((e) => e !== next);
+    }
+    const batch = [...chosen].sort((a, b) => a.seq - b.seq);
+    this.queue = this.queue.filter((e) => !chosen.has(e));
+    this.forgetServed();
     this.running = true;
     const start = performance.now();
     try {
@@ -153,6 +209,15 @@ export class MicroBatcher<I, O> {
         this.notifyIdle();
       });
     }
+  }
+
+  /** Drops fairness records of requests and clients with nothing queued. */
+  private forgetServed(): void {
+    const requests = new Set(this.queue.map((e) => e.owner.request));
+    const clients = new Set(this.queue.map((e) => e.owner.client));
+    for (const r of this.servedRequest.keys()) if (!requests.has(r)) this.servedRequest.delete(r);
+    // Clients are remembered while queued so a new request from a busy client does not jump ahead.
+    for (const c of this.servedClient.keys()) if (!clients.has(c)) this.servedClient.delete(c);
   }
 
   private notifyIdle(): void {

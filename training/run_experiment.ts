@@ -114,7 +114,30 @@ async function checkpointLayer(parsed: ParsedArgs): Promise<Array<{ source: stri
   if (parsed.ckptPath === undefined || parsed.configFiles.length > 0) return [];
   if (!existsSync(parsed.ckptPath)) throw htrError('HTR_ERR_MISSING_FILE', { file: parsed.ckptPath, key: '--ckpt_path' });
   const ckpt = await readCheckpoint(parsed.ckptPath);
-  return [{ source: parsed.ckptPath, values: ckpt.config }];
+  return [{ source: parsed.ckptPath, values: withoutOutputPaths(ckpt.config) }];
+}
+
+/**
+ * Where a run writes (run and cache directories, the run id) comes from the
+ * command line and the defaults, never from a checkpoint: a checkpoint may come
+ * from anywhere, and reusing its run id would overwrite that run's record.
+ */
+export const CHECKPOINT_IGNORED_KEYS = [
+  'trainer.default_root_dir',
+  'checkpoint.dirpath',
+  'logger.run_id',
+  'data.processed_dir',
+  'data.download_dir',
+] as const;
+
+function withoutOutputPaths(config: ConfigObject): ConfigObject {
+  const out = structuredClone(config);
+  for (const key of CHECKPOINT_IGNORED_KEYS) {
+    const [section, name] = key.split('.') as [string, string];
+    const values = out[section];
+    if (values && typeof values === 'object' && !Array.isArray(values)) delete (values as Record<string, unknown>)[name];
+  }
+  return out;
 }
 
 /**

@@ -69,6 +69,7 @@ export async function runStage(stage: Stage, resolved: Resolved, opts: StageOpti
   try {
     created = await createLoggers(cfg.logger, {
       rootDir: cfg.trainer.default_root_dir,
+      stage,
       resolvedConfig,
       seed: cfg.seed_everything,
       backend: backend.name,

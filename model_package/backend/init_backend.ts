@@ -41,6 +41,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const log = options.log ?? ((msg: string) => console.log(msg));
   const threads = options.numThreads && options.numThreads > 0 ? options.numThreads : defaultWasmThreads();
   const key = `${accelerator}/${threads}`;
+  silenceCpuBanner();
   const cached = loaded.get(key);
   if (cached && tf.getBackend() === cached.tfBackend) return cached;
 
@@ -115,3 +116,12 @@ async function loadOne(name: Concrete, threads: number): Promise<{ threads?: num
 }
 
 export { TF_BACKEND_NAME };
+
+/**
+ * The cpu backend prints an "install the node backend" banner on its first
+ * tensor; we choose backends on purpose and log the choice, so mark it as used.
+ */
+function silenceCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
+}

@@ -14,6 +14,8 @@ export function keyPath(path: readonly PropertyKey[]): string {
 export function formatValue(v: unknown): string {
   if (v === undefined) return 'nothing (the key is missing)';
   if (typeof v === 'string') return JSON.stringify(v);
+  // JSON.stringify would print NaN and Infinity as null; show them as YAML wrote them.
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf'} (number)`;
   try {
     return `${JSON.stringify(v)} (${Array.isArray(v) ? 'list' : v === null ? 'null' : typeof v})`;
   } catch {
@@ -38,6 +40,7 @@ export function issuesToErrors(root: z.ZodType, issues: readonly z.core.$ZodIssu
     const got = formatValue((issue as { input?: unknown }).input);
     let reason: string;
     if (issue.code === 'custom') reason = `got ${got}: ${issue.message}`;
+    else if (issue.code === 'invalid_format') reason = `got ${got}, expected ${issue.message}`;
     else if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) {
       reason = `required, expected ${expected ?? issue.expected}`;
     } else reason = `got ${got}, expected ${expected ?? issue.message}`;

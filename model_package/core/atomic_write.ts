@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /** Unique per process and call; ends in .tmp so folder scans for *.ckpt / *.png skip it. */
 function tempName(file: string): string {
@@ -48,4 +48,35 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array): vo
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+const TEMP_NAME = /\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Deletes temporary files that a killed writer left in `dir` (kill -9 between
+ * write and rename). Files of live processes, this one included, are kept: they
+ * may be mid-write. Returns the names removed.
+ */
+export async function removeStaleTempFiles(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((n) => {
+    const pid = Number(TEMP_NAME.exec(n)?.[1]);
+    return pid > 0 && pid !== process.pid && !alive(pid);
+  });
+  await Promise.all(stale.map((n) => rm(join(dir, n), { force: true })));
+  return stale;
 }

@@ -5,7 +5,8 @@
  * into lines. Recognition goes through a pluggable `BatchRecognizer` (the
  * server's micro-batcher, the CLI's plain loop), called once per call.
  */
-import { decodeGray, grayToLineImage } from '../preprocess/line_image.js';
+import { checkImageHeader, decodeGray, grayToLineImage } from '../preprocess/line_image.js';
+import { htrError } from '../errors.js';
 import type { GrayImage } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
 import { resolveDecoding } from '../models/decoding/index.js';
@@ -20,6 +21,13 @@ export interface PrepareOptions {
   readonly label?: string;
   /** sharp's `limitInputPixels`: larger images are an HTR_ERR_IMAGE_TOO_LARGE. */
   readonly limitInputPixels?: number;
+  /** Widest and tallest image accepted (checked from the header, before decoding): HTR_ERR_IMAGE_TOO_LARGE. */
+  readonly maxImageWidth?: number;
+  readonly maxImageHeight?: number;
+  /** Paragraph mode: most lines one image may yield (HTR_ERR_TOO_MANY_LINES past it). */
+  readonly maxLines?: number;
+  /** Checked before decoding and before each line crop: abandoned work stops early. */
+  readonly signal?: AbortSignal;
 }
 
 /** Recognizes model-sized line images, results in order. */
@@ -28,8 +36,6 @@ export type BatchRecognizer = (images: readonly GrayImage[], options: Required<R
 export interface PredictionOptions extends Omit<PrepareOptions, 'label'>, RecognizeOptions {
   /** Recognition of all lines of the call (default: the model directly, all at once). */
   readonly recognize?: BatchRecognizer;
-  /** Checked between preprocessing and recognition. */
-  readonly signal?: AbortSignal;
   /** `performance.now()` when the work began (default: the call); latency counts from here. */
   readonly startedAt?: number;
 }
@@ -87,14 +93,31 @@ export class Predictor {
 
   /** Like `prepare`, plus where each line sits in the source image (for PAGE-XML). */
   async segment(input: Buffer | string, options: PrepareOptions = {}): Promise<SegmentedImage> {
-    const gray = await decodeGray(input, options.label, options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT);
-    const dims = { height: this.lines.height, width: this.lines.width, ...(options.label !== undefined ? { label: options.label } : {}) };
+    const label = options.label ?? (typeof input === 'string' ? input : '<buffer>');
+    const lineMode = (options.mode ?? 'line') === 'line';
+    await checkImageHeader(input, label, {
+      ...(options.maxImageWidth !== undefined ? { maxWidth: options.maxImageWidth } : {}),
+      ...(options.maxImageHeight !== undefined ? { maxHeight: options.maxImageHeight } : {}),
+      ...(lineMode ? { line: { height: this.lines.height, width: this.lines.width } } : {}),
+    });
+    options.signal?.throwIfAborted();
+    const gray = await decodeGray(input, label, options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT);
+    const dims = { height: this.lines.height, width: this.lines.width, label };
     const size = { width: gray.width, height: gray.height };
-    if ((options.mode ?? 'line') === 'line') {
+    if (lineMode) {
       return { ...size, images: [await grayToLineImage(gray, dims)], boxes: [{ top: 0, bottom: gray.height, left: 0, right: gray.width }] };
     }
     const boxes = segmentLines(gray);
-    const images = await Promise.all(boxes.map((box) => grayToLineImage(cropGray(gray, box), dims)));
+    // Checked before any line is cropped or queued: one image must not turn into unbounded work.
+    if (options.maxLines !== undefined && boxes.length > options.maxLines) {
+      throw htrError('HTR_ERR_TOO_MANY_LINES', { file: label, lines: boxes.length, limit: options.maxLines });
+    }
+    // One crop at a time: a 60-line page does not flood the decoder threads other requests share.
+    const images: GrayImage[] = [];
+    for (const box of boxes) {
+      options.signal?.throwIfAborted();
+      images.push(await grayToLineImage(cropGray(gray, box), dims));
+    }
     return { ...size, images, boxes };
   }
 
@@ -121,7 +144,15 @@ export class Predictor {
         const t0 = options.startedAt ?? performance.now();
         try {
           const bytes = typeof input.image === 'function' ? await input.image() : input.image;
-          const segmented = await this.segment(bytes, { mode: options.mode, label: input.label, limitInputPixels: options.limitInputPixels });
+          const segmented = await this.segment(bytes, {
+            mode: options.mode,
+            label: input.label,
+            limitInputPixels: options.limitInputPixels,
+            maxImageWidth: options.maxImageWidth,
+            maxImageHeight: options.maxImageHeight,
+            maxLines: options.maxLines,
+            signal: options.signal,
+          });
           return { segmented, ms: performance.now() - t0 };
         } catch (error) {
           return { error };

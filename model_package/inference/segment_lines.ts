@@ -42,7 +42,9 @@ export function segmentLines(img: Gray8, options: SegmentOptions = {}): LineBox[
     for (let c = 0; c < width; c++) s += ink(data[r * width + c] as number);
     rowInk[r] = s / width;
   }
-  const peak = Math.max(...rowInk);
+  // A loop, not Math.max(...rowInk): spreading a million rows overflows the stack.
+  let peak = 0;
+  for (let r = 0; r < height; r++) if ((rowInk[r] as number) > peak) peak = rowInk[r] as number;
   if (peak <= 0) return [{ top: 0, bottom: height, left: 0, right: width }];
   const threshold = peak * (options.rowThreshold ?? 0.05);
   const bridge = options.bridgeRows ?? Math.max(2, Math.round(height * 0.01));

@@ -3,6 +3,9 @@
  * loggers and callbacks the Trainer is handed. Layout of a run directory:
  * run_dir.ts; the HTML report: report/; W&B: wandb_logger.ts.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { htrError } from '../errors.js';
 import type { Callback } from '../training/callback.js';
 import { OverfitBatchTableCallback } from './callbacks/overfit_batch_table.js';
 import { ModelSummaryCallback } from './callbacks/model_summary.js';
@@ -12,7 +15,7 @@ import { collectEnvironment } from './environment.js';
 import { LocalLogger } from './local_logger.js';
 import { ProgressCallback } from './progress.js';
 import type { ProgressStream } from './live_line.js';
-import { createRunDir, makeRunId } from './run_dir.js';
+import { createRunDir, makeRunId, RUN_FILES } from './run_dir.js';
 import type { Logger } from './types.js';
 import { WandbLogger } from './wandb_logger.js';
 
@@ -34,6 +37,8 @@ export interface LoggerContext {
   /** The resolved config, as `--print_config` prints it. */
   readonly resolvedConfig: Record<string, unknown>;
   readonly seed: number;
+  /** The stage being run (default fit); validate and test never write into an existing run. */
+  readonly stage?: 'fit' | 'validate' | 'test';
   /** Tensor backend in use, when already known (the run record updates it at fit start). */
   readonly backend?: string;
   /** Progress output (default process.stderr) and messages such as the W&B URL. */
@@ -63,6 +68,13 @@ export async function createLoggers(config: LoggerConfig, ctx: LoggerContext): P
   let local: LocalLogger | undefined;
   let runDir: string | undefined;
   if (config.local) {
+    // Evaluation writes its own record; only a fit may continue an existing run.
+    if ((ctx.stage ?? 'fit') !== 'fit' && existsSync(join(ctx.rootDir, config.experiment, runId, RUN_FILES.run))) {
+      throw htrError('HTR_ERR_CONFIG_INVALID', {
+        key: 'logger.run_id',
+        reason: `${join(ctx.rootDir, config.experiment, runId)} already holds a run; ${ctx.stage} writes its own run record (leave logger.run_id unset)`,
+      });
+    }
     runDir = createRunDir(ctx.rootDir, config.experiment, runId);
     local = new LocalLogger({ runDir, experiment: config.experiment, runId, tableRows: config.table_rows });
     local.logConfig(ctx.resolvedConfig);

@@ -2,7 +2,7 @@
  * The default logger: everything about a run in one directory that a person can
  * open offline (see run_dir.ts for the layout, report/ for report.html).
  */
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configToYaml } from '../config/print.js';
 import type { Environment } from './environment.js';
@@ -29,9 +29,21 @@ export class LocalLogger implements Logger {
   private lastEpoch: number | null = null;
   private env: Environment | undefined;
 
+  /** The record files of the run this one continues (resume into the same run id), kept until it logs anything. */
+  private readonly previous: Map<string, string> | undefined;
+  private logged = false;
+  private restored = false;
+
   constructor(opts: LocalLoggerOptions) {
     this.opts = opts;
     this.runDir = opts.runDir;
+    if (existsSync(join(this.runDir, RUN_FILES.run))) {
+      this.previous = new Map();
+      for (const name of [RUN_FILES.run, RUN_FILES.config, RUN_FILES.environment]) {
+        const file = join(this.runDir, name);
+        if (existsSync(file)) this.previous.set(name, readFileSync(file, 'utf8'));
+      }
+    }
     this.info = { experiment: opts.experiment, runId: opts.runId, startedAt: new Date().toISOString(), status: 'running' };
     this.writeInfo();
   }
@@ -60,6 +72,7 @@ export class LocalLogger implements Logger {
   }
 
   logMetrics(metrics: Readonly<Record<string, number>>, step: number): void {
+    this.logged = true;
     // Appending one line per call keeps everything logged before a crash.
     appendFileSync(join(this.runDir, RUN_FILES.metrics), `${JSON.stringify({ step, time: Date.now() / 1000, ...metrics })}\n`);
     if (typeof metrics.epoch === 'number') this.lastEpoch = metrics.epoch;
@@ -102,6 +115,13 @@ export class LocalLogger implements Logger {
    * the first status stands, the report is refreshed with anything logged since.
    */
   async finish(status: 'success' | 'failed' | 'interrupted'): Promise<void> {
+    if (this.restored) return;
+    if (status === 'failed' && this.previous && !this.logged && this.info.status === 'running') {
+      this.restored = true;
+      // A resume into an existing run that failed before training: the old record stands.
+      for (const [name, text] of this.previous) writeFileAtomicSync(join(this.runDir, name), text);
+      return;
+    }
     if (this.info.status === 'running') this.info.status = status;
     this.info.endedAt = new Date().toISOString();
     this.writeInfo();

@@ -33,7 +33,8 @@ export interface RunInfo {
   test?: Record<string, number>;
 }
 
-const SAFE_NAME = /^(?!\.{1,2}$)[\w.=-]+$/;
+/** A plain directory name: no separators, not `.` or `..`. */
+export const SAFE_NAME = /^(?!\.{1,2}$)[\w.=-]+$/;
 
 /** Sortable and unique enough: 20261123-174012-a3f9 (UTC). */
 export function makeRunId(now = new Date()): string {

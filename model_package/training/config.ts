@@ -72,6 +72,7 @@ export const CheckpointConfig = z.strictObject({
   save_top_k: z.number().int().min(-1).default(1).describe('best checkpoints to keep (-1 = all)'),
   save_last: z.boolean().default(true).describe('also keep last.ckpt'),
   every_n_epochs: z.number().int().min(1).default(1).describe('save every N epochs'),
+  every_n_train_steps: z.number().int().min(0).default(0).describe('also save last.ckpt every N optimizer steps, with the mid-epoch position to resume from (0 = only at epoch ends)'),
 });
 export type CheckpointConfig = z.infer<typeof CheckpointConfig>;
 

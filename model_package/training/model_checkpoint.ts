@@ -1,7 +1,8 @@
 /**
  * Which checkpoint files to write and keep, as Lightning's ModelCheckpoint: every
  * `every_n_epochs` epochs, the best `save_top_k` by `monitor` (mode min/max; -1
- * keeps all, 0 none) under the filename template, plus `last.ckpt` when `save_last`.
+ * keeps all, 0 none) under the filename template, plus `last.ckpt` when `save_last`;
+ * `every_n_train_steps` also refreshes `last.ckpt` mid-epoch, so a crash loses at most N steps.
  * The Trainer supplies the function that writes one file; this class decides names
  * and deletes checkpoints that fell out of the top k.
  */
@@ -43,6 +44,12 @@ export class ModelCheckpoint {
 
   dueAt(epoch: number): boolean {
     return (epoch + 1) % this.config.every_n_epochs === 0;
+  }
+
+  /** Whether `last.ckpt` is due after optimizer step `step` (checkpoint.every_n_train_steps). */
+  dueAtStep(step: number): boolean {
+    const n = this.config.every_n_train_steps;
+    return n > 0 && step > 0 && step % n === 0;
   }
 
   /** "epoch={epoch}-step={step}-{monitor}={value}" -> "epoch=3-step=120-val_cer=0.1250.ckpt". */

@@ -22,6 +22,7 @@ import { Rng } from '../core/rng.js';
 import { evalBatches, fastDevRunBatches, planFit, take } from './batch_plan.js';
 import type { Callback, TrainerView } from './callback.js';
 import { loadModelWeights, readCheckpoint, saveCheckpoint, toTensors, type CheckpointState } from '../checkpoint/checkpoint.js';
+import { removeStaleTempFiles } from '../core/atomic_write.js';
 import { maxTimeSeconds, type CheckpointConfig, type EarlyStoppingConfig, type LrSchedulerConfig, type OptimizerConfig, type TrainerConfig } from './config.js';
 import { EarlyStopping, type EarlyStoppingState } from './early_stopping.js';
 import { evaluate, predictRows } from './evaluation.js';
@@ -131,6 +132,7 @@ export class Trainer implements TrainerView {
     process.on('SIGINT', onSigint);
     let status: FitStatus = 'failed';
     try {
+      await this.removeStaleTemps(opts.ckptPath);
       if (opts.ckptPath) fit.start = await this.restore(opts.ckptPath, model, fit.optimizer);
       await Promise.all(this.loggers.map((l) => l.logConfig(this.options.resolvedConfig)));
       await this.emit((c) => c.onFitStart?.(this));
@@ -217,6 +219,8 @@ export class Trainer implements TrainerView {
           await this.logMetrics({ 'train/loss': groupLoss, [`lr-${fit.optimizer.name}`]: this.lr, epoch: this.epoch, ...ctc });
           fit.progress.update();
         }
+        // The epoch end saves anyway; mid-epoch, last.ckpt resumes after this batch.
+        if (!last && !fit.devRun && this.saver.dueAtStep(this.globalStep)) await this.saveLast(fit, { epoch: this.epoch, batch: b + 1 });
         groupLoss = 0;
         if (this.globalStep >= plan.maxSteps && !this.shouldStop) {
           this.shouldStop = true;
@@ -399,11 +403,25 @@ export class Trainer implements TrainerView {
     return ckpt.state.resume;
   }
 
+  /** Temp files of checkpoint writes killed mid-way (in the checkpoint folder, and the resumed one's). */
+  private async removeStaleTemps(ckptPath: string | undefined): Promise<void> {
+    const dirs = new Set([path.resolve(this.saver.dirpath), ...(ckptPath ? [path.resolve(path.dirname(ckptPath))] : [])]);
+    for (const dir of dirs) {
+      const removed = await removeStaleTempFiles(dir);
+      if (removed.length > 0) this.log(`Removed ${removed.length} stale temporary file(s) in ${dir}: ${removed.join(', ')}`);
+    }
+  }
+
   private async saveInterrupted(fit: FitState, resume: LoopPosition): Promise<void> {
     if (fit.devRun) return;
+    await this.saveLast(fit, resume);
+    this.log(`Saved ${this.saver.lastPath} (resume with --ckpt_path)`);
+  }
+
+  /** last.ckpt at a loop position (an interrupt, or checkpoint.every_n_train_steps). */
+  private async saveLast(fit: FitState, resume: LoopPosition): Promise<void> {
     await this.writeCheckpoint(this.saver.lastPath, fit, resume);
     this.lastModelPath = this.saver.lastPath;
-    this.log(`Saved ${this.saver.lastPath} (resume with --ckpt_path)`);
   }
 
   private async writeCheckpoint(file: string, fit: FitState, resume: LoopPosition): Promise<void> {

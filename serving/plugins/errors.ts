@@ -3,6 +3,8 @@
  * HTR_ERR_* code's status. Fastify's own errors (body limit, media type,
  * schema validation, rate limit) are mapped onto the same catalogue.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { htrError, isHtrError, type HtrError } from '../../model_package/errors.js';
@@ -49,6 +51,27 @@ export function sendError(reply: FastifyReply, err: HtrError): FastifyReply {
     reply.header('retry-after', String(err.details.retryAfter ?? 1));
   }
   return reply.code(err.statusCode).type('application/json').send({ error: { code: err.code, message: err.message } });
+}
+
+/**
+ * Protocol-level failures (malformed HTTP, headers over the size limit, request
+ * timeout) answered on the raw socket, in the same `{ error: { code, message } }` shape.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const mapped =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? htrError('HTR_ERR_REQUEST_TIMEOUT', { limit: this.serverConfig.request_timeout_ms })
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? htrError('HTR_ERR_HEADERS_TOO_LARGE')
+        : htrError('HTR_ERR_BAD_REQUEST', { reason: 'malformed HTTP request' });
+  this.log.info({ code: mapped.code, err: err.code }, mapped.message);
+  if (socket.writable) {
+    const body = JSON.stringify({ error: { code: mapped.code, message: mapped.message } });
+    const status = `${mapped.statusCode} ${STATUS_CODES[mapped.statusCode] ?? ''}`;
+    socket.write(`HTTP/1.1 ${status}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }
 
 export const errorsPlugin = fp(

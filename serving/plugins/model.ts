@@ -11,7 +11,7 @@ import type { GrayImage } from '../../model_package/core/data_types.js';
 import type { Recognizer } from '../../model_package/models/types.js';
 import { Predictor, type Prediction, type PredictionOptions } from '../../model_package/inference/predictor.js';
 import type { LinePrediction, RecognizeOptions } from '../../model_package/inference/line_recognizer.js';
-import { DECODE_MODES, resolveDecoding } from '../../model_package/models/decoding/index.js';
+import { DECODE_MODES, resolveDecoding, type Decoding } from '../../model_package/models/decoding/index.js';
 import { MicroBatcher } from '../batcher.js';
 import type { ServerConfig } from '../config.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -58,6 +58,7 @@ export class ModelService {
         maxQueue: config.max_queue,
         // Only wait for company when other requests are still preprocessing.
         moreComing: () => this.preparing > 0,
+        rowsPerItem: (key) => (JSON.parse(key) as { beamWidth: number }).beamWidth,
       },
       ({ size, seconds }) => {
         metrics.batchSize.observe(size);
@@ -93,25 +94,40 @@ export class ModelService {
    * One request through the shared pipeline (`Predictor.predict`), its lines
    * recognized in micro-batches with other requests'. Tracked for `close`.
    */
-  predict(image: Buffer, label: string, options: Pick<PredictionOptions, 'mode' | 'decoding' | 'beamWidth' | 'signal' | 'startedAt'>): Promise<Prediction> {
+  predict(
+    image: Buffer,
+    label: string,
+    options: Pick<PredictionOptions, 'mode' | 'decoding' | 'beamWidth' | 'signal' | 'startedAt'> & { readonly client?: string },
+  ): Promise<Prediction> {
+    const { client, ...rest } = options;
     return this.track((ticket) =>
       this.requirePredictor().predict(image, {
-        ...options,
+        ...rest,
         label,
         limitInputPixels: this.config.max_pixels,
-        recognize: (images, o) => this.recognize(images, o, options.signal, ticket),
+        maxImageWidth: this.config.max_image_width,
+        maxImageHeight: this.config.max_image_height,
+        maxLines: this.maxLines(options.decoding ?? 'auto', options.beamWidth ?? 1),
+        recognize: (images, o) => this.recognize(images, o, options.signal, ticket, client),
       }),
     );
   }
 
+  /** Lines one request may queue: `max_lines`, and `max_beam_lines` / beam width for beam modes. */
+  maxLines(decoding: Decoding, beamWidth: number): number {
+    const mode = resolveDecoding(this.requirePredictor().recognizer, decoding);
+    const beams = DECODE_MODES[mode].usesBeamWidth ? beamWidth : 1;
+    return Math.max(1, Math.min(this.config.max_lines, Math.floor(this.config.max_beam_lines / beams)));
+  }
+
   /** Queues lines for the micro-batcher; lines with equal options share batches. */
-  recognize(images: readonly GrayImage[], options: Required<RecognizeOptions>, signal?: AbortSignal, ticket?: Ticket): Promise<LinePrediction[]> {
+  recognize(images: readonly GrayImage[], options: Required<RecognizeOptions>, signal?: AbortSignal, ticket?: Ticket, client?: string): Promise<LinePrediction[]> {
     this.requirePredictor();
     this.handOff(ticket);
     // Modes that ignore the beam width share batches whatever width was asked for.
     const mode = resolveDecoding(this.requirePredictor().recognizer, options.decoding);
     const key = JSON.stringify({ decoding: mode, beamWidth: DECODE_MODES[mode].usesBeamWidth ? options.beamWidth : 1 });
-    return this.batcher.submit(key, images, signal);
+    return this.batcher.submit(key, images, signal, client);
   }
 
   /** Requests currently preprocessing or decoding. */

@@ -3,10 +3,10 @@
  * `{ "image": "data:image/png;base64,..." }`; options in the query string (or
  * JSON fields / multipart fields). Lines are micro-batched with other requests.
  */
-import multipart from '@fastify/multipart';
+import multipart, { type MultipartFile } from '@fastify/multipart';
 import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { htrError } from '../../model_package/errors.js';
+import { htrError, isHtrError } from '../../model_package/errors.js';
 import { PredictOptions } from '../config.js';
 import { parseDataUrl } from '../data_url.js';
 
@@ -42,9 +42,18 @@ export interface PredictResponse {
 async function readImage(request: FastifyRequest): Promise<{ image: Buffer; fields: Record<string, unknown>; label: string }> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (type === 'multipart/form-data') {
-    const file = await request.file();
-    if (!file) throw htrError('HTR_ERR_BAD_REQUEST', { reason: 'multipart body has no file part (send the image as field "image")' });
-    const image = await file.toBuffer();
+    if (!/;\s*boundary=/i.test(request.headers['content-type'] ?? '')) {
+      throw htrError('HTR_ERR_BAD_REQUEST', { reason: 'multipart content type without a boundary parameter' });
+    }
+    let file: MultipartFile | undefined;
+    let image: Buffer;
+    try {
+      file = await request.file();
+      if (!file) throw htrError('HTR_ERR_BAD_REQUEST', { reason: 'multipart body has no file part (send the image as field "image")' });
+      image = await file.toBuffer();
+    } catch (err) {
+      throw malformedMultipart(err);
+    }
     const fields: Record<string, unknown> = {};
     for (const [name, field] of Object.entries(file.fields)) {
       const f = Array.isArray(field) ? field[0] : field;
@@ -66,6 +75,13 @@ async function readImage(request: FastifyRequest): Promise<{ image: Buffer; fiel
   }
   if (!type) throw htrError('HTR_ERR_BAD_REQUEST', { reason: 'empty body: send an image (raw, multipart or JSON data URL)' });
   throw htrError('HTR_ERR_UNSUPPORTED_MEDIA', { value: type, allowed: [...IMAGE_TYPES, 'multipart/form-data', 'application/json'] });
+}
+
+/** Limit errors keep their Fastify code (mapped to 413); anything the multipart parser throws is the client's malformed body. */
+function malformedMultipart(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (isHtrError(err) || (typeof code === 'string' && code.startsWith('FST_'))) return err;
+  return htrError('HTR_ERR_BAD_REQUEST', { reason: `malformed multipart body: ${err instanceof Error ? err.message : String(err)}` }, err);
 }
 
 function parseOptions(query: unknown, fields: Record<string, unknown>, maxBeam: number): PredictOptions {
@@ -116,7 +132,7 @@ export async function predictRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async (request): Promise<PredictResponse> => {
+    async (request, reply): Promise<PredictResponse> => {
       const start = performance.now();
       const htr = app.htr;
       if (htr.state !== 'ready') throw htrError('HTR_ERR_NOT_READY', { retryAfter: 1 });
@@ -125,6 +141,11 @@ export async function predictRoutes(app: FastifyInstance): Promise<void> {
       if (image.length === 0) throw htrError('HTR_ERR_BAD_REQUEST', { reason: 'empty body: the image has 0 bytes' });
 
       const abort = new AbortController();
+      // A client that hangs up no longer wants the answer: its lines leave the queue before reaching the model.
+      const onClose = (): void => {
+        if (!reply.raw.writableFinished) abort.abort(htrError('HTR_ERR_CLIENT_CLOSED'));
+      };
+      reply.raw.once('close', onClose);
       const limit = app.serverConfig.timeout_ms;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -135,8 +156,16 @@ export async function predictRoutes(app: FastifyInstance): Promise<void> {
         }, limit);
       });
       try {
-        const work = htr.predict(image, label, { mode: options.mode, decoding: options.decoding, beamWidth: options.beam_width, signal: abort.signal, startedAt: start });
-        const result = await Promise.race([work, timeout]);
+        const work = htr.predict(image, label, {
+          mode: options.mode,
+          decoding: options.decoding,
+          beamWidth: options.beam_width,
+          signal: abort.signal,
+          startedAt: start,
+          client: request.ip,
+        });
+        const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error), { once: true }));
+        const result = await Promise.race([work, timeout, aborted]);
         return {
           text: result.text,
           confidence: result.confidence,
@@ -147,6 +176,7 @@ export async function predictRoutes(app: FastifyInstance): Promise<void> {
         };
       } finally {
         clearTimeout(timer);
+        reply.raw.off('close', onClose);
       }
     },
   );

@@ -95,4 +95,28 @@ describe('MicroBatcher', () => {
     expect(done).toBe(3);
     expect(batcher.depth).toBe(0);
   });
+
+  it('fills batches round-robin over clients, then requests: a late small request is not starved', async () => {
+    const { batcher, batches } = recordingBatcher({ maxBatchSize: 4, maxWaitMs: 0, maxQueue: 100 }, 10);
+    const big = batcher.submit('k', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], undefined, 'a');
+    await new Promise((r) => setTimeout(r, 2)); // first batch running
+    const other = batcher.submit('k', [100, 101], undefined, 'b');
+    const sameClient = batcher.submit('k', [200], undefined, 'a');
+    await Promise.all([big, other, sameClient]);
+    // Second batch: b's lines and a's new request get turns beside the big request.
+    expect(batches[0]!.items).toEqual([1, 2, 3, 4]);
+    expect(batches[1]!.items.sort((x, y) => x - y)).toEqual([5, 100, 101, 200]);
+  });
+
+  it('counts decoder rows: wide-beam items make smaller batches', async () => {
+    const batches: number[][] = [];
+    const batcher = new MicroBatcher<number, number>(async (_k, items) => (batches.push([...items]), items), {
+      maxBatchSize: 8,
+      maxWaitMs: 1,
+      maxQueue: 100,
+      rowsPerItem: (key) => Number(key),
+    });
+    await Promise.all([batcher.submit('4', [1, 2, 3, 4, 5]), batcher.submit('1', [6, 7, 8])]);
+    expect(batches).toEqual([[1, 2], [6, 7, 8], [3, 4], [5]]);
+  });
 });

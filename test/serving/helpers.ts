@@ -2,6 +2,7 @@
  * Shared fixtures for serving tests: a small seeded recognizer with random
  * weights, synthetic line images as real PNG bytes, and a server around them.
  */
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -96,4 +97,41 @@ export async function tinyCheckpoint(file: string, seed = 7): Promise<void> {
   } finally {
     model.dispose();
   }
+}
+
+/** A 1-bit, all-white PNG written by hand: a few KB on the wire whatever its size once decoded. */
+export function bilevelPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 1; // bit depth
+  ihdr[9] = 0; // grayscale
+  const row = Buffer.alloc(1 + Math.ceil(width / 8), 0xff);
+  row[0] = 0; // filter: none
+  const raw = Buffer.concat(Array.from({ length: height }, () => row));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Dark bars of `barHeight` rows separated by white gaps: paragraph mode finds `lines` lines. */
+export async function stripedPng(lines: number, width = 96, barHeight = 8, gap = 10): Promise<Buffer> {
+  const height = lines * (barHeight + gap) + gap;
+  const px = new Uint8Array(width * height).fill(255);
+  for (let l = 0; l < lines; l++) {
+    const top = gap + l * (barHeight + gap);
+    for (let r = top; r < top + barHeight; r++) for (let c = 4; c < width - 4; c += 1 + (c % 3)) px[r * width + c] = 0;
+  }
+  return sharp(Buffer.from(px), { raw: { width, height, channels: 1 } }).png().toBuffer();
 }

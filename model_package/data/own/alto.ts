@@ -19,7 +19,7 @@ export function parseAlto(text: string, file: string): PageDocument {
   if (!layout) throw htrError('HTR_ERR_MALFORMED_XML', { file, reason: 'no <Layout> element' });
   const lines: PageLine[] = [];
   const problems: PageDocument['problems'][number][] = [];
-  descendants(layout, 'TextLine').forEach((line, n) => {
+  descendants(layout, 'TextLine', file).forEach((line, n) => {
     const id = line.getAttribute('ID') || line.getAttribute('id') || `line${n + 1}`;
     if (unit !== '' && unit !== 'pixel') {
       problems.push({ id, reason: 'bad_coordinates', detail: `MeasurementUnit "${unit}" is not supported (only pixel)` });

@@ -11,6 +11,7 @@ import type { FileSource } from '../sources/file_source.js';
 import {
   basenamePosix,
   cleanTranscription,
+  decodeUtf8,
   dirnamePosix,
   isImagePath,
   joinPosix,
@@ -40,7 +41,12 @@ export async function discoverSidecars(source: FileSource): Promise<Discovery> {
       skipped.push({ id: file, reason: 'missing_transcription', detail: `no ${basenamePosix(sidecar)} beside it` });
       continue;
     }
-    const text = cleanTranscription((await source.read(sidecar)).toString('utf8'));
+    const decoded = decodeUtf8(await source.read(sidecar));
+    if (decoded === undefined) {
+      skipped.push({ id: file, reason: 'invalid_utf8', detail: `${sidecar} is not UTF-8 text (re-save it as UTF-8)` });
+      continue;
+    }
+    const text = cleanTranscription(decoded);
     if (text === '') {
       skipped.push({ id: file, reason: 'empty_transcription', detail: `${basenamePosix(sidecar)} is empty` });
       continue;
@@ -88,7 +94,12 @@ export async function discoverManifests(source: FileSource, manifests: readonly 
     }
     const dir = dirnamePosix(manifest);
     const fileSplit = splitFromName(stripExtension(basenamePosix(manifest)));
-    const rows = (await source.read(manifest)).toString('utf8').replace(/^\uFEFF/, '').split('\n');
+    const decoded = decodeUtf8(await source.read(manifest));
+    if (decoded === undefined) {
+      skipped.push({ id: manifest, reason: 'invalid_utf8', detail: 'manifest is not UTF-8 text (re-save it as UTF-8)' });
+      continue;
+    }
+    const rows = decoded.replace(/^\uFEFF/, '').split('\n');
     let columns: Columns | undefined;
     let first = true;
     rows.forEach((rawRow, n) => {

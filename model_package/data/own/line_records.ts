@@ -16,6 +16,8 @@ export type SkipReason =
   | 'malformed_xml'
   | 'bad_coordinates'
   | 'too_wide'
+  | 'too_long'
+  | 'invalid_utf8'
   | 'unsafe_path';
 
 export interface SkippedSample {
@@ -109,4 +111,15 @@ export function splitFromPath(p: string): SplitName | undefined {
 /** A line's transcription: BOM dropped, surrounding whitespace trimmed, inner line breaks become spaces. */
 export function cleanTranscription(raw: string): string {
   return raw.replace(/^\uFEFF/, '').trim().replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Strict UTF-8 decoding: undefined for bytes that are not UTF-8 (a Latin-1 file would otherwise turn into U+FFFD). */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }

@@ -25,7 +25,7 @@ import { buildMapping, DEFAULT_CHARACTERS, SPECIAL_TOKENS } from '../../core/tok
 import type { DataConfig, Dataset, Gray8, Stage } from '../../core/data_types.js';
 
 /** Bump when processing changes in a way the cache key cannot see. */
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3;
 /** Page images decoded at once (sharp decodes on its own threads). */
 const DECODE_CONCURRENCY = 4;
 
@@ -34,6 +34,7 @@ export const OwnLinesConfig = BaseDataConfig.extend({
   height: z.number().int().min(8).default(28).describe('line image height in pixels'),
   max_width: z.number().int().min(16).default(1024).describe('widest line in pixels at `height`; lines keep their aspect ratio (never squeezed), a wider one is skipped as too_wide'),
   max_label_length: z.number().int().positive().optional().describe('most characters per label (without <S>/<E>); default: the longest transcription'),
+  max_text_length: z.number().int().positive().default(1000).describe('transcriptions longer than this many characters are skipped as too_long (a line holds far fewer; longer ones are mistakes or hostile)'),
   vocabulary: z.enum(['data', 'default']).default('data').describe('"data": characters of the training transcriptions; "default": the built-in set (to fine-tune a model trained on it)'),
   val_fraction: z.number().min(0).max(0.9).default(0.1).describe('share of lines for validation when the data gives no split'),
   test_fraction: z.number().min(0).max(0.9).default(0.1).describe('share of lines for test when the data gives no split'),
@@ -148,9 +149,16 @@ export abstract class OwnLinesModule extends BaseDataModule {
     const c = this.config;
     const found = await this.discover(source);
     const skipped: SkippedSample[] = [...found.skipped, ...source.rejected().map((r) => ({ id: r.path, reason: 'unsafe_path' as const, detail: r.reason }))];
+    // Before decoding: one 100,000-character label would size every label tensor.
+    const records = found.records.filter((r) => {
+      const length = [...r.text].length;
+      if (length <= c.max_text_length) return true;
+      skipped.push({ id: r.id, reason: 'too_long', detail: `${length} characters, over data.max_text_length ${c.max_text_length}` });
+      return false;
+    });
     // Images first, so lines that turn out unusable do not take a share of any split.
-    const images = await this.loadImages(source, found.records, skipped);
-    const { bySplit, mode, groupBy, groups } = this.assignSplits(found.records.filter((r) => images.has(r)));
+    const images = await this.loadImages(source, records, skipped);
+    const { bySplit, mode, groupBy, groups } = this.assignSplits(records.filter((r) => images.has(r)));
     const loaded = {} as Record<SplitName, LoadedLine[]>;
     for (const s of SPLIT_NAMES) loaded[s] = bySplit[s].map((r) => images.get(r) as LoadedLine);
     if (loaded.train.length === 0) {

@@ -4,7 +4,7 @@
  * of the line, or its `Word`s joined by spaces). Elements are matched by local
  * name, so the 2010-2019 namespace versions all read the same.
  */
-import { DOMParser, type Element } from '@xmldom/xmldom';
+import { DOMParser, type Element, type Node } from '@xmldom/xmldom';
 import { htrError } from '../../errors.js';
 
 export interface PageLine {
@@ -44,17 +44,32 @@ export function children(el: Element, name: string): Element[] {
   return out;
 }
 
-/** All descendants of `el` with local name `name`, in document order. */
-export function descendants(el: Element, name: string): Element[] {
+/** Element nesting deeper than this is refused as malformed (real PAGE/ALTO files nest under 20 levels). */
+export const MAX_XML_DEPTH = 256;
+
+/**
+ * All descendants of `el` with local name `name`, in document order. Walks with
+ * an explicit stack, and a file nested deeper than MAX_XML_DEPTH is an
+ * HTR_ERR_MALFORMED_XML naming `file`, so one hostile file cannot overflow the stack.
+ */
+export function descendants(el: Element, name: string, file = '<xml>'): Element[] {
   const out: Element[] = [];
-  const walk = (node: Element) => {
-    for (let n = node.firstChild; n; n = n.nextSibling) {
-      if (n.nodeType !== 1) continue;
-      if ((n as Element).localName === name) out.push(n as Element);
-      walk(n as Element);
+  const stack: Array<{ node: Node | null; depth: number }> = [{ node: el.firstChild, depth: 1 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { node: Node | null; depth: number };
+    const n = top.node;
+    if (!n) {
+      stack.pop();
+      continue;
     }
-  };
-  walk(el);
+    top.node = n.nextSibling;
+    if (n.nodeType !== 1) continue;
+    if ((n as Element).localName === name) out.push(n as Element);
+    if (n.firstChild) {
+      if (top.depth >= MAX_XML_DEPTH) throw htrError('HTR_ERR_MALFORMED_XML', { file, reason: `elements nested more than ${MAX_XML_DEPTH} deep` });
+      stack.push({ node: n.firstChild, depth: top.depth + 1 });
+    }
+  }
   return out;
 }
 
@@ -86,7 +101,7 @@ export function parsePageXml(text: string, file: string): PageDocument {
   if (!page) throw htrError('HTR_ERR_MALFORMED_XML', { file, reason: 'no <Page> element' });
   const lines: PageLine[] = [];
   const problems: PageDocument['problems'][number][] = [];
-  descendants(page, 'TextLine').forEach((line, n) => {
+  descendants(page, 'TextLine', file).forEach((line, n) => {
     const id = line.getAttribute('id') || `line${n + 1}`;
     const coords = children(line, 'Coords')[0];
     const polygon = coords ? parsePoints(coords.getAttribute('points')) : undefined;

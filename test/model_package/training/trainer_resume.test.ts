@@ -20,10 +20,10 @@ const SECTIONS = (maxEpochs: number, schedule: 'none' | 'CosineWarmup' = 'none')
   checkpoint: { save_top_k: -1 },
 });
 
-async function straightRun(data: Awaited<ReturnType<typeof tinyData>>, schedule: 'none' | 'CosineWarmup') {
+async function straightRun(data: Awaited<ReturnType<typeof tinyData>>, schedule: 'none' | 'CosineWarmup', epochs = 4) {
   const model = tinyModel(data);
   const cb = new RecordingCallback();
-  await new Trainer(trainerOptions(mkdtempSync(path.join(tmpdir(), 'htr-straight-')), SECTIONS(4, schedule), { callbacks: [cb] })).fit(model, data);
+  await new Trainer(trainerOptions(mkdtempSync(path.join(tmpdir(), 'htr-straight-')), SECTIONS(epochs, schedule), { callbacks: [cb] })).fit(model, data);
   return { model, cb };
 }
 
@@ -106,5 +106,36 @@ describe('resume from checkpoint', () => {
     expect(cb2.trainBatches.map((b) => `${b.epoch}:${b.batchIndex}`)).toEqual(['0:2', '1:0', '1:1', '1:2']);
     expect(maxAbsDiff(snapshot(straight), snapshot(resumed))).toBeLessThan(1e-5);
     [straight, model, resumed].forEach((m) => m.dispose());
+  });
+
+  it('checkpoint.every_n_train_steps: a crash mid-epoch resumes from last.ckpt at the step it was saved', async () => {
+    const data = await tinyData(); // 4 batches per epoch
+    const straight = await straightRun(data, 'none', 2);
+
+    const dir = mkdtempSync(path.join(tmpdir(), 'htr-steps-'));
+    const crashing = tinyModel(data);
+    const crash = new RecordingCallback();
+    crash.onBatch = (t) => {
+      if (t.globalStep === 7) throw new Error('simulated crash after step 7');
+    };
+    const sections = { ...SECTIONS(2), checkpoint: { save_top_k: 0, every_n_train_steps: 3 } };
+    await expect(new Trainer(trainerOptions(dir, sections, { callbacks: [crash] })).fit(crashing, data)).rejects.toThrow(/simulated crash/);
+    crashing.dispose();
+    const last = path.join(dir, 'checkpoints', 'last.ckpt');
+    const ckpt = await readCheckpoint(last);
+    // Saved at step 6, the second batch of epoch 1: at most N steps were lost.
+    expect(ckpt.state.globalStep).toBe(6);
+    expect(ckpt.state.resume).toEqual({ epoch: 1, batch: 2 });
+
+    const resumed = tinyModel(data, { seed: 99 });
+    const cb = new RecordingCallback();
+    const t2 = new Trainer(trainerOptions(dir, SECTIONS(2), { callbacks: [cb] }));
+    await t2.fit(resumed, data, { ckptPath: last });
+    expect(t2.globalStep).toBe(8);
+    expect(cb.trainBatches.map((b) => [b.epoch, b.batchIndex])).toEqual([[1, 2], [1, 3]]);
+    expect(cb.trainBatches.map((b) => b.ids)).toEqual(straight.cb.trainBatches.slice(6).map((b) => b.ids));
+    expect(maxAbsDiff(snapshot(straight.model), snapshot(resumed))).toBeLessThan(1e-5);
+    straight.model.dispose();
+    resumed.dispose();
   });
 });
