@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, wasmKernelInfo } from '../../../model_package/backend/index.js';
 import { simplifyTranspose } from '../../../model_package/backend/wasm_kernels/transpose_merged.js';
+import { batchedAsDepthwise } from '../../../model_package/backend/wasm_kernels/batch_mat_mul.js';
 import { expectClose, rnd, runOn } from './compare.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -110,9 +111,21 @@ describe('wasm kernels vs cpu', () => {
     [[6, 5, 7], [6, 7, 3], false, false],
     [[6, 7, 5], [6, 3, 7], true, true],
     [[2, 4, 7, 5], [2, 4, 3, 7], true, true],
+    // Batched and big enough for the depthwise-conv route (attention shapes).
+    [[8, 33, 32], [8, 32, 40], false, false],
+    [[8, 32, 33], [8, 40, 32], true, true],
+    [[8, 33, 32], [8, 40, 32], false, true],
+    [[2, 4, 32, 17], [2, 4, 32, 64], true, false],
   ] as Array<[number[], number[], boolean, boolean]>)('batchMatMul %j x %j tA=%s tB=%s', async (as, bs, ta, tb) => {
     const run = () => tf.matMul(rnd(as, 10) as tf.Tensor3D, rnd(bs, 11) as tf.Tensor3D, ta, tb);
     expectClose(await runOn('wasm', run), await runOn('cpu', run), 1e-5);
+  });
+
+  it.each([[false, false], [true, false], [false, true], [true, true]])('batched product as a depthwise conv, tA=%s tB=%s', async (ta, tb) => {
+    const run = () => batchedAsDepthwise(
+      rnd(ta ? [5, 7, 3] : [5, 3, 7], 15) as tf.Tensor3D, rnd(tb ? [5, 4, 7] : [5, 7, 4], 16) as tf.Tensor3D, ta, tb);
+    const ref = () => tf.matMul(rnd(ta ? [5, 7, 3] : [5, 3, 7], 15) as tf.Tensor3D, rnd(tb ? [5, 4, 7] : [5, 7, 4], 16) as tf.Tensor3D, ta, tb);
+    expectClose(await runOn('wasm', run), await runOn('cpu', ref), 1e-5);
   });
 
   it('strided slices, including negative steps and shrink axes', async () => {
