@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D } from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 import { asTensor, installKernel, wrapOutput } from './wasm_kernels/kernel_util.js';
+import { registerNativeFusedKernels } from './native_fused_kernels.js';
 
 /** tfjs's name for the TensorFlow C++ backend (tfjs-node and our `.native/` build). */
 export const TF_BACKEND_NAME = 'tensorflow';
@@ -48,6 +49,7 @@ let registered = false;
 export function registerNativeKernels(): void {
   if (registered) return;
   registered = true;
+  registerNativeFusedKernels(TF_BACKEND_NAME);
   withPads(Conv2D, ([[t, b], [l, r]], inputs, attrs, stock, backend) => {
     const x = tf.pad(asTensor(inputs.x!), [[0, 0], [t, b], [l, r], [0, 0]]);
     return wrapOutput(stock({ inputs: { x, filter: inputs.filter! }, backend, attrs: { ...attrs, pad: 'valid' } }));

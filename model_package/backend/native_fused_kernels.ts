@@ -1,0 +1,74 @@
+/**
+ * The layers' fused kernels (models/layers/fused_kernels.ts) for the TensorFlow
+ * backend, each ONE TensorFlow op through tfjs-node's binding:
+ *  - BATCH_NORM_TRAIN: FusedBatchNormV3 in training mode, which also returns the
+ *    updated running statistics (exponential_avg_factor = momentum, unbiased variance);
+ *  - BATCH_NORM_TRAIN_GRAD: FusedBatchNormGradV3;
+ *  - RELU_GRAD: ReluGrad.
+ * Measured on a [16,28,256,32] BatchNorm + ReLU, forward and backward: 4x faster than
+ * the same math in tfjs ops (about 25 kernels, each a full pass).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, RELU_GRAD, type BatchNormTrainAttrs,
+} from '../models/layers/fused_kernels.js';
+
+/** What we use of tfjs-node's NodeJSKernelBackend. */
+interface TfBackend {
+  readonly binding: { readonly TF_ATTR_TYPE: number; readonly TF_ATTR_FLOAT: number; readonly TF_ATTR_STRING: number; readonly TF_ATTR_BOOL: number; readonly TF_FLOAT: number };
+  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: TensorInfo[], numOutputs: number): tf.Tensor[];
+}
+interface OpAttr {
+  name: string;
+  type: number;
+  value: number | string | boolean;
+}
+
+function batchNormAttrs(b: TfBackend, epsilon: number, factor?: number): OpAttr[] {
+  const t = b.binding;
+  return [
+    { name: 'T', type: t.TF_ATTR_TYPE, value: t.TF_FLOAT },
+    { name: 'U', type: t.TF_ATTR_TYPE, value: t.TF_FLOAT },
+    { name: 'epsilon', type: t.TF_ATTR_FLOAT, value: epsilon },
+    { name: 'data_format', type: t.TF_ATTR_STRING, value: 'NHWC' },
+    { name: 'is_training', type: t.TF_ATTR_BOOL, value: true },
+    ...(factor === undefined ? [] : [{ name: 'exponential_avg_factor', type: t.TF_ATTR_FLOAT, value: factor }]),
+  ];
+}
+
+function register(kernelName: string, kernelFunc: (inputs: Record<string, TensorInfo>, attrs: NamedAttrMap, b: TfBackend) => TensorInfo | TensorInfo[], backendName: string): void {
+  if (tf.getKernel(kernelName, backendName)) return;
+  const config: KernelConfig = {
+    kernelName,
+    backendName,
+    kernelFunc: (({ inputs, attrs, backend }) =>
+      kernelFunc(inputs as Record<string, TensorInfo>, attrs ?? {}, backend as unknown as TfBackend)) as KernelFunc,
+  };
+  tf.registerKernel(config);
+}
+
+export function registerNativeFusedKernels(backendName: string): void {
+  register(BATCH_NORM_TRAIN, (inputs, attrs, b) => {
+    const { epsilon, momentum } = attrs as unknown as BatchNormTrainAttrs;
+    const { x, scale, offset, mean, variance } = inputs;
+    // y, running mean, running variance, reserve 1-3 (batch mean, batch variance, and
+    // an empty placeholder on CPU that the binding cannot pass back in).
+    const out = b.executeMultipleOutputs('FusedBatchNormV3', batchNormAttrs(b, epsilon, momentum), [x!, scale!, offset!, mean!, variance!], 6);
+    out[5]!.dispose();
+    return out.slice(0, 5);
+  }, backendName);
+  register(BATCH_NORM_TRAIN_GRAD, (inputs, attrs, b) => {
+    const { epsilon } = attrs as { epsilon: number };
+    const { dy, x, scale, saved0, saved1 } = inputs;
+    const empty = tf.tensor1d([], 'float32');
+    const out = b.executeMultipleOutputs('FusedBatchNormGradV3', batchNormAttrs(b, epsilon), [dy!, x!, scale!, saved0!, saved1!, empty], 5);
+    empty.dispose();
+    for (const t of out.slice(3)) t.dispose();
+    return out.slice(0, 3);
+  }, backendName);
+  register(RELU_GRAD, (inputs, _attrs, b) => {
+    const t = b.binding;
+    return b.executeMultipleOutputs('ReluGrad', [{ name: 'T', type: t.TF_ATTR_TYPE, value: t.TF_FLOAT }], [inputs.dy!, inputs.y!], 1)[0]!;
+  }, backendName);
+}

@@ -1,0 +1,57 @@
+/**
+ * The TensorFlow backend's fused BatchNorm and ReLU-gradient kernels give what the
+ * layers compute from tfjs ops on cpu: output, every gradient, and the running
+ * statistics. Skipped, with the reason, when the native build is absent.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { findNativeBuild, initBackend } from '../../../model_package/backend/index.js';
+import { BatchNorm2d } from '../../../model_package/models/layers/batch_norm2d.js';
+import { BATCH_NORM_TRAIN, RELU_GRAD } from '../../../model_package/models/layers/fused_kernels.js';
+import { relu } from '../../../model_package/models/layers/relu.js';
+import { expectClose, rnd, runOn } from './compare.js';
+
+const build = findNativeBuild();
+if (!build) console.warn('[native_fused_kernels] skipped: no .native build (run `npm run setup:native` to enable)');
+
+describe.skipIf(!build)('native fused kernels vs cpu', () => {
+  beforeAll(async () => {
+    await initBackend({ accelerator: 'native', log: () => {} });
+    await tf.setBackend('cpu');
+  });
+
+  it('are registered for the TensorFlow backend only', () => {
+    expect(tf.getKernel(BATCH_NORM_TRAIN, 'tensorflow')).toBeDefined();
+    expect(tf.getKernel(RELU_GRAD, 'tensorflow')).toBeDefined();
+    expect(tf.getKernel(BATCH_NORM_TRAIN, 'cpu')).toBeUndefined();
+  });
+
+  it.each([[[3, 5, 7, 4]], [[2, 9, 6, 16]]])('BatchNorm2d + ReLU in train mode: output, gradients, running statistics %j', async (shape) => {
+    const c = shape[3]!;
+    const run = () => {
+      const bn = new BatchNorm2d({ channels: c, momentum: 0.3 });
+      bn.weight.assign(tf.add(1, rnd([c], 21)));
+      bn.bias.assign(rnd([c], 22));
+      const x = tf.variable(tf.add(tf.mul(rnd(shape, 23), 3), 1));
+      const dy = rnd(shape, 24);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.forward(x as unknown as tf.Tensor4D, 'relu'), dy)), [x, bn.weight, bn.bias]);
+      const out = [value, grads[x.name]!, grads[bn.weight.name]!, grads[bn.bias.name]!, tf.clone(bn.runningMean), tf.clone(bn.runningVar)];
+      bn.dispose();
+      x.dispose();
+      return out;
+    };
+    expectClose(await runOn('tensorflow', run), await runOn('cpu', run), 1e-4, 'batch norm');
+  });
+
+  it('relu gradient is dy where y > 0, else 0', async () => {
+    const run = () => {
+      const x = tf.variable(rnd([4, 33], 25));
+      const dy = rnd([4, 33], 26);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(relu(x), dy)), [x]);
+      const out = [value, grads[x.name]!];
+      x.dispose();
+      return out;
+    };
+    expectClose(await runOn('tensorflow', run), await runOn('cpu', run), 1e-6, 'relu');
+  });
+});
