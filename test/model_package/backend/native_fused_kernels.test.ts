@@ -43,6 +43,24 @@ describe.skipIf(!build)('native fused kernels vs cpu', () => {
     expectClose(await runOn('tensorflow', run), await runOn('cpu', run), 1e-4, 'batch norm');
   });
 
+  it('a reshape to the same shape shares the data, outlives its source and frees it last', async () => {
+    await tf.setBackend('tensorflow');
+    const before = tf.memory();
+    const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const same = tf.reshape(x, [2, -1]);
+    const other = tf.reshape(x, [3, 2]);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers + 2); // x and same share one buffer
+    x.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(same.shape).toEqual([2, 3]);
+    const sum = tf.tidy(() => tf.add(same, tf.reshape(other, [2, 3])));
+    expect(Array.from(sum.dataSync())).toEqual([2, 4, 6, 8, 10, 12]);
+    tf.dispose([same, other, sum]);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+    await tf.setBackend('cpu');
+  });
+
   it('relu gradient is dy where y > 0, else 0', async () => {
     const run = () => {
       const x = tf.variable(rnd([4, 33], 25));
