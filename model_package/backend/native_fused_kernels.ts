@@ -13,23 +13,13 @@ import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensor
 import {
   BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, RELU_GRAD, type BatchNormTrainAttrs,
 } from '../models/layers/fused_kernels.js';
-
-/** What we use of tfjs-node's NodeJSKernelBackend. */
-interface TfBackend {
-  readonly binding: { readonly TF_ATTR_TYPE: number; readonly TF_ATTR_FLOAT: number; readonly TF_ATTR_STRING: number; readonly TF_ATTR_BOOL: number; readonly TF_FLOAT: number };
-  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: TensorInfo[], numOutputs: number): tf.Tensor[];
-}
-interface OpAttr {
-  name: string;
-  type: number;
-  value: number | string | boolean;
-}
+import { asTfBackend, floatType, runOp, type OpAttr, type TfBackend } from './tf_raw_ops.js';
 
 function batchNormAttrs(b: TfBackend, epsilon: number, factor?: number): OpAttr[] {
   const t = b.binding;
   return [
-    { name: 'T', type: t.TF_ATTR_TYPE, value: t.TF_FLOAT },
-    { name: 'U', type: t.TF_ATTR_TYPE, value: t.TF_FLOAT },
+    floatType(b, 'T'),
+    floatType(b, 'U'),
     { name: 'epsilon', type: t.TF_ATTR_FLOAT, value: epsilon },
     { name: 'data_format', type: t.TF_ATTR_STRING, value: 'NHWC' },
     { name: 'is_training', type: t.TF_ATTR_BOOL, value: true },
@@ -43,7 +33,7 @@ function register(kernelName: string, kernelFunc: (inputs: Record<string, Tensor
     kernelName,
     backendName,
     kernelFunc: (({ inputs, attrs, backend }) =>
-      kernelFunc(inputs as Record<string, TensorInfo>, attrs ?? {}, backend as unknown as TfBackend)) as KernelFunc,
+      kernelFunc(inputs as Record<string, TensorInfo>, attrs ?? {}, asTfBackend(backend as tf.KernelBackend))) as KernelFunc,
   };
   tf.registerKernel(config);
 }
@@ -54,7 +44,7 @@ export function registerNativeFusedKernels(backendName: string): void {
     const { x, scale, offset, mean, variance } = inputs;
     // y, running mean, running variance, reserve 1-3 (batch mean, batch variance, and
     // an empty placeholder on CPU that the binding cannot pass back in).
-    const out = b.executeMultipleOutputs('FusedBatchNormV3', batchNormAttrs(b, epsilon, momentum), [x!, scale!, offset!, mean!, variance!], 6);
+    const out = runOp(b, 'FusedBatchNormV3', batchNormAttrs(b, epsilon, momentum), [x!, scale!, offset!, mean!, variance!], 6);
     out[5]!.dispose();
     return out.slice(0, 5);
   }, backendName);
@@ -62,13 +52,10 @@ export function registerNativeFusedKernels(backendName: string): void {
     const { epsilon } = attrs as { epsilon: number };
     const { dy, x, scale, saved0, saved1 } = inputs;
     const empty = tf.tensor1d([], 'float32');
-    const out = b.executeMultipleOutputs('FusedBatchNormGradV3', batchNormAttrs(b, epsilon), [dy!, x!, scale!, saved0!, saved1!, empty], 5);
+    const out = runOp(b, 'FusedBatchNormGradV3', batchNormAttrs(b, epsilon), [dy!, x!, scale!, saved0!, saved1!, empty], 5);
     empty.dispose();
     for (const t of out.slice(3)) t.dispose();
     return out.slice(0, 3);
   }, backendName);
-  register(RELU_GRAD, (inputs, _attrs, b) => {
-    const t = b.binding;
-    return b.executeMultipleOutputs('ReluGrad', [{ name: 'T', type: t.TF_ATTR_TYPE, value: t.TF_FLOAT }], [inputs.dy!, inputs.y!], 1)[0]!;
-  }, backendName);
+  register(RELU_GRAD, (inputs, _attrs, b) => runOp(b, 'ReluGrad', [floatType(b)], [inputs.dy!, inputs.y!])[0]!, backendName);
 }

@@ -1,7 +1,8 @@
 /**
- * The TensorFlow backend's fused BatchNorm and ReLU-gradient kernels give what the
- * layers compute from tfjs ops on cpu: output, every gradient, and the running
- * statistics. Skipped, with the reason, when the native build is absent.
+ * Our kernels for the TensorFlow backend against the cpu backend: convolutions with
+ * explicit padding (forward, fused eval forward, both gradients), fused BatchNorm and
+ * ReLU-gradient (output, every gradient, running statistics) and the aliasing reshape.
+ * Skipped, with the reason, when the native build is absent.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,12 +10,12 @@ import { findNativeBuild, initBackend } from '../../../model_package/backend/ind
 import { BatchNorm2d } from '../../../model_package/models/layers/batch_norm2d.js';
 import { BATCH_NORM_TRAIN, RELU_GRAD } from '../../../model_package/models/layers/fused_kernels.js';
 import { relu } from '../../../model_package/models/layers/relu.js';
-import { expectClose, rnd, runOn } from './compare.js';
+import { CONV_CASES, expectClose, rnd, runOn } from './compare.js';
 
 const build = findNativeBuild();
-if (!build) console.warn('[native_fused_kernels] skipped: no .native build (run `npm run setup:native` to enable)');
+if (!build) console.warn('[native_kernels] skipped: no .native build (run `npm run setup:native` to enable)');
 
-describe.skipIf(!build)('native fused kernels vs cpu', () => {
+describe.skipIf(!build)('native kernels vs cpu', () => {
   beforeAll(async () => {
     await initBackend({ accelerator: 'native', log: () => {} });
     await tf.setBackend('cpu');
@@ -24,6 +25,20 @@ describe.skipIf(!build)('native fused kernels vs cpu', () => {
     expect(tf.getKernel(BATCH_NORM_TRAIN, 'tensorflow')).toBeDefined();
     expect(tf.getKernel(RELU_GRAD, 'tensorflow')).toBeDefined();
     expect(tf.getKernel(BATCH_NORM_TRAIN, 'cpu')).toBeUndefined();
+  });
+
+  it.each(CONV_CASES.map((c) => [JSON.stringify(c), c] as const))('conv2d, fused conv2d + bias + relu, dX and dW: %s', async (_, c) => {
+    const run = () => {
+      const x = rnd(c.x, 1) as tf.Tensor4D;
+      const f = rnd(c.f, 2) as tf.Tensor4D;
+      const bias = rnd([c.f[3]], 4) as tf.Tensor1D;
+      const y = tf.conv2d(x, f, c.s, c.pad);
+      const dy = rnd(y.shape, 3);
+      const fused = tf.fused.conv2d({ x, filter: f, strides: c.s, pad: c.pad, bias, activation: 'relu' });
+      const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad), dy)))([x, f]);
+      return [y, fused, dx!, df!];
+    };
+    expectClose(await runOn('tensorflow', run), await runOn('cpu', run), 2e-5, JSON.stringify(c));
   });
 
   it.each([[[3, 5, 7, 4]], [[2, 9, 6, 16]]])('BatchNorm2d + ReLU in train mode: output, gradients, running statistics %j', async (shape) => {
