@@ -18,7 +18,7 @@ describe('wasm kernels vs cpu', () => {
   it('registers the gradient kernels wasm lacks and the fast replacements', () => {
     const { set, kernels } = wasmKernelInfo();
     expect(set).toBe('all');
-    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'OneHot', 'Sum', 'Mean', 'Tile', 'BatchMatMul', 'StridedSlice', 'Transpose']) {
+    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'OneHot', 'Sum', 'Mean', 'Tile', 'BatchMatMul', 'StridedSlice', 'Transpose', 'Slice', 'SplitV']) {
       expect(kernels).toContain(k);
     }
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
@@ -104,6 +104,26 @@ describe('wasm kernels vs cpu', () => {
       rnd(ta ? [5, 7, 3] : [5, 3, 7], 15) as tf.Tensor3D, rnd(tb ? [5, 4, 7] : [5, 7, 4], 16) as tf.Tensor3D, ta, tb);
     const ref = () => tf.matMul(rnd(ta ? [5, 7, 3] : [5, 3, 7], 15) as tf.Tensor3D, rnd(tb ? [5, 4, 7] : [5, 7, 4], 16) as tf.Tensor3D, ta, tb);
     expectClose(await runOn('wasm', run), await runOn('cpu', ref), 1e-5);
+  });
+
+  it('slices and splits of every rank, contiguous or not, float and int', async () => {
+    const run = () => {
+      const x = rnd([5, 6, 7, 3], 17);
+      const ints = tf.cast(tf.mul(rnd([4, 9], 18), 100), 'int32');
+      return [
+        tf.slice(rnd([1000], 19), [300], [128]),
+        tf.slice(x, [1, 2, 3, 1], [3, 2, 4, 2]),
+        tf.slice(x, [2, 0, 0, 0], [2, 6, 7, 3]),
+        tf.slice(x, [0, 1, 0, 0], [5, 4, 7, 3]),
+        tf.slice(x, [0, 0, 0, 2], [-1, -1, -1, 1]),
+        tf.slice(x, [0, 0, 0, 0], [0, 6, 7, 3]),
+        tf.cast(tf.slice(ints, [1, 2], [2, 5]), 'float32'),
+        ...tf.split(x, [1, 3, 2], 1),
+        ...tf.split(x, 3, 3),
+        ...tf.split(rnd([900], 20), [100, 500, 300]),
+      ];
+    };
+    expectClose(await runOn('wasm', run), await runOn('cpu', run), 0);
   });
 
   it('strided slices, including negative steps and shrink axes', async () => {
