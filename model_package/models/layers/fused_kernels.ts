@@ -19,6 +19,14 @@ export const BATCH_NORM_TRAIN_GRAD = 'HtrBatchNormTrainGrad';
 /** dy * (y > 0) for y = relu(x). Inputs dy, y. */
 export const RELU_GRAD = 'HtrReluGrad';
 
+/**
+ * x [N, in] @ weight [in, out] + bias [out], then the activation: inference only
+ * (no gradient is registered). Inputs x, weight, bias; attrs { activation }.
+ */
+export const LINEAR = 'HtrLinear';
+/** LayerNorm over the last axis of x [N, D] (inference only). Inputs x, weight, bias; attrs { epsilon }. */
+export const LAYER_NORM = 'HtrLayerNorm';
+
 export interface BatchNormTrainAttrs {
   readonly epsilon: number;
   /** Running-statistics momentum (PyTorch's; TensorFlow calls it exponential_avg_factor). */

@@ -1,7 +1,8 @@
 /**
  * Our kernels for the TensorFlow backend against the cpu backend: convolutions with
  * explicit padding (forward, fused eval forward, both gradients), fused BatchNorm and
- * ReLU-gradient (output, every gradient, running statistics) and the aliasing reshape.
+ * ReLU-gradient (output, every gradient, running statistics), inference Linear and
+ * LayerNorm, and the aliasing reshape and cast.
  * Skipped, with the reason, when the native build is absent.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,6 +11,9 @@ import { findNativeBuild, initBackend } from '../../../model_package/backend/ind
 import { BatchNorm2d } from '../../../model_package/models/layers/batch_norm2d.js';
 import { BATCH_NORM_TRAIN, RELU_GRAD } from '../../../model_package/models/layers/fused_kernels.js';
 import { relu } from '../../../model_package/models/layers/relu.js';
+import { Linear } from '../../../model_package/models/layers/linear.js';
+import { LayerNorm } from '../../../model_package/models/layers/layer_norm.js';
+import { Rng } from '../../../model_package/core/rng.js';
 import { CONV_CASES, expectClose, rnd, runOn } from './compare.js';
 
 const build = findNativeBuild();
@@ -74,6 +78,23 @@ describe.skipIf(!build)('native kernels vs cpu', () => {
     expect(tf.memory().numTensors).toBe(before.numTensors);
     expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
     await tf.setBackend('cpu');
+  });
+
+  it('inference Linear (with and without relu) and LayerNorm, and a same-dtype cast', async () => {
+    const run = () => {
+      const rng = new Rng(7);
+      const lin = new Linear({ inFeatures: 12, outFeatures: 9, rng });
+      const ln = new LayerNorm(12);
+      ln.weight.assign(tf.add(1, rnd([12], 27)));
+      ln.bias.assign(rnd([12], 28));
+      const x = tf.add(tf.mul(rnd([5, 12], 29), 4), 2);
+      const x3 = rnd([2, 3, 12], 30);
+      const out = [lin.forward(x), lin.forward(x3, 'relu'), ln.forward(x), ln.forward(x3), tf.cast(x, 'float32')];
+      lin.dispose();
+      ln.dispose();
+      return out;
+    };
+    expectClose(await runOn('tensorflow', run), await runOn('cpu', run), 1e-5, 'linear / layer norm');
   });
 
   it('relu gradient is dy where y > 0, else 0', async () => {
