@@ -67,9 +67,11 @@ export function conv2dBackpropInput(
       }
       let rowBlock: tf.Tensor4D = sw === 1 ? colBlocks[0]! : interleaveColumns(colBlocks, n, kRows, kCols, cin);
       if (kCols * sw !== w) rowBlock = tf.slice(rowBlock, [0, 0, 0, 0], [n, kRows, w, cin]);
-      rowBlocks.push(sh === 1 ? rowBlock : tf.reshape(rowBlock, [n, kRows, 1, w * cin]));
+      rowBlocks.push(rowBlock);
     }
-    let out: tf.Tensor4D = sh === 1 ? rowBlocks[0]! : tf.reshape(tf.concat(rowBlocks, 2), [n, kRows * sh, w, cin]);
+    // Row phases [n, kRows, w, cin] -> [n, kRows*sh, w, cin], interleaved the same way.
+    let out: tf.Tensor4D = sh === 1 ? rowBlocks[0]! : interleaveColumns(rowBlocks.map((b) => tf.reshape(b, [n, kRows, 1, w * cin])), n, kRows, 1, w * cin);
+    if (sh > 1) out = tf.reshape(out, [n, kRows * sh, w, cin]);
     if (kRows * sh !== h) out = tf.slice(out, [0, 0, 0, 0], [n, h, w, cin]);
     return out;
   });
@@ -78,7 +80,8 @@ export function conv2dBackpropInput(
 /**
  * Column phases [n, kRows, kCols, cin] x sw -> [n, kRows, kCols*sw, cin]: stacked on a
  * new outer axis (contiguous copies) and transposed, 2x faster on wasm than a concat
- * along the column axis, whose blocks are only `cin` floats long.
+ * along the column axis, whose blocks are only `cin` floats long. Rows interleave the
+ * same way with each row as one "column" of w*cin channels.
  */
 function interleaveColumns(blocks: tf.Tensor4D[], n: number, kRows: number, kCols: number, cin: number): tf.Tensor4D {
   const stacked = tf.stack(blocks.map((b) => tf.reshape(b, [n * kRows * kCols, cin]))); // [sw, cells, cin]
