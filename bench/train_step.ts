@@ -16,27 +16,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { initBackend, type Accelerator } from '../model_package/backend/index.js';
 import { registerWasmKernels, type WasmKernelSet } from '../model_package/backend/wasm_kernels/index.js';
-import { ResnetTransformer, ResnetTransformerConfig } from '../model_package/models/resnet_transformer.js';
-import { SPECIAL_TOKENS } from '../model_package/core/tokenizer.js';
 import { teacherForcedLoss } from '../model_package/training/loss.js';
 import { createOptimizer } from '../model_package/training/optimizer.js';
 import { OptimizerConfig } from '../model_package/training/config.js';
 import { timed } from './lib/timing.js';
+import { buildBenchModel, MODEL_ARGS } from './lib/bench_model.js';
 
 const { values: a } = parseArgs({
   options: {
-    batch: { type: 'string', default: '16' },
-    height: { type: 'string', default: '28' },
-    width: { type: 'string', default: '256' },
-    channels: { type: 'string', default: '32,64,128' },
-    strides: { type: 'string', default: '2,2,2' },
-    blocks: { type: 'string', default: '1' },
-    'd-model': { type: 'string', default: '128' },
-    heads: { type: 'string', default: '4' },
-    layers: { type: 'string', default: '2' },
-    ff: { type: 'string', default: '256' },
-    vocab: { type: 'string', default: '83' },
-    'max-len': { type: 'string', default: '32' },
+    ...MODEL_ARGS,
     threads: { type: 'string', default: '0' },
     reps: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
@@ -48,11 +36,7 @@ const { values: a } = parseArgs({
   },
 });
 const int = (k: keyof typeof a): number => Number(a[k]);
-const batch = int('batch');
-const height = int('height');
-const width = int('width');
 const maxLen = int('max-len');
-const vocab = int('vocab');
 const reps = int('reps');
 
 const kernelSet = a['wasm-kernels'] as WasmKernelSet;
@@ -63,29 +47,12 @@ const backend = await initBackend({
   log: a.json ? () => {} : (m) => console.error(m),
 });
 
-const chans = String(a.channels).split(',').map(Number);
-const strides = String(a.strides).split(',').map(Number);
-const config = ResnetTransformerConfig.parse({
-  stem_channels: chans[0],
-  stages: chans.map((c, i) => ({ channels: c, stride: strides[i] ?? 2, blocks: int('blocks') })),
-  tf_dim: int('d-model'),
-  tf_nhead: int('heads'),
-  tf_layers: int('layers'),
-  tf_fc_dim: int('ff'),
-});
-const chars = Array.from({ length: vocab - SPECIAL_TOKENS.length }, (_, i) => String.fromCodePoint(0x21 + i));
-const model = new ResnetTransformer(config, {
-  inputDims: [1, height, width],
-  outputDims: [maxLen],
-  mapping: [...SPECIAL_TOKENS, ...chars],
-});
+const { model, x, y, dispose } = buildBenchModel(a);
+const [batch, height, width] = x.shape;
 const params = model.namedParameters();
 const optimizer = createOptimizer(params, OptimizerConfig.parse({ lr: 1e-3 }));
 const varList = params.map(([, v]) => v);
 const nameOf = new Map(params.map(([n, v]) => [v.name, n]));
-
-const x = tf.tidy(() => tf.randomUniform([batch, height, width, 1], 0, 1, 'float32', 0)) as tf.Tensor4D;
-const y = tf.tidy(() => tf.randomUniform([batch, maxLen], 3, vocab, 'int32', 1)) as tf.Tensor2D;
 
 function trainStep(): void {
   const { value, grads } = tf.variableGrads(() => teacherForcedLoss(model, x, y, { ignorePad: false }), varList);
@@ -144,8 +111,6 @@ const res = {
   train_samples_per_s: +((batch * 1000) / trainMs).toFixed(2),
 };
 console.log(a.json ? JSON.stringify(res) : Object.entries(res).map(([k, v]) => `${k}: ${v}`).join('\n'));
-x.dispose();
-y.dispose();
-model.dispose();
+dispose();
 // The threaded wasm build keeps worker threads alive.
 process.exit(0);

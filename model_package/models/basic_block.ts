@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BaseModule } from './module.js';
 import { Conv2d, type Pair } from './layers/conv2d.js';
 import { BatchNorm2d } from './layers/batch_norm2d.js';
+import { relu } from './layers/relu.js';
 import type { Rng } from '../core/rng.js';
 
 export interface BasicBlockOptions {
@@ -45,10 +46,10 @@ export class BasicBlock extends BaseModule {
   forward(x: tf.Tensor4D): tf.Tensor4D {
     if (!this.training) return this.forwardEval(x);
     return tf.tidy(() => {
-      const h = tf.relu(this.bn1.forward(this.conv1.forward(x)));
+      const h = this.bn1.forward(this.conv1.forward(x), 'relu');
       const main = this.bn2.forward(this.conv2.forward(h));
       const skip = this.skipBn.forward(this.skipConv.forward(x));
-      return tf.relu(tf.add(main, skip)) as tf.Tensor4D;
+      return relu(tf.add(main, skip) as tf.Tensor4D);
     });
   }
 

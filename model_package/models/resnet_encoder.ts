@@ -60,7 +60,7 @@ export class ResnetEncoder extends BaseModule {
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       let h = this.training
-        ? tf.relu(this.stemBn.forward(this.stemConv.forward(x)))
+        ? this.stemBn.forward(this.stemConv.forward(x), 'relu')
         : this.stemConv.forwardFolded(x, this.stemBn.evalAffine(), 'relu'); // BN folded into the conv
       for (const b of this.blocks) h = b.forward(h);
       return h;

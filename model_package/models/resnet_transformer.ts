@@ -284,7 +284,7 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
   decodeStep(ids: tf.Tensor2D, pos: number, caches: ReadonlyArray<KV | null>, memoryKV: readonly KV[]): { logits: tf.Tensor2D; caches: KV[] } {
     return tidy(() => {
       const r = this.decoder.step(this.embedTokens(ids, pos), caches, memoryKV);
-      const logits = this.head.forward(tf.reshape(r.out, [ids.shape[0], this.config.tf_dim]) as tf.Tensor2D);
+      const logits = this.head.forward(r.out);
       return { logits, caches: r.caches };
     });
   }

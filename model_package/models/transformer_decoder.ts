@@ -54,17 +54,17 @@ export class DecoderLayer extends BaseModule {
     });
   }
 
-  /** One new token x [B,1,D]; returns the output and the grown self-attention cache. */
-  step(x: tf.Tensor3D, cache: KV | null, memoryKV: KV): { out: tf.Tensor3D; cache: KV } {
+  /** One new token x [B,D] (2-D: no reshapes between the sublayers); returns the output and the grown self-attention cache. */
+  step(x: tf.Tensor2D, cache: KV | null, memoryKV: KV): { out: tf.Tensor2D; cache: KV } {
     return tidy(() => {
       const sa = this.selfAttn.step(this.norm1.forward(x), cache);
-      let h: tf.Tensor3D = tf.add(x, sa.out);
+      let h: tf.Tensor2D = tf.add(x, sa.out);
       h = tf.add(h, this.crossAttn.forward(this.norm2.forward(h), { kv: memoryKV }));
-      return { out: tf.add(h, this.feedForward(this.norm3.forward(h))) as tf.Tensor3D, cache: sa.cache };
+      return { out: tf.add(h, this.feedForward(this.norm3.forward(h))) as tf.Tensor2D, cache: sa.cache };
     });
   }
 
-  private feedForward(x: tf.Tensor3D): tf.Tensor3D {
+  private feedForward<T extends tf.Tensor2D | tf.Tensor3D>(x: T): T {
     return this.ff2.forward(this.drop(this.ff1.forward(x, 'relu')));
   }
 
@@ -100,10 +100,10 @@ export class TransformerDecoder extends BaseModule {
     });
   }
 
-  /** One token x [B,1,D] with per-layer caches (null entries at the first step). */
-  step(x: tf.Tensor3D, caches: ReadonlyArray<KV | null>, memoryKV: readonly KV[]): { out: tf.Tensor3D; caches: KV[] } {
+  /** One token x [B,1,D] with per-layer caches (null entries at the first step) -> out [B,D]. */
+  step(x: tf.Tensor3D, caches: ReadonlyArray<KV | null>, memoryKV: readonly KV[]): { out: tf.Tensor2D; caches: KV[] } {
     return tidy(() => {
-      let h = x;
+      let h = tf.reshape(x, [x.shape[0], x.shape[2]]) as tf.Tensor2D;
       const next: KV[] = [];
       this.layers.forEach((l, i) => {
         const r = l.step(h, caches[i] ?? null, memoryKV[i]!);

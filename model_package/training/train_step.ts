@@ -9,7 +9,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
 import { batchTensors } from './batch_plan.js';
-import { clipGradNorm } from './grad_clip.js';
 import { ctcTargets, trainingLoss, type LossStats } from './loss.js';
 import type { AdamOptimizer } from './optimizer.js';
 
@@ -64,10 +63,9 @@ export function accumulateGradients(
 /** Clips (when clipVal > 0), applies one update at `lr` and disposes `grads`. Returns the pre-clip norm if clipped. */
 export function applyGradients(optimizer: AdamOptimizer, grads: Map<string, tf.Tensor>, lr: number, clipVal: number): number | undefined {
   try {
-    const norm = clipVal > 0 ? clipGradNorm(grads, clipVal) : undefined;
     optimizer.lr = lr;
-    optimizer.apply(grads);
-    return norm;
+    // Clipping happens inside the flat update (one norm over one vector).
+    return optimizer.apply(grads, { clipNorm: clipVal });
   } finally {
     for (const g of grads.values()) g.dispose();
     grads.clear();

@@ -3,7 +3,7 @@
  * dX[h] = sum_{i,a: h = i*s + a - pad} dy[i] * W[a]. Split h by phase r = (h + pad) mod s:
  * each phase is a stride-1 correlation of dy with the flipped sub-filter W[r::s], so
  * s_h x s_w forward convs (XNNPACK) do the work; the phases are then interleaved with
- * rank-4 reshapes/concats (5-D/6-D ops are ~100x slower on wasm).
+ * rank <= 4 reshapes, stacks, transposes and concats (5-D/6-D ops are ~100x slower on wasm).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
@@ -63,17 +63,29 @@ export function conv2dBackpropInput(
         if (rp.count < kRows || cp.count < kCols) {
           block = tf.pad(block, [[0, 0], [0, kRows - rp.count], [0, kCols - cp.count], [0, 0]]);
         }
-        colBlocks.push(sw === 1 ? block : tf.reshape(block, [n * kRows, kCols, 1, cin]));
+        colBlocks.push(block);
       }
-      let rowBlock: tf.Tensor4D =
-        sw === 1 ? colBlocks[0]! : tf.reshape(tf.concat(colBlocks, 2), [n, kRows, kCols * sw, cin]);
+      let rowBlock: tf.Tensor4D = sw === 1 ? colBlocks[0]! : interleaveColumns(colBlocks, n, kRows, kCols, cin);
       if (kCols * sw !== w) rowBlock = tf.slice(rowBlock, [0, 0, 0, 0], [n, kRows, w, cin]);
-      rowBlocks.push(sh === 1 ? rowBlock : tf.reshape(rowBlock, [n, kRows, 1, w * cin]));
+      rowBlocks.push(rowBlock);
     }
-    let out: tf.Tensor4D = sh === 1 ? rowBlocks[0]! : tf.reshape(tf.concat(rowBlocks, 2), [n, kRows * sh, w, cin]);
+    // Row phases [n, kRows, w, cin] -> [n, kRows*sh, w, cin], interleaved the same way.
+    let out: tf.Tensor4D = sh === 1 ? rowBlocks[0]! : interleaveColumns(rowBlocks.map((b) => tf.reshape(b, [n, kRows, 1, w * cin])), n, kRows, 1, w * cin);
+    if (sh > 1) out = tf.reshape(out, [n, kRows * sh, w, cin]);
     if (kRows * sh !== h) out = tf.slice(out, [0, 0, 0, 0], [n, h, w, cin]);
     return out;
   });
+}
+
+/**
+ * Column phases [n, kRows, kCols, cin] x sw -> [n, kRows, kCols*sw, cin]: stacked on a
+ * new outer axis (contiguous copies) and transposed, 2x faster on wasm than a concat
+ * along the column axis, whose blocks are only `cin` floats long. Rows interleave the
+ * same way with each row as one "column" of w*cin channels.
+ */
+function interleaveColumns(blocks: tf.Tensor4D[], n: number, kRows: number, kCols: number, cin: number): tf.Tensor4D {
+  const stacked = tf.stack(blocks.map((b) => tf.reshape(b, [n * kRows * kCols, cin]))); // [sw, cells, cin]
+  return tf.reshape(tf.transpose(stacked, [1, 0, 2]), [n, kRows, kCols * blocks.length, cin]);
 }
 
 /** One phase: dy (sliced/padded) correlated with the flipped sub-filter, [n, rows, cols, cin]. */

@@ -8,6 +8,7 @@ import { registerBatchMatMul } from './batch_mat_mul.js';
 import { registerConv2dBackpropFilter } from './conv2d_backprop_filter.js';
 import { registerConv2dBackpropInput } from './conv2d_backprop_input.js';
 import { registerStridedSlice } from './strided_slice.js';
+import { registerSlice } from './slice.js';
 import { registerSumOuterAxes } from './sum_outer_axes.js';
 import { registerOneHot } from './one_hot.js';
 import { registerTileBroadcast } from './tile_broadcast.js';
@@ -37,6 +38,7 @@ export function registerWasmKernels(set: WasmKernelSet = (process.env.HTR_WASM_K
   registerTileBroadcast();
   registerBatchMatMul();
   registerStridedSlice();
+  registerSlice();
   registerTransposeMerged();
 }
 

@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BaseModule } from '../module.js';
 import { constantValues } from '../init.js';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, backendHas, runKernel, type BatchNormTrainAttrs } from './fused_kernels.js';
+import { relu } from './relu.js';
 
 export interface BatchNorm2dOptions {
   readonly channels: number;
@@ -32,12 +34,18 @@ export class BatchNorm2d extends BaseModule {
     this.runningVar = this.registerBuffer('running_var', c, constantValues(c, 1));
   }
 
-  forward(x: tf.Tensor4D): tf.Tensor4D {
-    if (!this.training) {
-      return tf.batchNorm4d(x, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, this.bias as tf.Tensor1D,
-        this.weight as tf.Tensor1D, this.eps);
-    }
-    return this.trainForward(x, this.weight, this.bias);
+  /**
+   * `activation: 'relu'` applies ReLU after the normalisation (train mode: BatchNorm and
+   * ReLU are each one kernel, forward and backward, where the backend has them).
+   */
+  forward(x: tf.Tensor4D, activation: 'linear' | 'relu' = 'linear'): tf.Tensor4D {
+    return tf.tidy(() => {
+      const y = this.training
+        ? this.trainForward(x, this.weight, this.bias) as tf.Tensor4D
+        : tf.batchNorm4d(x, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, this.bias as tf.Tensor1D,
+          this.weight as tf.Tensor1D, this.eps);
+      return activation === 'relu' ? relu(y) : y;
+    });
   }
 
   /**
@@ -52,7 +60,9 @@ export class BatchNorm2d extends BaseModule {
   }
 
   /**
-   * Train-mode BatchNorm with the closed-form backward pass
+   * Train-mode BatchNorm: one BATCH_NORM_TRAIN kernel (normalisation and running
+   * statistics) and one BATCH_NORM_TRAIN_GRAD kernel backward where the backend has
+   * them; otherwise tfjs ops with the closed-form backward pass
    *   dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)),
    * a handful of full-size passes instead of the ~15 that autodiff of
    * moments + batchNorm records (tiles, broadcasts, variance chain rule).
@@ -61,6 +71,21 @@ export class BatchNorm2d extends BaseModule {
    */
   private readonly trainForward = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x4, gamma, beta, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    if (backendHas(BATCH_NORM_TRAIN) && backendHas(BATCH_NORM_TRAIN_GRAD)) {
+      const attrs: BatchNormTrainAttrs = { epsilon: this.eps, momentum: this.momentum };
+      const [value, runningMean, runningVar, ...kept] = runKernel(BATCH_NORM_TRAIN,
+        { x: x4, scale: gamma, offset: beta, mean: this.runningMean, variance: this.runningVar }, { ...attrs });
+      this.runningMean.assign(runningMean!);
+      this.runningVar.assign(runningVar!);
+      save([x4, gamma, ...kept]);
+      const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
+        const [sx, sGamma, ...rest] = saved as [tf.Tensor4D, tf.Tensor1D, ...tf.Tensor[]];
+        const inputs: tf.NamedTensorMap = { dy, x: sx, scale: sGamma };
+        rest.forEach((t, i) => { inputs[`saved${i}`] = t; });
+        return runKernel(BATCH_NORM_TRAIN_GRAD, inputs, { epsilon: this.eps }).slice(0, 3);
+      };
+      return { value: value as tf.Tensor4D, gradFunc };
+    }
     const { mean, variance } = tf.moments(x4, [0, 1, 2]);
     const n = x4.size / x4.shape[3];
     this.updateRunningStats(mean as tf.Tensor1D, variance as tf.Tensor1D, n);
@@ -80,7 +105,6 @@ export class BatchNorm2d extends BaseModule {
     };
     return { value, gradFunc };
   });
-
   private updateRunningStats(mean: tf.Tensor1D, variance: tf.Tensor1D, n: number): void {
     tf.tidy(() => {
       const m = this.momentum;

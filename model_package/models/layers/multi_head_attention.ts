@@ -80,19 +80,21 @@ export class MultiHeadAttention extends BaseModule {
 
   /**
    * Self-attention over x [B,S,D] (causal if `mask` is given: [S,S] additive).
-   * Cross-attention of x [B,S,D] to precomputed `kv` (from `projectKV(memory)`).
+   * Cross-attention of x [B,S,D] to precomputed `kv` (from `projectKV(memory)`); a
+   * 2-D x [B,D] is one query per row (decoding steps) and gives [B,D], no reshapes.
    */
-  forward(x: tf.Tensor3D, opts: { mask?: tf.Tensor2D; kv?: KV } = {}): tf.Tensor3D {
+  forward<T extends tf.Tensor2D | tf.Tensor3D>(x: T, opts: { mask?: tf.Tensor2D; kv?: KV } = {}): T {
     return tf.tidy(() => {
-      const [b, s] = x.shape;
+      const [b, s] = x.rank === 2 ? [x.shape[0], 1] : [x.shape[0], x.shape[1]!];
+      const flat = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [b * s, this.dim]) as tf.Tensor2D;
       if (this.kind === 'self') {
-        const [q, k, v] = this.splitFused(this.qkv!.forward(tf.reshape(x, [b * s, this.dim]) as tf.Tensor2D), b, s, 3);
-        return this.attend(q!, { k: k!, v: v!, kTransposed: false, layout: 'head' }, b, s, opts.mask);
+        const [q, k, v] = this.splitFused(this.qkv!.forward(flat), b, s, 3);
+        return this.attend(q!, { k: k!, v: v!, kTransposed: false, layout: 'head' }, b, s, opts.mask, x.rank === 2) as T;
       }
       if (!opts.kv) throw new Error('cross-attention needs kv = projectKV(memory)');
-      const q2 = this.q!.forward(tf.reshape(x, [b * s, this.dim]) as tf.Tensor2D);
+      const q2 = this.q!.forward(flat);
       const q = opts.kv.layout === 'head' ? this.splitFused(q2, b, s, 1)[0]! : this.foldBatchMajor(q2, b, s);
-      return this.attend(q, opts.kv, b, s);
+      return this.attend(q, opts.kv, b, s, undefined, x.rank === 2) as T;
     });
   }
 
@@ -121,17 +123,18 @@ export class MultiHeadAttention extends BaseModule {
   }
 
   /**
-   * Incremental self-attention: x [B,1,D] is the newest token; `cache` holds keys and
-   * values of the earlier ones (null at the first step). Returns the output and the
-   * grown cache; the caller owns both and disposes the old cache.
+   * Incremental self-attention: x [B,1,D] (or [B,D]) is the newest token; `cache` holds
+   * keys and values of the earlier ones (null at the first step). Returns the output,
+   * shaped like x, and the grown cache; the caller owns both and disposes the old cache.
    */
-  step(x: tf.Tensor3D, cache: KV | null): { out: tf.Tensor3D; cache: KV } {
+  step<T extends tf.Tensor2D | tf.Tensor3D>(x: T, cache: KV | null): { out: T; cache: KV } {
     if (this.kind !== 'self') throw new Error('step() is for self-attention; use forward({ kv }) for cross');
     if (cache && (cache.kTransposed || cache.layout !== 'batch')) throw new Error('step() caches are batch-major, keys untransposed');
     return tidy(() => {
       const b = x.shape[0];
+      const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [b, this.dim]) as tf.Tensor2D;
       // Batch-major: [B, D] -> [B*heads, 1, dh] is a reshape, no transpose.
-      const [q, k, v] = tf.split(this.qkv!.forward(tf.reshape(x, [b, this.dim]) as tf.Tensor2D), 3, 1)
+      const [q, k, v] = tf.split(this.qkv!.forward(x2), 3, 1)
         .map((p) => this.foldBatchMajor(p as tf.Tensor2D, b, 1));
       const next: KV = {
         k: cache ? tf.concat([cache.k, k!], 1) : k!,
@@ -139,7 +142,7 @@ export class MultiHeadAttention extends BaseModule {
         kTransposed: false,
         layout: 'batch',
       };
-      return { out: this.attend(q!, next, b, 1), cache: next };
+      return { out: this.attend(q!, next, b, 1, undefined, x.rank === 2) as T, cache: next };
     });
   }
 
@@ -163,7 +166,8 @@ export class MultiHeadAttention extends BaseModule {
     return parts.map((p) => tf.reshape(p, [h * b, s, dh]) as tf.Tensor3D);
   }
 
-  private attend(q: tf.Tensor3D, kv: KV, b: number, s: number, mask?: tf.Tensor2D): tf.Tensor3D {
+  /** Attention output [B,S,D], or [B*S,D] when `flat`. */
+  private attend(q: tf.Tensor3D, kv: KV, b: number, s: number, mask?: tf.Tensor2D, flat = false): tf.Tensor2D | tf.Tensor3D {
     const scaled = tf.mul(q, 1 / Math.sqrt(this.headDim));
     let scores: tf.Tensor3D = tf.matMul(scaled, kv.k, false, !kv.kTransposed);
     if (mask) scores = tf.add(scores, mask);
@@ -175,7 +179,8 @@ export class MultiHeadAttention extends BaseModule {
       : s === 1
         ? tf.reshape(ctx, [b, this.dim])
         : tf.reshape(tf.transpose(tf.reshape(ctx, [b, h, s, dh]), [0, 2, 1, 3]), [b * s, this.dim]);
-    return tf.reshape(this.out.forward(merged as tf.Tensor2D), [b, s, this.dim]);
+    const out = this.out.forward(merged as tf.Tensor2D);
+    return flat ? out : tf.reshape(out, [b, s, this.dim]) as tf.Tensor3D;
   }
 }
 

@@ -41,3 +41,29 @@ export function expectClose(
 export function rnd(shape: number[], seed: number): tf.Tensor {
   return tf.randomNormal(shape, 0, 1, 'float32', seed);
 }
+
+export type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+export interface ConvCase {
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  s: number | [number, number];
+  pad: Pad;
+}
+
+/** Conv shapes for kernel tests: strides 1, 2, [2,1], [1,2], 3; same, valid, numeric and explicit padding; odd sizes; 1 and many channels. */
+export const CONV_CASES: ConvCase[] = [
+  { x: [2, 9, 11, 3], f: [3, 3, 3, 4], s: 1, pad: 'same' },
+  { x: [2, 9, 11, 3], f: [3, 3, 3, 4], s: 2, pad: 'same' },
+  { x: [1, 10, 12, 1], f: [5, 5, 1, 8], s: [2, 1], pad: 'valid' },
+  { x: [2, 8, 8, 4], f: [1, 1, 4, 6], s: 2, pad: 'valid' },
+  { x: [2, 8, 9, 4], f: [1, 1, 4, 6], s: 1, pad: 'same' },
+  { x: [2, 7, 9, 4], f: [3, 3, 4, 6], s: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  { x: [1, 7, 7, 16], f: [3, 3, 16, 1], s: 2, pad: 'valid' },
+  { x: [3, 6, 13, 2], f: [5, 5, 2, 3], s: 1, pad: 'same' },
+  { x: [2, 5, 5, 3], f: [3, 3, 3, 2], s: 3, pad: 'same' },
+  { x: [1, 4, 17, 5], f: [3, 3, 5, 4], s: [2, 1], pad: 'same' },
+  { x: [2, 12, 10, 2], f: [4, 2, 2, 3], s: [1, 2], pad: [[0, 0], [0, 1], [3, 1], [0, 0]] },
+  // Numeric padding, as the model's square convs pass it.
+  { x: [2, 9, 12, 3], f: [3, 3, 3, 5], s: 2, pad: 1 },
+  { x: [2, 8, 11, 1], f: [5, 5, 1, 4], s: 1, pad: 2 },
+];

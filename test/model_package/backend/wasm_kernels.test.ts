@@ -7,29 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, wasmKernelInfo } from '../../../model_package/backend/index.js';
 import { simplifyTranspose } from '../../../model_package/backend/wasm_kernels/transpose_merged.js';
-import { expectClose, rnd, runOn } from './compare.js';
-
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-interface ConvCase {
-  x: [number, number, number, number];
-  f: [number, number, number, number];
-  s: number | [number, number];
-  pad: Pad;
-}
-
-const CONV_CASES: ConvCase[] = [
-  { x: [2, 9, 11, 3], f: [3, 3, 3, 4], s: 1, pad: 'same' },
-  { x: [2, 9, 11, 3], f: [3, 3, 3, 4], s: 2, pad: 'same' },
-  { x: [1, 10, 12, 1], f: [5, 5, 1, 8], s: [2, 1], pad: 'valid' },
-  { x: [2, 8, 8, 4], f: [1, 1, 4, 6], s: 2, pad: 'valid' },
-  { x: [2, 8, 9, 4], f: [1, 1, 4, 6], s: 1, pad: 'same' },
-  { x: [2, 7, 9, 4], f: [3, 3, 4, 6], s: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
-  { x: [1, 7, 7, 16], f: [3, 3, 16, 1], s: 2, pad: 'valid' },
-  { x: [3, 6, 13, 2], f: [5, 5, 2, 3], s: 1, pad: 'same' },
-  { x: [2, 5, 5, 3], f: [3, 3, 3, 2], s: 3, pad: 'same' },
-  { x: [1, 4, 17, 5], f: [3, 3, 5, 4], s: [2, 1], pad: 'same' },
-  { x: [2, 12, 10, 2], f: [4, 2, 2, 3], s: [1, 2], pad: [[0, 0], [0, 1], [3, 1], [0, 0]] },
-];
+import { batchedAsDepthwise } from '../../../model_package/backend/wasm_kernels/batch_mat_mul.js';
+import { CONV_CASES, expectClose, rnd, runOn } from './compare.js';
 
 describe('wasm kernels vs cpu', () => {
   beforeAll(async () => {
@@ -39,7 +18,7 @@ describe('wasm kernels vs cpu', () => {
   it('registers the gradient kernels wasm lacks and the fast replacements', () => {
     const { set, kernels } = wasmKernelInfo();
     expect(set).toBe('all');
-    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'OneHot', 'Sum', 'Mean', 'Tile', 'BatchMatMul', 'StridedSlice', 'Transpose']) {
+    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'OneHot', 'Sum', 'Mean', 'Tile', 'BatchMatMul', 'StridedSlice', 'Transpose', 'Slice', 'SplitV']) {
       expect(kernels).toContain(k);
     }
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
@@ -110,9 +89,41 @@ describe('wasm kernels vs cpu', () => {
     [[6, 5, 7], [6, 7, 3], false, false],
     [[6, 7, 5], [6, 3, 7], true, true],
     [[2, 4, 7, 5], [2, 4, 3, 7], true, true],
+    // Batched and big enough for the depthwise-conv route (attention shapes).
+    [[8, 33, 32], [8, 32, 40], false, false],
+    [[8, 32, 33], [8, 40, 32], true, true],
+    [[8, 33, 32], [8, 40, 32], false, true],
+    [[2, 4, 32, 17], [2, 4, 32, 64], true, false],
   ] as Array<[number[], number[], boolean, boolean]>)('batchMatMul %j x %j tA=%s tB=%s', async (as, bs, ta, tb) => {
     const run = () => tf.matMul(rnd(as, 10) as tf.Tensor3D, rnd(bs, 11) as tf.Tensor3D, ta, tb);
     expectClose(await runOn('wasm', run), await runOn('cpu', run), 1e-5);
+  });
+
+  it.each([[false, false], [true, false], [false, true], [true, true]])('batched product as a depthwise conv, tA=%s tB=%s', async (ta, tb) => {
+    const run = () => batchedAsDepthwise(
+      rnd(ta ? [5, 7, 3] : [5, 3, 7], 15) as tf.Tensor3D, rnd(tb ? [5, 4, 7] : [5, 7, 4], 16) as tf.Tensor3D, ta, tb);
+    const ref = () => tf.matMul(rnd(ta ? [5, 7, 3] : [5, 3, 7], 15) as tf.Tensor3D, rnd(tb ? [5, 4, 7] : [5, 7, 4], 16) as tf.Tensor3D, ta, tb);
+    expectClose(await runOn('wasm', run), await runOn('cpu', ref), 1e-5);
+  });
+
+  it('slices and splits of every rank, contiguous or not, float and int', async () => {
+    const run = () => {
+      const x = rnd([5, 6, 7, 3], 17);
+      const ints = tf.cast(tf.mul(rnd([4, 9], 18), 100), 'int32');
+      return [
+        tf.slice(rnd([1000], 19), [300], [128]),
+        tf.slice(x, [1, 2, 3, 1], [3, 2, 4, 2]),
+        tf.slice(x, [2, 0, 0, 0], [2, 6, 7, 3]),
+        tf.slice(x, [0, 1, 0, 0], [5, 4, 7, 3]),
+        tf.slice(x, [0, 0, 0, 2], [-1, -1, -1, 1]),
+        tf.slice(x, [0, 0, 0, 0], [0, 6, 7, 3]),
+        tf.cast(tf.slice(ints, [1, 2], [2, 5]), 'float32'),
+        ...tf.split(x, [1, 3, 2], 1),
+        ...tf.split(x, 3, 3),
+        ...tf.split(rnd([900], 20), [100, 500, 300]),
+      ];
+    };
+    expectClose(await runOn('wasm', run), await runOn('cpu', run), 0);
   });
 
   it('strided slices, including negative steps and shrink axes', async () => {

@@ -8,12 +8,13 @@ import { expectNoTensorLeak, useCpuBackend } from '../../helpers/tf.js';
 beforeAll(useCpuBackend);
 
 /** Scalar Adam/AdamW exactly as PyTorch documents it. */
-function referenceAdam(p0: number, steps: number, cfg: OptimizerConfig, grad: (p: number) => number): number {
+function referenceAdam(p0: number, steps: number, cfg: OptimizerConfig, grad: (p: number) => number, stepNumbers?: number[]): number {
   const [b1, b2] = cfg.betas;
   let p = p0;
   let m = 0;
   let v = 0;
-  for (let t = 1; t <= steps; t++) {
+  // stepNumbers: the optimizer step count at each update (steps without a gradient skipped).
+  for (const t of stepNumbers ?? Array.from({ length: steps }, (_, i) => i + 1)) {
     let g = grad(p);
     if (cfg.name === 'Adam') g += cfg.weight_decay * p;
     else p *= 1 - cfg.lr * cfg.weight_decay;
@@ -110,5 +111,49 @@ describe('clipGradNorm', () => {
     expect(clipGradNorm(grads, 10)).toBeCloseTo(1, 5);
     expect(Array.from(grads.get('b')!.dataSync())[1]).toBeCloseTo(0.8, 5);
     for (const g of grads.values()) g.dispose();
+  });
+});
+
+describe('AdamOptimizer flat update', () => {
+  it('updates several parameters like separate scalar Adams; one without a gradient keeps its value and moments', () => {
+    const cfg = OptimizerConfig.parse({ name: 'AdamW', lr: 0.05, weight_decay: 0.1 });
+    const a = tf.variable(tf.tensor2d([[1, -2], [0.5, 3]]));
+    const b = tf.variable(tf.tensor1d([0.25, -1.5, 2]));
+    const opt = new AdamOptimizer([['a', a], ['b', b]], cfg);
+    for (let i = 0; i < 3; i++) {
+      const ga = tf.mul(a, 2);
+      const gb = tf.mul(b, 2);
+      // b gets no gradient at the second step.
+      opt.apply(new Map(i === 1 ? [['a', ga]] : [['a', ga], ['b', gb]]));
+      tf.dispose([ga, gb]);
+    }
+    [1, -2, 0.5, 3].forEach((p0, i) => expect(a.dataSync()[i]).toBeCloseTo(referenceAdam(p0, 3, cfg, (x) => 2 * x), 5));
+    [0.25, -1.5, 2].forEach((p0, i) => expect(b.dataSync()[i]).toBeCloseTo(referenceAdam(p0, 2, { ...cfg }, (x) => 2 * x, [1, 3]), 5));
+    const state = opt.stateTensors();
+    expect(state.get('m.a')!.shape).toEqual([2, 2]);
+    expect(state.get('v.b')!.shape).toEqual([3]);
+    for (const t of state.values()) t.dispose();
+    [opt, a, b].forEach((x) => x.dispose());
+  });
+
+  it('clips the global norm inside the update as clipGradNorm followed by apply', () => {
+    const cfg = OptimizerConfig.parse({ lr: 0.1 });
+    const make = () => [tf.variable(tf.tensor1d([3, -1])), tf.variable(tf.tensor2d([[2, 0.5]]))] as const;
+    const [a1, b1] = make();
+    const [a2, b2] = make();
+    const fused = new AdamOptimizer([['a', a1], ['b', b1]], cfg);
+    const split = new AdamOptimizer([['a', a2], ['b', b2]], cfg);
+    for (let i = 0; i < 3; i++) {
+      const g1 = new Map<string, tf.Tensor>([['a', tf.mul(a1, 4)], ['b', tf.mul(b1, 4)]]);
+      const g2 = new Map<string, tf.Tensor>([['a', tf.mul(a2, 4)], ['b', tf.mul(b2, 4)]]);
+      const norm = fused.apply(g1, { clipNorm: 1 });
+      expect(norm).toBeCloseTo(clipGradNorm(g2, 1), 5);
+      split.apply(g2);
+      [...g1.values(), ...g2.values()].forEach((g) => g.dispose());
+    }
+    // The norm of one flat vector rounds differently from a sum of per-tensor norms: equal to float precision.
+    Array.from(a2.dataSync()).forEach((v, i) => expect(a1.dataSync()[i]).toBeCloseTo(v, 6));
+    Array.from(b2.dataSync()).forEach((v, i) => expect(b1.dataSync()[i]).toBeCloseTo(v, 6));
+    [fused, split, a1, b1, a2, b2].forEach((x) => x.dispose());
   });
 });
