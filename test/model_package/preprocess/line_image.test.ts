@@ -11,14 +11,14 @@ async function blackBarPng(width: number, height: number): Promise<Buffer> {
 }
 
 describe('preprocessLineImage', () => {
-  it('resizes to the target height, keeps aspect, inverts to ink-high and pads with paper', async () => {
+  it('resizes to the target height at its natural width (aspect kept) and inverts to ink-high', async () => {
     const png = await blackBarPng(112, 56); // 2:1 -> 56x28 at height 28
     const img = await preprocessLineImage(png, { height: 28, width: 100 });
     expect(img.height).toBe(28);
-    expect(img.width).toBe(100);
-    expect(img.data[14 * 100 + 5]).toBeCloseTo(1, 2); // ink from the black bar
-    expect(img.data[14 * 100 + 40]).toBeCloseTo(0, 2); // white paper -> 0
-    expect(img.data[14 * 100 + 80]).toBe(0); // right padding
+    expect(img.width).toBe(56);
+    expect(img.data[14 * 56 + 5]).toBeCloseTo(1, 2); // ink from the black bar
+    expect(img.data[14 * 56 + 40]).toBeCloseTo(0, 2); // white paper -> 0
+    await expect(preprocessLineImage(png, { height: 28, width: 50 })).rejects.toSatisfy((e: unknown) => isHtrError(e, 'HTR_ERR_IMAGE_TOO_WIDE'));
   });
 
   it('gives the same floats for the same image every time', async () => {
