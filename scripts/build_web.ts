@@ -1,14 +1,15 @@
 /**
  * `npm run build:web`: the static in-browser demo in dist/web/, servable by any static
  * file server. esbuild bundles web/demo.ts (the page) and the library's browser entry
- * as htr.js (for the server's demo page); tfjs' .wasm binaries, the demo model and its
- * sample line are copied beside them. Prints each file's size and the first-load total.
+ * as htr.js (for the server's demo page); tfjs' .wasm binaries, the demo model (exported
+ * inference-only) and its sample line are written beside them. Prints each file's size and the first-load total.
  */
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodeInferenceCheckpoint, readCheckpoint } from '../model_package/checkpoint/checkpoint.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const WEB_DIR = path.join(ROOT, 'dist/web');
@@ -23,7 +24,8 @@ export async function buildWeb(out = WEB_DIR): Promise<Record<string, number>> {
   for (const f of ['index.html', 'demo.css']) copyFileSync(path.join(ROOT, 'web', f), path.join(out, f));
   const wasmDir = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
   for (const f of WASM_FILES) copyFileSync(path.join(wasmDir, f), path.join(out, f));
-  copyFileSync(path.join(ROOT, 'models/demo/demo.ckpt'), path.join(out, 'models/demo.ckpt'));
+  // The inference-only file (as `run_experiment export` writes it): a third of the download.
+  writeFileSync(path.join(out, 'models/demo.ckpt'), encodeInferenceCheckpoint(await readCheckpoint(path.join(ROOT, 'models/demo/demo.ckpt'))));
   copyFileSync(path.join(ROOT, 'models/demo/sample_line.png'), path.join(out, 'models/sample_line.png'));
   const sizes: Record<string, number> = {};
   for (const f of ['index.html', 'demo.css', 'demo.js', 'htr.js', ...WASM_FILES, 'models/demo.ckpt']) sizes[f] = statSync(path.join(out, f)).size;

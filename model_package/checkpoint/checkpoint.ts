@@ -17,6 +17,7 @@ export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
   decodeCheckpoint,
+  encodeInferenceCheckpoint,
   loadModelWeights,
   parseCheckpoint,
   recognizerFromCheckpoint,

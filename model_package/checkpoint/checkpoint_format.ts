@@ -10,7 +10,8 @@
  *                            scheduler and optimizer step, metrics, callback state
  *             "config"       JSON of the full resolved config (all sections)
  *             "data_config"  JSON {inputDims, outputDims, mapping}: the vocabulary
- * An inference-only file (`run_experiment export`) is the same with no optimizer.* tensors.
+ * An inference-only file (`run_experiment export`) is the same with no optimizer.*
+ * tensors, empty callback state and metadata "contents": "inference".
  * Any safetensors reader can open it (Python: `safetensors.safe_open`).
  *
  * This module depends only on models/, so a client can load checkpoints
@@ -21,7 +22,7 @@ import { htrError, isHtrError } from '../errors.js';
 import { getModelEntry } from '../models/registry.js';
 import type { DataConfig } from '../core/data_types.js';
 import type { Module, Recognizer } from '../models/types.js';
-import { decodeSafetensors, type RawTensor, type SafetensorsFile } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type RawTensor, type SafetensorsFile } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'htr-ts-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -93,6 +94,25 @@ export function parseCheckpoint({ tensors, metadata }: SafetensorsFile, file: st
 /** Decodes checkpoint bytes (a file, a fetch response, an upload). */
 export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   return parseCheckpoint(decodeSafetensors(bytes, file), file);
+}
+
+/**
+ * The inference-only file of a checkpoint: the same format with the model weights,
+ * config and vocabulary, and no optimizer moments or callback state. It loads
+ * wherever a checkpoint does (Node, the browser, `--ckpt_path` for test/predict).
+ */
+export function encodeInferenceCheckpoint(ckpt: Checkpoint): Uint8Array {
+  const tensors = new Map<string, RawTensor>();
+  for (const [name, t] of ckpt.model) tensors.set(`model.${name}`, t);
+  const { inputDims, outputDims, mapping } = ckpt.dataConfig;
+  return encodeSafetensors(tensors, {
+    format: CHECKPOINT_FORMAT,
+    version: String(CHECKPOINT_VERSION),
+    contents: 'inference',
+    state: JSON.stringify({ ...ckpt.state, callbacks: {} }),
+    config: JSON.stringify(ckpt.config),
+    data_config: JSON.stringify({ inputDims, outputDims, mapping }),
+  });
 }
 
 /** tf tensors for raw arrays; the caller disposes them. */
