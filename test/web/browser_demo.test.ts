@@ -4,11 +4,12 @@
  * uploaded sample line must read exactly as `loadRecognizer(...).recognize(...)`
  * reads it in Node, for whatever checkpoint models/demo/ holds.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { buildWeb, WEB_DIR } from '../../scripts/build_web.js';
+import { buildWeb } from '../../scripts/build_web.js';
 import { loadRecognizer } from '../../model_package/api/node.js';
 import { HAVE_CHROMIUM, launchChromium, serveStatic, warnNoChromium, type StaticServer } from '../helpers/browser.js';
 
@@ -21,10 +22,12 @@ describe.skipIf(!HAVE_CHROMIUM)('static in-browser demo in headless Chromium', (
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
+  // Its own output folder: other test files build dist/web/ concurrently.
+  const webDir = mkdtempSync(path.join(tmpdir(), 'htr-web-'));
 
   beforeAll(async () => {
-    await buildWeb();
-    server = await serveStatic(WEB_DIR);
+    await buildWeb(webDir);
+    server = await serveStatic(webDir);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
@@ -32,6 +35,7 @@ describe.skipIf(!HAVE_CHROMIUM)('static in-browser demo in headless Chromium', (
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    rmSync(webDir, { recursive: true, force: true });
   });
 
   async function shownResult(): Promise<{ text: string; spans: number; shaded: string[]; meta: string }> {
