@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
@@ -23,7 +24,8 @@ const TYPES: Record<string, string> = {
   wasm: 'application/wasm',
 };
 
-export async function demoRoutes(app: FastifyInstance): Promise<void> {
+export async function demoRoutes(app: FastifyInstance, options: { readonly webDir?: string } = {}): Promise<void> {
+  const webDir = options.webDir ?? WEB_DIR;
   // Read once at startup; the files are small.
   const cache = new Map<string, Buffer>();
   for (const [route, file] of Object.entries(FILES)) cache.set(route, await readFile(PUBLIC_DIR + file));
@@ -33,8 +35,8 @@ export async function demoRoutes(app: FastifyInstance): Promise<void> {
     );
   }
   for (const file of WEB_FILES) {
-    if (!existsSync(WEB_DIR + file)) continue;
-    const body = await readFile(WEB_DIR + file);
+    if (!existsSync(path.join(webDir, file))) continue;
+    const body = await readFile(path.join(webDir, file));
     app.get(`/web/${file}`, { schema: { hide: true } }, async (_request, reply) =>
       reply.type(TYPES[file.split('.').pop() as string] as string).header('cache-control', 'no-cache').send(body),
     );

@@ -3,7 +3,9 @@
  * model (GET /v1/model/file) and recognizes with the library's browser build, never
  * calling /v1/predict, and shows what the server would answer.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
@@ -43,11 +45,13 @@ describe.skipIf(!HAVE_CHROMIUM)('demo page: recognize in this browser', () => {
   let app: FastifyInstance;
   let browser: Browser;
   let base: string;
+  // Its own build (not dist/web/, which other tests may be writing).
+  const webDir = mkdtempSync(path.join(tmpdir(), 'htr-web-'));
 
   beforeAll(async () => {
-    await buildWeb(); // /web/htr.js must exist when the server registers its routes
+    await buildWeb(webDir);
     await useCpu();
-    app = await buildServer({ config: { max_wait_ms: 2, docs: false }, loadModel: checkpointLoader(CKPT) });
+    app = await buildServer({ config: { max_wait_ms: 2, docs: false }, loadModel: checkpointLoader(CKPT), webDir });
     await app.listen({ host: '127.0.0.1', port: 0 });
     await app.htr.whenLoaded();
     const addr = app.server.address();
@@ -58,6 +62,7 @@ describe.skipIf(!HAVE_CHROMIUM)('demo page: recognize in this browser', () => {
   afterAll(async () => {
     await browser?.close();
     await app?.close();
+    rmSync(webDir, { recursive: true, force: true });
   });
 
   it('shows the server answer for the sample line without calling /v1/predict', async () => {
