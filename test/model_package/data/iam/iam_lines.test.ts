@@ -74,7 +74,10 @@ describe('IAMLines on generated IAM-format forms', () => {
     const b = scaleBox(line!.box, 1, meta.width!, meta.height!);
     const png = await sharp(path.join(suite.fx.root, 'forms', 'b01-010.png')).extract({ left: b.x1, top: b.y1, width: b.x2 - b.x1, height: b.y2 - b.y1 }).png().toBuffer();
     const served: GrayImage = await preprocessLineImage(png, { height: 28, width: 640 });
-    expect(Array.from(served.data)).toEqual(Array.from(sample.x.subarray(0, 28 * 640)));
+    // The batch holds the line zero padded on the right to the batch width.
+    const rows = Array.from({ length: 28 }, (_, r) => Array.from(sample.x.subarray(r * sample.width, r * sample.width + served.width)));
+    expect(Array.from(served.data)).toEqual(rows.flat());
+    for (let r = 0; r < 28; r++) expect(sample.x.subarray(r * sample.width + served.width, (r + 1) * sample.width).every((v) => v === 0)).toBe(true);
   });
 
   it('augments training batches only, deterministically per epoch', async () => {
