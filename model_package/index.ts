@@ -1,6 +1,7 @@
 /**
- * htr-ts library surface, one namespace per folder so names never collide:
- * `import { data, models, training } from 'htr-ts/model_package'`.
+ * Everything of model_package/, one namespace per folder so names never collide:
+ * `import { data, models, training } from './model_package/index.js'` inside this
+ * repository. The npm package exports only the recognizer API (api/node.ts, api/browser.ts).
  */
 export * as backend from './backend/index.js';
 export * as config from './config/index.js';

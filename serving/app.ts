@@ -23,6 +23,8 @@ export interface BuildServerOptions {
   readonly config?: z.input<typeof ServerConfig>;
   /** Called once at startup; /v1/ready turns 200 when it resolves. */
   readonly loadModel: ModelLoader;
+  /** The library's browser build for the demo page's in-browser mode (default dist/web/, from `npm run build:web`). */
+  readonly webDir?: string;
 }
 
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
@@ -59,6 +61,6 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(modelRoutes);
   await app.register(predictRoutes);
   await app.register(metricsRoutes);
-  await app.register(demoRoutes);
+  await app.register(demoRoutes, options.webDir !== undefined ? { webDir: options.webDir } : {});
   return app;
 }

@@ -31,6 +31,7 @@ import {
 } from '../model_package/config/index.js';
 import { runStage, type Stage } from './run_stage.js';
 import { reportMain } from './report_cli.js';
+import { exportMain } from './export_cli.js';
 import { predictMain } from '../batch/predict_cli.js';
 
 export interface CliIo {
@@ -44,6 +45,7 @@ export const COMMANDS: Readonly<Record<string, string>> = {
   test: 'run the test split and print its metrics (--ckpt_path: weights to evaluate)',
   predict: 'transcribe images with a trained checkpoint (--ckpt_path)',
   report: 'summarise finished runs (see `run_experiment report --help`)',
+  export: 'write the inference-only file of a checkpoint: weights and config, no optimizer state (--ckpt_path, --out)',
 };
 
 /** Codes that mean "the command line or config is wrong" (exit 2), wherever they surface. */
@@ -57,7 +59,7 @@ const USAGE_CODES = new Set([
   'HTR_ERR_CLASS_UNAVAILABLE',
 ]);
 
-const USAGE = 'Usage: run_experiment <fit|validate|test|predict|report> [--config FILE]... [--SECTION.KEY=VALUE]... [--print_config] [--ckpt_path PATH] [--help]';
+const USAGE = 'Usage: run_experiment <fit|validate|test|predict|report|export> [--config FILE]... [--SECTION.KEY=VALUE]... [--print_config] [--ckpt_path PATH] [--help]';
 
 const GENERAL_OPTIONS = `
 General options:
@@ -81,6 +83,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     return 2;
   }
   if (command === 'report') return reportMain(args, io);
+  if (command === 'export') return exportMain(args, io);
   try {
     const parsed = parseArgs(args);
     if (command === 'predict') return await predict(parsed, io);
@@ -202,7 +205,7 @@ export function commandHelp(command: string, configFiles: readonly string[], ove
   const schema = buildRootSchema(pick('data', merged.data), pick('model', merged.model));
   const selected = `data class: ${merged.data?.name ?? '(none; pick one with --data=NAME)'}, model class: ${merged.model.name}`;
   return [
-    `${USAGE.replace('<fit|validate|test|predict|report>', command)}`,
+    `${USAGE.replace('<fit|validate|test|predict|report|export>', command)}`,
     '',
     `${command}: ${COMMANDS[command]}`,
     GENERAL_OPTIONS,

@@ -3,14 +3,12 @@
  * little-endian u64 header length N, N bytes of JSON header, then raw little-endian
  * tensor data. The header maps each tensor name to {dtype, shape, data_offsets:
  * [begin, end)} relative to the data section, plus an optional "__metadata__"
- * object of string -> string. Written atomically: temp file in the same
- * directory, fsync, then rename, so a crash never leaves a half-written file
- * under the final name.
+ * object of string -> string.
+ *
+ * Pure bytes in, bytes out (no Node APIs), so the browser decodes checkpoints with
+ * the same code; file I/O is in safetensors_file.ts.
  */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { htrError } from '../errors.js';
-import { writeFileAtomic } from '../core/atomic_write.js';
 
 export type SafeDtype = 'F32' | 'I32';
 
@@ -28,7 +26,7 @@ export interface SafetensorsFile {
 const MAX_HEADER = 100 * 1024 * 1024;
 
 /** Serializes to bytes; tensors are laid out in insertion order. */
-export function encodeSafetensors(tensors: ReadonlyMap<string, RawTensor>, metadata: Record<string, string>): Buffer {
+export function encodeSafetensors(tensors: ReadonlyMap<string, RawTensor>, metadata: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const [name, t] of tensors) {
@@ -38,35 +36,35 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, RawTensor>, metad
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
-  let json = JSON.stringify(header);
+  let headerBytes = new TextEncoder().encode(JSON.stringify(header));
   // Pad with spaces so the data section starts 8-byte aligned, as the reference writer does.
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
-  const headerBytes = Buffer.from(json, 'utf8');
-  const out = Buffer.alloc(8 + headerBytes.length + offset);
-  out.writeBigUInt64LE(BigInt(headerBytes.length), 0);
-  headerBytes.copy(out, 8);
+  const pad = (8 - ((8 + headerBytes.length) % 8)) % 8;
+  if (pad) headerBytes = new TextEncoder().encode(JSON.stringify(header) + ' '.repeat(pad));
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
   let pos = 8 + headerBytes.length;
   for (const t of tensors.values()) {
-    const src = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-    if (!littleEndian()) swap32(src);
-    src.copy(out, pos);
-    pos += t.data.byteLength;
+    const src = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    out.set(src, pos);
+    if (!littleEndian()) swap32(out.subarray(pos, pos + src.length));
+    pos += src.length;
   }
   return out;
 }
 
 /** Parses and validates bytes; `file` names the source in errors. */
-export function decodeSafetensors(buf: Buffer, file: string): SafetensorsFile {
+export function decodeSafetensors(buf: Uint8Array, file: string): SafetensorsFile {
   const bad = (reason: string) => htrError('HTR_ERR_BAD_CHECKPOINT', { file, reason });
   if (buf.length < 8) throw bad(`file is ${buf.length} bytes, too short for the 8-byte header length (truncated?)`);
-  const n = buf.readBigUInt64LE(0);
+  const n = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getBigUint64(0, true);
   if (n > BigInt(Math.min(MAX_HEADER, buf.length - 8))) {
     throw bad(`header length ${n} exceeds the ${buf.length - 8} bytes after it (truncated or not a safetensors file)`);
   }
   const headerEnd = 8 + Number(n);
   let header: unknown;
   try {
-    header = JSON.parse(buf.subarray(8, headerEnd).toString('utf8'));
+    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, headerEnd)));
   } catch (err) {
     throw bad(`header is not valid JSON (${(err as Error).message})`);
   }
@@ -95,11 +93,11 @@ export function decodeSafetensors(buf: Buffer, file: string): SafetensorsFile {
     const count = (s.shape as number[]).reduce((a, b) => a * b, 1);
     if (end - begin !== count * 4) throw bad(`tensor "${name}" spans ${end - begin} bytes but shape [${(s.shape as number[]).join(',')}] needs ${count * 4}`);
     if (end > dataLen) throw bad(`tensor "${name}" ends at byte ${end} of a ${dataLen}-byte data section (truncated)`);
-    // Copy into an aligned buffer: the data section need not be 4-byte aligned in memory.
-    const bytes = Buffer.from(buf.subarray(headerEnd + begin, headerEnd + end));
+    // Copy into a fresh (aligned) buffer: the data section need not be 4-byte aligned in memory.
+    // (new Uint8Array, not slice: a Node Buffer's slice is a view.)
+    const bytes = new Uint8Array(buf.subarray(headerEnd + begin, headerEnd + end));
     if (!littleEndian()) swap32(bytes);
-    const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-    const data = s.dtype === 'F32' ? new Float32Array(ab) : new Int32Array(ab);
+    const data = s.dtype === 'F32' ? new Float32Array(bytes.buffer) : new Int32Array(bytes.buffer);
     tensors.set(name, { dtype: s.dtype, shape: s.shape as number[], data });
     covered += end - begin;
   }
@@ -107,29 +105,16 @@ export function decodeSafetensors(buf: Buffer, file: string): SafetensorsFile {
   return { tensors, metadata };
 }
 
-export async function writeSafetensors(
-  file: string,
-  tensors: ReadonlyMap<string, RawTensor>,
-  metadata: Record<string, string>,
-): Promise<void> {
-  await writeFileAtomic(file, encodeSafetensors(tensors, metadata));
-}
-
-export async function readSafetensors(file: string): Promise<SafetensorsFile> {
-  let buf: Buffer;
-  try {
-    buf = await fs.readFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw htrError('HTR_ERR_MISSING_FILE', { file }, err);
-    throw htrError('HTR_ERR_BAD_CHECKPOINT', { file, reason: (err as Error).message }, err);
-  }
-  return decodeSafetensors(buf, file);
-}
-
 function littleEndian(): boolean {
   return new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 }
 
-function swap32(b: Buffer): void {
-  b.swap32();
+function swap32(b: Uint8Array): void {
+  for (let i = 0; i + 3 < b.length; i += 4) {
+    const [x0, x1] = [b[i] as number, b[i + 1] as number];
+    b[i] = b[i + 3] as number;
+    b[i + 1] = b[i + 2] as number;
+    b[i + 2] = x1;
+    b[i + 3] = x0;
+  }
 }

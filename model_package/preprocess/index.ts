@@ -1,2 +1,3 @@
 export * from './line_image.js';
 export * from './crop.js';
+export * from './gray_pixels.js';

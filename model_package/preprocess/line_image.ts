@@ -1,27 +1,17 @@
 /**
- * Deterministic image -> model input, shared by every data module and by
+ * Deterministic image -> model input in Node, shared by every data module and by
  * inference/serving so that training and serving see identical tensors.
+ * sharp only decodes (to RGBA); gray conversion and resizing are the pure
+ * functions of gray_pixels.ts, which the browser runs on canvas pixels too.
  * Output convention (see core/data_types.ts): float32 in [0,1], ink high.
  */
 import { open } from 'node:fs/promises';
 import sharp from 'sharp';
 import { htrError } from '../errors.js';
-import type { GrayImage } from '../core/data_types.js';
+import type { Gray8, GrayImage } from '../core/data_types.js';
+import { grayToLine, naturalWidth, pixelsToGray, resizeBilinear, type LineImageOptions } from './gray_pixels.js';
 
-export interface LineImageOptions {
-  /** Target height in pixels (the model's input height). */
-  readonly height: number;
-  /**
-   * Widest line accepted (the model's input width). A line keeps its aspect ratio
-   * and its natural width at `height`; it is never squeezed: a wider one is an
-   * HTR_ERR_IMAGE_TOO_WIDE.
-   */
-  readonly width: number;
-  /** Source images are dark ink on light paper (true for scans); invert to ink-high. */
-  readonly invert?: boolean;
-  /** Names the image in errors. */
-  readonly label?: string;
-}
+export { naturalWidth, toFloatCanvas, type LineImageOptions } from './gray_pixels.js';
 
 /** The image formats read anywhere (serving, batch, own data), recognised by their first bytes. */
 export const IMAGE_FORMATS = ['png', 'jpeg', 'webp', 'tiff'] as const;
@@ -97,19 +87,17 @@ export async function checkImageHeader(input: Buffer | string, label: string, li
 }
 
 /** Decodes a PNG, JPEG, WebP or TIFF image into 8-bit grayscale. `label` names the source in errors. */
-export async function decodeGray(input: Buffer | string, label = typeof input === 'string' ? input : '<buffer>', limitInputPixels = 100_000_000): Promise<{ data: Uint8Array; width: number; height: number }> {
+export async function decodeGray(input: Buffer | string, label = typeof input === 'string' ? input : '<buffer>', limitInputPixels = 100_000_000): Promise<Gray8> {
   await requireImageFormat(input, label);
   try {
+    // RGBA, 8 bits, sRGB (sharp applies an embedded ICC profile): what a browser canvas holds.
     const { data, info } = await sharp(input, { limitInputPixels, failOn: 'truncated' })
-      .flatten({ background: '#ffffff' })
-      .greyscale()
-      .raw()
+      .ensureAlpha()
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.width < 1 || info.height < 1) throw new Error('image has no pixels');
-    // greyscale() can keep an alpha-free single channel; guard against anything else.
-    const channels = info.channels;
-    const gray = channels === 1 ? new Uint8Array(data) : pickChannel(data, channels);
-    return { data: gray, width: info.width, height: info.height };
+    return pixelsToGray(data, info.width, info.height, info.channels);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     if (/pixel limit/i.test(reason)) throw htrError('HTR_ERR_IMAGE_TOO_LARGE', { file: label, pixels: 'too many', limit: limitInputPixels }, err);
@@ -118,39 +106,9 @@ export async function decodeGray(input: Buffer | string, label = typeof input ==
   }
 }
 
-function pickChannel(data: Uint8Array, channels: number): Uint8Array {
-  const out = new Uint8Array(data.length / channels);
-  for (let i = 0; i < out.length; i++) out[i] = data[i * channels] as number;
-  return out;
-}
-
-/** Resizes 8-bit gray to `height` keeping aspect (width capped at maxWidth), bilinear via sharp. */
-export async function resizeGray(img: { data: Uint8Array; width: number; height: number }, height: number, maxWidth: number): Promise<{ data: Uint8Array; width: number; height: number }> {
-  const width = Math.max(1, Math.min(maxWidth, Math.round((img.width * height) / img.height)));
-  if (width === img.width && height === img.height) return img;
-  const { data, info } = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
-    raw: { width: img.width, height: img.height, channels: 1 },
-  })
-    .resize(width, height, { fit: 'fill', kernel: 'linear' })
-    // sharp widens 1-channel raw input to sRGB; keep one channel.
-    .extractChannel(0)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const gray = info.channels === 1 ? new Uint8Array(data.buffer, data.byteOffset, info.width * info.height) : pickChannel(data, info.channels);
-  return { data: gray, width: info.width, height: info.height };
-}
-
-/** 8-bit gray -> float [0,1] (optionally inverted), placed top-left in a zero canvas of width x height. */
-export function toFloatCanvas(img: { data: Uint8Array; width: number; height: number }, width: number, invert: boolean): GrayImage {
-  const out = new Float32Array(img.height * width);
-  const cols = Math.min(width, img.width);
-  for (let r = 0; r < img.height; r++) {
-    for (let c = 0; c < cols; c++) {
-      const v = (img.data[r * img.width + c] as number) / 255;
-      out[r * width + c] = invert ? 1 - v : v;
-    }
-  }
-  return { data: out, width, height: img.height };
+/** Resizes 8-bit gray to `height` keeping aspect (width capped at maxWidth), bilinear (gray_pixels.ts). */
+export async function resizeGray(img: Gray8, height: number, maxWidth: number): Promise<Gray8> {
+  return resizeBilinear(img, Math.min(maxWidth, naturalWidth(img, height)), height);
 }
 
 /** The one preprocessing path: decode -> gray -> resize to height (aspect kept) -> [0,1] ink-high, at its natural width. */
@@ -159,16 +117,6 @@ export async function preprocessLineImage(input: Buffer | string, opts: LineImag
   return grayToLineImage(gray, { ...opts, ...(label !== undefined ? { label } : {}) });
 }
 
-/** Width of `gray` scaled to `height` with its aspect ratio kept. */
-export function naturalWidth(gray: { width: number; height: number }, height: number): number {
-  return Math.max(1, Math.round((gray.width * height) / gray.height));
-}
-
-export async function grayToLineImage(gray: { data: Uint8Array; width: number; height: number }, opts: LineImageOptions): Promise<GrayImage> {
-  const width = naturalWidth(gray, opts.height);
-  if (width > opts.width) {
-    throw htrError('HTR_ERR_IMAGE_TOO_WIDE', { file: opts.label ?? '<image>', width, height: opts.height, limit: opts.width });
-  }
-  const resized = await resizeGray(gray, opts.height, opts.width);
-  return toFloatCanvas(resized, resized.width, opts.invert ?? true);
+export async function grayToLineImage(gray: Gray8, opts: LineImageOptions): Promise<GrayImage> {
+  return grayToLine(gray, opts);
 }

@@ -19,7 +19,8 @@ export {
   type Checkpoint,
   type CheckpointState,
 } from '../checkpoint/checkpoint.js';
-export { readSafetensors, writeSafetensors, type RawTensor } from '../checkpoint/safetensors.js';
+export { readSafetensors, writeSafetensors } from '../checkpoint/safetensors_file.js';
+export type { RawTensor } from '../checkpoint/safetensors.js';
 export { writeFileAtomic, writeFileAtomicSync } from '../core/atomic_write.js';
 export { AdamOptimizer, createOptimizer } from './optimizer.js';
 export { createLrScheduler, type LrScheduler } from './lr_scheduler.js';

@@ -49,6 +49,42 @@
     return q.toString();
   }
 
+  // "In this browser": the library's browser build (/web/htr.js, from npm run build:web)
+  // runs the served model's weights (GET /v1/model/file) in the page.
+  let local = null;
+  const where = () => document.querySelector('input[name="where"]:checked').value;
+  fetch('/web/htr.js', { method: 'HEAD' }).then((res) => {
+    if (res.ok) return;
+    $('where-browser').disabled = true;
+    $('where-note').textContent = '(in-browser mode needs `npm run build:web` before the server starts)';
+  });
+
+  function apiHeaders() {
+    const key = $('api-key').value;
+    return key ? { 'x-api-key': key } : {};
+  }
+
+  function localRecognizer() {
+    if (!local) {
+      local = (async () => {
+        const { loadRecognizer } = await import('/web/htr.js');
+        const res = await fetch('/v1/model/file', { headers: apiHeaders() });
+        if (!res.ok) throw new Error(`cannot fetch the model (HTTP ${res.status})`);
+        return loadRecognizer(await res.arrayBuffer(), { wasmPath: '/web/' });
+      })();
+      local.catch(() => { local = null; });
+    }
+    return local;
+  }
+
+  async function recognizeHere(image) {
+    const r = await localRecognizer();
+    const started = performance.now();
+    const decoding = $('decoding').value;
+    const result = await r.recognize(image, { decoding, beamWidth: Number($('beam-width').value) || 5 });
+    return { ...result, ms: performance.now() - started, backend: r.info.backend };
+  }
+
   function showText(result) {
     const out = $('result-text');
     out.textContent = '';
@@ -63,18 +99,24 @@
     }
     // The plain text as well, for copying and for tests.
     out.dataset.text = result.text;
-    $('result-meta').textContent =
-      `confidence ${(result.confidence * 100).toFixed(1)}% · ${result.latency_ms.toFixed(1)} ms on the server · model ${result.model}`;
+    $('result-meta').textContent = result.backend
+      ? `confidence ${(result.confidence * 100).toFixed(1)}% · ${result.ms.toFixed(1)} ms in this browser · backend ${result.backend}`
+      : `confidence ${(result.confidence * 100).toFixed(1)}% · ${result.latency_ms.toFixed(1)} ms on the server · model ${result.model}`;
   }
 
   async function send(blob) {
     $('status').textContent = 'Recognizing…';
     $('status').className = 'muted';
-    const headers = { 'content-type': blob.type || 'application/octet-stream' };
-    const key = $('api-key').value;
-    if (key) headers['x-api-key'] = key;
+    $('status').dataset.state = 'working';
+    const headers = { 'content-type': blob.type || 'application/octet-stream', ...apiHeaders() };
     const started = performance.now();
     try {
+      if (where() === 'browser') {
+        showText(await recognizeHere(blob));
+        $('status').textContent = `Done in ${(performance.now() - started).toFixed(0)} ms in this browser (nothing uploaded).`;
+        $('status').dataset.state = 'done';
+        return;
+      }
       const res = await fetch(`/v1/predict?${query()}`, { method: 'POST', headers, body: blob });
       const body = await res.json();
       if (!res.ok) throw new Error(body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${res.status}`);

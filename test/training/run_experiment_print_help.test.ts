@@ -103,7 +103,7 @@ describe('--help', () => {
   it('has a top-level help listing the subcommands', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['fit', 'validate', 'test', 'predict', 'report']) expect(r.out).toMatch(new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['fit', 'validate', 'test', 'predict', 'report', 'export']) expect(r.out).toMatch(new RegExp(`^  ${c} `, 'm'));
     expect(r.out).toContain('--print_config');
   });
 });

@@ -52,13 +52,13 @@ async function expectBad(file: string, reason: RegExp): Promise<void> {
 
 describe('safetensors container', () => {
   it('writes the documented layout: u64 LE header length, JSON header, aligned raw data', () => {
-    const buf = encodeSafetensors(
+    const buf = Buffer.from(encodeSafetensors(
       new Map([
         ['a', { dtype: 'F32' as const, shape: [2], data: new Float32Array([1.5, -2]) }],
         ['b', { dtype: 'I32' as const, shape: [1, 1], data: new Int32Array([7]) }],
       ]),
       { note: 'hi' },
-    );
+    ));
     const n = Number(buf.readBigUInt64LE(0));
     expect((8 + n) % 8).toBe(0);
     const header = JSON.parse(buf.subarray(8, 8 + n).toString());
@@ -134,7 +134,7 @@ describe('checkpoints', () => {
     garbled.write('!', 8, 'latin1'); // the header's opening brace
     await expectBad(write('garbled.ckpt', garbled), /not valid JSON/);
     await expectBad(write('text.ckpt', Buffer.from('hello, I am not a checkpoint')), /header length|JSON/);
-    const foreign = encodeSafetensors(new Map([['w', { dtype: 'F32' as const, shape: [1], data: new Float32Array([1]) }]]), {});
+    const foreign = Buffer.from(encodeSafetensors(new Map([['w', { dtype: 'F32' as const, shape: [1], data: new Float32Array([1]) }]]), {}));
     await expectBad(write('foreign.ckpt', foreign), /not an htr-ts checkpoint/);
     await expect(readCheckpoint(path.join(dir, 'missing.ckpt'))).rejects.toThrow(/HTR_ERR_MISSING_FILE/);
   });

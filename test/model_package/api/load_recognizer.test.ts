@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { loadRecognizer } from '../../../model_package/api/node.js';
+import { isHtrError } from '../../../model_package/errors.js';
+import { Predictor } from '../../../model_package/inference/predictor.js';
+import { loadRecognizerFromCheckpoint } from '../../../model_package/checkpoint/checkpoint.js';
+
+const CKPT = 'models/demo/demo.ckpt';
+const SAMPLE = 'models/demo/sample_line.png';
+
+describe('loadRecognizer (Node)', () => {
+  it('reads a path, bytes or a file: URL alike, and agrees with the Predictor the server uses', async () => {
+    const fromPath = await loadRecognizer(CKPT);
+    const fromBytes = await loadRecognizer(new Uint8Array(readFileSync(CKPT)));
+    const fromUrl = await loadRecognizer(new URL(`file://${process.cwd()}/${CKPT}`));
+    const a = await fromPath.recognize(SAMPLE);
+    expect(await fromBytes.recognize(readFileSync(SAMPLE))).toEqual(a);
+    expect(await fromUrl.recognize(new Uint8Array(readFileSync(SAMPLE)))).toEqual(a);
+    expect([...a.text].length).toBe(a.chars.length);
+    expect(a.chars.map((c) => c.char).join('')).toBe(a.text);
+    const predictor = new Predictor(await loadRecognizerFromCheckpoint(CKPT));
+    const served = await predictor.predict(SAMPLE);
+    expect({ text: a.text, confidence: a.confidence }).toEqual({ text: served.text, confidence: served.confidence });
+    predictor.recognizer.dispose();
+    fromBytes.dispose();
+    fromUrl.dispose();
+
+    const { info } = fromPath;
+    expect(info.height).toBe(28);
+    expect(info.decodeModes).toContain('greedy');
+    expect(info.decodeModes).toContain(info.autoDecoding);
+    // No tensor outlives a call.
+    const before = tf.memory().numTensors;
+    await fromPath.recognize(SAMPLE, { decoding: 'beam', beamWidth: 3 });
+    expect(tf.memory().numTensors).toBe(before);
+    fromPath.dispose();
+    await expect(fromPath.recognize(SAMPLE)).rejects.toThrow(/disposed/);
+  });
+
+  it('names what is wrong: a missing model, an unknown decoding, an unreadable image', async () => {
+    await expect(loadRecognizer('nope/missing.ckpt')).rejects.toSatisfy((e: unknown) => isHtrError(e, 'HTR_ERR_MISSING_FILE'));
+    await expect(loadRecognizer(new Uint8Array([1, 2, 3]))).rejects.toSatisfy((e: unknown) => isHtrError(e, 'HTR_ERR_BAD_CHECKPOINT'));
+    const r = await loadRecognizer(CKPT);
+    await expect(r.recognize(SAMPLE, { decoding: 'nonsense' as 'auto' })).rejects.toSatisfy((e: unknown) => isHtrError(e, 'HTR_ERR_BAD_REQUEST') && /nonsense/.test(e.message));
+    await expect(r.recognize(new Uint8Array([9, 9, 9]))).rejects.toSatisfy((e: unknown) => isHtrError(e, 'HTR_ERR_BAD_IMAGE'));
+    r.dispose();
+  });
+});
