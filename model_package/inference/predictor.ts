@@ -10,7 +10,7 @@ import type { GrayImage } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
 import { resolveDecoding } from '../models/decoding/index.js';
 import { LineRecognizer, type CharProb, type LinePrediction, type RecognizeOptions } from './line_recognizer.js';
-import { cropGray, segmentLines, type LineBox } from './segment_lines.js';
+import { cropLine, segmentLines, type LineBox } from './segment_lines.js';
 
 export type Mode = 'line' | 'paragraph';
 
@@ -94,7 +94,7 @@ export class Predictor {
       return { ...size, images: [await grayToLineImage(gray, dims)], boxes: [{ top: 0, bottom: gray.height, left: 0, right: gray.width }] };
     }
     const boxes = segmentLines(gray);
-    const images = await Promise.all(boxes.map((box) => grayToLineImage(cropGray(gray, box), dims)));
+    const images = await Promise.all(boxes.map((box) => grayToLineImage(cropLine(gray, box), dims)));
     return { ...size, images, boxes };
   }
 
