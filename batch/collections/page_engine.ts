@@ -16,9 +16,9 @@ import { initBackend, type Accelerator } from '../../model_package/backend/index
 import { loadRecognizerFromCheckpoint } from '../../model_package/checkpoint/checkpoint.js';
 import { htrError, isHtrError } from '../../model_package/errors.js';
 import { Predictor } from '../../model_package/inference/predictor.js';
-import { segmentLines } from '../../model_package/inference/segment_lines.js';
+import { segmentLines, type LineBox } from '../../model_package/inference/segment_lines.js';
 import { decodeGray } from '../../model_package/preprocess/line_image.js';
-import type { PageResult } from './page_result.js';
+import type { LineResult, PageResult } from './page_result.js';
 import { sha256 } from './page_source.js';
 
 export interface PageInput {
@@ -64,6 +64,11 @@ function asError(err: unknown, label: string): Error {
   return htrError('HTR_ERR_BAD_IMAGE', { file: label, reason: String(err) });
 }
 
+/** The segmenter's box, split into the upright box and (for a skewed line) its outline. */
+function boxAndPolygon(b: LineBox): Pick<LineResult, 'box' | 'polygon'> {
+  return { box: { left: b.left, top: b.top, right: b.right, bottom: b.bottom }, ...(b.polygon ? { polygon: b.polygon } : {}) };
+}
+
 class ModelEngine implements PageEngine {
   constructor(readonly modelId: string, private readonly predictor: Predictor, private readonly maxPixels = 50_000_000) {}
 
@@ -78,7 +83,7 @@ class ModelEngine implements PageEngine {
       return {
         width: layout.width,
         height: layout.height,
-        lines: lines.map((l, k) => ({ box: layout.boxes[k] as PageResult['lines'][number]['box'], text: l.text, confidence: l.confidence, chars: l.chars })),
+        lines: lines.map((l, k) => ({ ...boxAndPolygon(layout.boxes[k] as LineBox), text: l.text, confidence: l.confidence, chars: l.chars })),
       };
     });
   }
@@ -104,7 +109,7 @@ class FakeEngine implements PageEngine {
         const tag = `p${sha256(page.bytes).slice(0, 8)}`;
         const lines = segmentLines(gray).map((box, i) => {
           const text = `${tag} line ${i + 1}`;
-          return { box, text, confidence: 1, chars: [...text].map((char) => ({ char, p: 1 })) };
+          return { ...boxAndPolygon(box), text, confidence: 1, chars: [...text].map((char) => ({ char, p: 1 })) };
         });
         out.push({ width: gray.width, height: gray.height, lines });
       } catch (err) {
