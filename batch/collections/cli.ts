@@ -56,8 +56,8 @@ function usage(): string {
   return `Usage: htr_batch <command> [options]\n\n${Object.values(COMMANDS).map((c) => `  htr_batch ${c.usage}`).join('\n')}\n\nhtr_batch <command> --help lists its options.`;
 }
 
-function engineSpec(f: { ckpt_path: string; accelerator: EngineSpec['accelerator']; max_pixels: number }): EngineSpec {
-  return { ckpt_path: f.ckpt_path, ...(f.accelerator ? { accelerator: f.accelerator } : {}), max_pixels: f.max_pixels };
+function engineSpec(f: { ckpt_path: string; accelerator: string; max_pixels: number }): EngineSpec {
+  return { ckpt_path: f.ckpt_path, accelerator: f.accelerator as EngineSpec['accelerator'] & string, max_pixels: f.max_pixels };
 }
 
 async function submit(f: z.infer<typeof SubmitFlags>, input: string | undefined, io: Io): Promise<number> {
@@ -90,7 +90,7 @@ async function submit(f: z.infer<typeof SubmitFlags>, input: string | undefined,
       }
       return 0;
     }
-    const redis = connect(redisUrl(f.redis_url));
+    const redis = await connect(redisUrl(f.redis_url));
     const queue = openQueue(f.queue, redis);
     try {
       const r = await submitJobs(jobs, queue, redis, store, { attempts: f.attempts, backoffMs: f.backoff_ms });
@@ -110,7 +110,7 @@ async function worker(f: z.infer<typeof WorkerFlags>, _: string | undefined, io:
   const say = (m: string): void => void (f.quiet || io.stderr.write(`${m}\n`));
   // Fail here, not in every child, when the checkpoint is missing.
   await engineModelId(engineSpec(f));
-  const redis = connect(redisUrl(f.redis_url));
+  const redis = await connect(redisUrl(f.redis_url));
   try {
     const r = await runWorker({
       queue: f.queue,
@@ -147,7 +147,7 @@ async function status(f: z.infer<typeof StatusFlags>, _: string | undefined, io:
     if (f.local) {
       s = { queue: null, collections: stores.counts(opts).map((c) => ({ ...c, remaining: 0, etaS: 0 })) };
     } else {
-      const redis = connect(redisUrl(f.redis_url));
+      const redis = await connect(redisUrl(f.redis_url));
       const queue = openQueue(f.queue, redis);
       try {
         // The first store answers for per-collection counts; merged counts replace them below.
@@ -186,7 +186,7 @@ async function retryFailed(f: z.infer<typeof RetryFlags>, _: string | undefined,
       }
       return 0;
     }
-    const redis = connect(redisUrl(f.redis_url));
+    const redis = await connect(redisUrl(f.redis_url));
     const queue = openQueue(f.queue, redis);
     try {
       const n = await retryFailedJobs(queue, store, f.collection);

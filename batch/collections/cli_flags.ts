@@ -1,6 +1,5 @@
 /** The flags of each `htr_batch` subcommand: one zod schema each, the one source of names, defaults and help. */
 import { z } from 'zod';
-import { ACCELERATORS } from '../../model_package/backend/index.js';
 import { DEFAULT_QUEUE } from './page_queue.js';
 import { DEFAULT_DB } from './result_store.js';
 import { EXPORT_FORMATS } from './export_pages.js';
@@ -10,7 +9,8 @@ const dbs = z.string().default(DEFAULT_DB).describe('SQLite results store; sever
 const queue = z.string().default(DEFAULT_QUEUE).describe('BullMQ queue name');
 const redisUrl = z.string().optional().describe('Redis server (default: $REDIS_URL, else redis://127.0.0.1:6379)');
 const ckptPath = z.string().default('models/demo/demo.ckpt').describe('checkpoint to recognize with; its sha256 is the model id');
-const accelerator = z.enum(ACCELERATORS).default('auto').describe('tensor backend');
+// Checked by initBackend when a model loads (importing the list here would load tfjs for every command).
+const accelerator = z.string().default('auto').describe('tensor backend: auto, gpu, native, wasm or cpu');
 const collection = z.string().min(1).describe('collection name');
 const local = z.boolean().default(false).describe('run in this process, without Redis');
 const quiet = z.boolean().default(false).describe('no progress output');

@@ -12,10 +12,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
-import { initBackend, type Accelerator } from '../../model_package/backend/index.js';
-import { loadRecognizerFromCheckpoint } from '../../model_package/checkpoint/checkpoint.js';
+import type { Accelerator } from '../../model_package/backend/index.js';
 import { htrError, isHtrError } from '../../model_package/errors.js';
-import { Predictor } from '../../model_package/inference/predictor.js';
+import type { Predictor } from '../../model_package/inference/predictor.js';
 import { segmentLines, type LineBox } from '../../model_package/inference/segment_lines.js';
 import { decodeGray } from '../../model_package/preprocess/line_image.js';
 import type { LineResult, PageResult } from './page_result.js';
@@ -54,6 +53,12 @@ export async function loadEngine(spec: EngineSpec, log: (m: string) => void = ()
   const modelId = await engineModelId(spec);
   const fake = FAKE.exec(spec.ckpt_path);
   if (fake) return new FakeEngine(modelId, fake[1] as 'segment' | 'noop', Number(fake[2] ?? 0), spec.max_pixels);
+  // Loaded on demand: tfjs is most of a worker's start-up time, and the fakes do not need it.
+  const [{ initBackend }, { loadRecognizerFromCheckpoint }, { Predictor }] = await Promise.all([
+    import('../../model_package/backend/index.js'),
+    import('../../model_package/checkpoint/checkpoint.js'),
+    import('../../model_package/inference/predictor.js'),
+  ]);
   await initBackend({ accelerator: spec.accelerator ?? 'auto', log });
   const recognizer = await loadRecognizerFromCheckpoint(spec.ckpt_path);
   return new ModelEngine(modelId, new Predictor(recognizer), spec.max_pixels);

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { htrError } from '../../model_package/errors.js';
 import type { PageJob } from './page_result.js';
 
 export const DEFAULT_QUEUE = 'htr-pages';
@@ -16,9 +17,33 @@ export function redisUrl(flag?: string): string {
   return flag ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 }
 
-/** A connection BullMQ accepts for blocking commands (no per-request retry limit). */
-export function connect(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null });
+/**
+ * A connection BullMQ accepts for blocking commands (no per-request retry limit).
+ * The first connect fails fast with HTR_ERR_QUEUE_UNAVAILABLE; once up, a dropped
+ * connection is retried (a worker rides out a Redis restart).
+ */
+export async function connect(url: string): Promise<Redis> {
+  let up = false;
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: null,
+    lazyConnect: true,
+    connectTimeout: 5000,
+    retryStrategy: (times) => (up ? Math.min(times * 500, 5000) : null),
+  });
+  let lastError = '';
+  redis.on('error', (err: Error) => {
+    // ioredis reports every failed reconnect; one line per distinct error is enough.
+    if (err.message !== lastError && up) process.stderr.write(`redis: ${err.message}\n`);
+    lastError = err.message;
+  });
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw htrError('HTR_ERR_QUEUE_UNAVAILABLE', { value: url, reason: err instanceof Error ? err.message : String(err) }, err);
+  }
+  up = true;
+  return redis;
 }
 
 /** `<collection tag>.<page sha256>.<model id prefix>`: BullMQ ids may not contain ':'. */

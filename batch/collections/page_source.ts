@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { listInputs } from '../predict_cli.js';
 import { openSource } from '../../model_package/data/sources/open_source.js';
 import { htrError } from '../../model_package/errors.js';
 
@@ -21,6 +20,8 @@ export function sha256(bytes: Buffer): string {
 
 /** Every page of `input`, sorted by file, hashed (reads each page once). */
 export async function listPages(input: string): Promise<SourcePage[]> {
+  // predict_cli pulls in the model code; workers, which only read pages, do not need it.
+  const { listInputs } = await import('../predict_cli.js');
   const set = await listInputs(input);
   try {
     const pages: SourcePage[] = [];
