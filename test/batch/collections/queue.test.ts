@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, cliOk, HAS_REDIS, startRedis, until, writePages, type RedisServer } from './helpers.js';
+import { main } from '../../../batch/collections/cli.js';
+import { cli, HAS_REDIS, startRedis, until, writePages, type RedisServer } from './helpers.js';
+
+// Worker processes start slowly on a busy machine; the checks themselves are not timed.
+const SLOW = 600_000;
 
 const LINES = 3;
 
@@ -36,6 +40,22 @@ function pageCount(db: string): number {
   } catch {
     return 0;
   }
+}
+
+/** `htr_batch` in this process (workers run as child processes, to be killable). */
+async function cliOk(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const withRedis = ['search', 'export'].includes(args[0] as string) ? args : [...args, '--redis_url', env.REDIS_URL as string];
+  const code = await main(withRedis, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+  if (code !== 0) throw new Error(`htr_batch ${args.join(' ')} exited ${code}\n${stderr}`);
+  return { stdout, stderr };
+}
+
+/** A worker process to its end. */
+async function workerOk(args: string[], env: Record<string, string>): Promise<void> {
+  const r = await cli(args, env).done;
+  if (r.code !== 0) throw new Error(`htr_batch ${args.join(' ')} exited ${r.code}\n${r.stderr}`);
 }
 
 describe.skipIf(!HAS_REDIS)('htr_batch on a BullMQ queue (real redis-server)', () => {
@@ -94,7 +114,7 @@ describe.skipIf(!HAS_REDIS)('htr_batch on a BullMQ queue (real redis-server)', (
     expect(JSON.parse(again.stdout)).toEqual({ pages: 40, done: 40, enqueued: 0 });
     const after = JSON.parse((await cliOk(['status', '--json', ...q], env)).stdout);
     expect(after.queue.waiting).toBe(0);
-  });
+  }, SLOW);
 
   it('a corrupt page lands in the failed list with its reason; retry-failed re-enqueues it', async () => {
     const pdir = path.join(dir, 'corrupt');
@@ -105,7 +125,7 @@ describe.skipIf(!HAS_REDIS)('htr_batch on a BullMQ queue (real redis-server)', (
     await cliOk(['submit', pdir, '--collection', 'c', '--ckpt_path', 'fake:segment', '--attempts', '2', '--backoff_ms', '50', ...q], env);
     // Also pending in Redis before any worker: nothing submitted twice.
     expect(JSON.parse((await cliOk(['submit', pdir, '--collection', 'c', '--ckpt_path', 'fake:segment', ...q], env)).stdout).enqueued).toBe(0);
-    await cliOk(['worker', '--until-idle', '--ckpt_path', 'fake:segment', ...q], env);
+    await workerOk(['worker', '--until-idle', '--ckpt_path', 'fake:segment', ...q], env);
 
     const status = JSON.parse((await cliOk(['status', '--json', ...q], env)).stdout);
     expect(status.queue.failed).toBe(1);
@@ -121,7 +141,7 @@ describe.skipIf(!HAS_REDIS)('htr_batch on a BullMQ queue (real redis-server)', (
     expect(back.queue.failed + back.queue.waiting + back.queue.delayed).toBe(1);
     expect(back.queue.failed).toBe(0);
     expect(back.collections[0].failed).toBe(0);
-  });
+  }, SLOW);
 
   it('--local stores the same pages and lines as the queue', async () => {
     const pdir = path.join(dir, 'same');
@@ -129,12 +149,12 @@ describe.skipIf(!HAS_REDIS)('htr_batch on a BullMQ queue (real redis-server)', (
     const qdb = path.join(dir, 'same_queue.db');
     const ldb = path.join(dir, 'same_local.db');
     await cliOk(['submit', pdir, '--collection', 's', '--ckpt_path', 'fake:segment', '--queue', 'same', '--db', qdb], env);
-    await cliOk(['worker', '--until-idle', '--concurrency', '2', '--ckpt_path', 'fake:segment', '--queue', 'same', '--db', qdb], env);
-    await cliOk(['submit', pdir, '--collection', 's', '--ckpt_path', 'fake:segment', '--local', '--db', ldb], env);
+    await workerOk(['worker', '--until-idle', '--concurrency', '2', '--ckpt_path', 'fake:segment', '--queue', 'same', '--db', qdb], env);
+    await cliOk(['submit', pdir, '--collection', 's', '--ckpt_path', 'fake:segment', '--local', '--db', ldb, '--quiet'], env);
     const fromQueue = storeRows(qdb);
     expect(fromQueue.pages).toHaveLength(6);
     expect(storeRows(ldb)).toEqual(fromQueue);
     const exported = (db: string): Promise<string> => cliOk(['export', '--format', 'txt', '--db', db], env).then((r) => r.stdout);
     expect(await exported(ldb)).toBe(await exported(qdb));
-  });
+  }, SLOW);
 });
