@@ -56,6 +56,8 @@ export const ERROR_CODES = {
   HTR_ERR_TIMEOUT: { template: 'Request took longer than {limit} ms', status: 504 },
   HTR_ERR_RATE_LIMITED: { template: 'Too many requests: {reason}', status: 429 },
   HTR_ERR_ROUTE_NOT_FOUND: { template: 'No such route: {value}', status: 404 },
+  HTR_ERR_QUEUE_UNAVAILABLE: { template: 'Cannot reach the Redis queue at {value}: {reason} (set REDIS_URL or --redis_url, or use --local)', status: 503 },
+  HTR_ERR_NO_COLLECTIONS: { template: 'No collections to search: {reason}', status: 404 },
   HTR_ERR_INTERNAL: { template: 'Internal error: {reason}', status: 500 },
   HTR_ERR_LOGGER_UNAVAILABLE: { template: 'Logger "{value}" cannot start: {reason}', status: 500 },
 } as const satisfies Record<string, ErrorSpec>;

@@ -17,6 +17,7 @@ import { modelRoutes } from './routes/model.js';
 import { predictRoutes } from './routes/predict.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { demoRoutes } from './routes/demo.js';
+import { searchRoutes } from './routes/search.js';
 
 export interface BuildServerOptions {
   /** Unparsed settings; defaults come from `ServerConfig`. */
@@ -62,5 +63,6 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(predictRoutes);
   await app.register(metricsRoutes);
   await app.register(demoRoutes, options.webDir !== undefined ? { webDir: options.webDir } : {});
+  await app.register(searchRoutes, { db: config.collections_db });
   return app;
 }

@@ -31,6 +31,7 @@ export const ServerConfig = z.strictObject({
   max_beam_width: z.number().int().positive().default(10).describe('largest beam_width a request may ask for'),
   rate_limit_max: z.number().int().min(0).default(0).describe('requests per client per window on /v1/predict (0 = no rate limit)'),
   rate_limit_window_ms: z.number().int().positive().default(60_000).describe('rate-limit window'),
+  collections_db: z.string().optional().describe('htr_batch results store(s) behind /v1/search and the /search page; several, comma-separated, are merged'),
   docs: z.boolean().default(true).describe('serve OpenAPI docs at /docs'),
   logger: z.boolean().default(false).describe('log requests as JSON lines'),
 });

@@ -11,7 +11,7 @@ import type { GrayImage } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
 import { resolveDecoding } from '../models/decoding/index.js';
 import { LineRecognizer, type CharProb, type LinePrediction, type RecognizeOptions } from './line_recognizer.js';
-import { cropGray, segmentLines, type LineBox } from './segment_lines.js';
+import { cropLine, segmentLines, type LineBox } from './segment_lines.js';
 
 export type Mode = 'line' | 'paragraph';
 
@@ -116,7 +116,7 @@ export class Predictor {
     const images: GrayImage[] = [];
     for (const box of boxes) {
       options.signal?.throwIfAborted();
-      images.push(await grayToLineImage(cropGray(gray, box), dims));
+      images.push(await grayToLineImage(cropLine(gray, box), dims));
     }
     return { ...size, images, boxes };
   }
