@@ -43,7 +43,8 @@ async function makePages(n: number, lines: () => number): Promise<string> {
   const dir = path.join(work, `pages_${seed}`);
   mkdirSync(dir);
   for (let i = 0; i < n; i++) {
-    const page = await generatePage({ seed: seed++, lines: lines(), width: 800, pitch: 56 });
+    // 400 px wide: the demo model reads lines up to 256 px at its 28 px height (no line is squeezed).
+    const page = await generatePage({ seed: seed++, lines: lines(), width: 400, pitch: 50 });
     writeFileSync(path.join(dir, `p${String(i).padStart(5, '0')}.png`), page.png);
   }
   return dir;
@@ -100,7 +101,7 @@ async function throughput(workers: number, dir: string): Promise<ReturnType<type
 try {
   process.stderr.write(`generating ${PAGES} pages...\n`);
   const pagesDir = await makePages(PAGES, () => 6);
-  const result: Record<string, unknown> = { date: new Date().toISOString().slice(0, 10), ckpt_path: values.ckpt_path, page: '800 px wide, 6 lines' };
+  const result: Record<string, unknown> = { date: new Date().toISOString().slice(0, 10), ckpt_path: values.ckpt_path, page: '400 px wide, 6 lines' };
   for (const workers of [1, 2]) {
     process.stderr.write(`throughput with ${workers} worker(s)...\n`);
     result[`workers_${workers}`] = await throughput(workers, pagesDir);

@@ -178,7 +178,8 @@ function linePitch(p: Float64Array): number {
   if (zero <= 0) return 0;
   let prev = ac(4);
   let rising = false;
-  for (let lag = 5; lag < n / 2; lag++) {
+  // Up to n - 4: two lines alone are a pitch apart that can exceed half the image.
+  for (let lag = 5; lag < n - 4; lag++) {
     const cur = ac(lag);
     if (cur > prev) rising = true;
     else if (rising && prev > 0.2 * zero) return lag - 1;
@@ -187,9 +188,26 @@ function linePitch(p: Float64Array): number {
   return 0;
 }
 
+/** Without a periodic profile (one line, or lines at uneven gaps): twice the median height of the inked runs. */
+function runPitch(counts: Float64Array): number {
+  let max = 0;
+  for (const v of counts) max = Math.max(max, v);
+  const runs: number[] = [];
+  let start = -1;
+  counts.forEach((v, i) => {
+    if (v > max * 0.25 && start < 0) start = i;
+    if ((v <= max * 0.25 || i === counts.length - 1) && start >= 0) {
+      runs.push(i - start);
+      start = -1;
+    }
+  });
+  runs.sort((a, b) => a - b);
+  return Math.max(8, 2 * (runs[Math.floor(runs.length / 2)] ?? counts.length));
+}
+
 /** [start, end) row ranges of the lines in the sheared profile, top to bottom. */
 function lineRanges(counts: Float64Array, threshold: number): Array<[number, number]> {
-  const pitch = linePitch(smooth(counts, 2)) || counts.length;
+  const pitch = linePitch(smooth(counts, 2)) || runPitch(counts);
   const s = smooth(counts, Math.max(1, Math.round(pitch / 8)));
   let max = 0;
   for (const v of s) max = Math.max(max, v);
