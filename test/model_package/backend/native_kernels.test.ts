@@ -1,8 +1,8 @@
 /**
  * Our kernels for the TensorFlow backend against the cpu backend: convolutions with
  * explicit padding (forward, fused eval forward, both gradients), fused BatchNorm and
- * ReLU-gradient (output, every gradient, running statistics), inference Linear and
- * LayerNorm, and the aliasing reshape and cast.
+ * ReLU-gradient (output, every gradient, running statistics), inference Linear (and
+ * LayerNorm around it), and the aliasing reshape and cast.
  * Skipped, with the reason, when the native build is absent.
  */
 import * as tf from '@tensorflow/tfjs-core';
