@@ -84,8 +84,8 @@ export function registerNativeKernels(): void {
         return wrapOutput(stock({ inputs: { ...inputs, x }, backend: b as unknown as tf.KernelBackend, attrs: { ...attrs, pad: 'valid' } }));
       });
     }
-    const conv = runOp(b, 'Conv2D', convAttrs(b, attrs.strides as number[], pads), [inputs.x!, inputs.filter!])[0]!;
     return tf.tidy(() => {
+      const conv = runOp(b, 'Conv2D', convAttrs(b, attrs.strides as number[], pads), [inputs.x!, inputs.filter!])[0]!;
       const biased = inputs.bias ? tf.add(conv, asTensor(inputs.bias)) : conv;
       return activation === 'relu' ? tf.relu(biased) : biased;
     });

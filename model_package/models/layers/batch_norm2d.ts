@@ -105,6 +105,7 @@ export class BatchNorm2d extends BaseModule {
     };
     return { value, gradFunc };
   });
+
   private updateRunningStats(mean: tf.Tensor1D, variance: tf.Tensor1D, n: number): void {
     tf.tidy(() => {
       const m = this.momentum;

@@ -24,8 +24,6 @@ export const RELU_GRAD = 'HtrReluGrad';
  * (no gradient is registered). Inputs x, weight, bias; attrs { activation }.
  */
 export const LINEAR = 'HtrLinear';
-/** LayerNorm over the last axis of x [N, D] (inference only). Inputs x, weight, bias; attrs { epsilon }. */
-export const LAYER_NORM = 'HtrLayerNorm';
 
 export interface BatchNormTrainAttrs {
   readonly epsilon: number;

@@ -6,7 +6,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BaseModule } from '../module.js';
 import { constantValues } from '../init.js';
-import { backendHas, LAYER_NORM, runKernel } from './fused_kernels.js';
 
 export class LayerNorm extends BaseModule {
   readonly weight: tf.Variable;
@@ -34,7 +33,6 @@ export class LayerNorm extends BaseModule {
   }
 
   private plain(x: tf.Tensor2D): tf.Tensor2D {
-    if (backendHas(LAYER_NORM)) return runKernel(LAYER_NORM, { x, weight: this.weight, bias: this.bias }, { epsilon: this.eps })[0] as tf.Tensor2D;
     // Centre once and reuse it (tf.moments centres again and adds a cast): 9 kernels.
     const centred = tf.sub(x, tf.mean(x, -1, true));
     const variance = tf.mean(tf.square(centred), -1, true);

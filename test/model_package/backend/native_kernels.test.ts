@@ -1,8 +1,8 @@
 /**
  * Our kernels for the TensorFlow backend against the cpu backend: convolutions with
  * explicit padding (forward, fused eval forward, both gradients), fused BatchNorm and
- * ReLU-gradient (output, every gradient, running statistics), inference Linear and
- * LayerNorm, and the aliasing reshape and cast.
+ * ReLU-gradient (output, every gradient, running statistics), inference Linear (and
+ * LayerNorm around it), and the aliasing reshape and cast.
  * Skipped, with the reason, when the native build is absent.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -60,6 +60,22 @@ describe.skipIf(!build)('native kernels vs cpu', () => {
       return out;
     };
     expectClose(await runOn('tensorflow', run), await runOn('cpu', run), 1e-4, 'batch norm');
+  });
+
+  it('explicit-padding conv kernels leave only their output behind', async () => {
+    await tf.setBackend('tensorflow');
+    const x = rnd([2, 6, 7, 3], 31) as tf.Tensor4D;
+    const f = rnd([3, 3, 3, 4], 32) as tf.Tensor4D;
+    const bias = rnd([4], 33) as tf.Tensor1D;
+    const before = tf.memory().numTensors;
+    const outs = [
+      tf.conv2d(x, f, 2, 1),
+      tf.fused.conv2d({ x, filter: f, strides: 1, pad: 1, bias, activation: 'relu' }),
+      tf.fused.conv2d({ x, filter: f, strides: 1, pad: 1, bias }),
+    ];
+    expect(tf.memory().numTensors).toBe(before + outs.length);
+    tf.dispose([...outs, x, f, bias]);
+    await tf.setBackend('cpu');
   });
 
   it('a reshape to the same shape shares the data, outlives its source and frees it last', async () => {

@@ -18,7 +18,7 @@ describe('wasm kernels vs cpu', () => {
   it('registers the gradient kernels wasm lacks and the fast replacements', () => {
     const { set, kernels } = wasmKernelInfo();
     expect(set).toBe('all');
-    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'OneHot', 'Sum', 'Mean', 'Tile', 'BatchMatMul', 'StridedSlice', 'Transpose', 'Slice', 'SplitV']) {
+    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'OneHot', 'Sum', 'Mean', 'Tile', 'BatchMatMul', 'StridedSlice', 'Transpose', 'Slice', 'SplitV', 'Identity', 'Cast']) {
       expect(kernels).toContain(k);
     }
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
@@ -124,6 +124,23 @@ describe('wasm kernels vs cpu', () => {
       ];
     };
     expectClose(await runOn('wasm', run), await runOn('cpu', run), 0);
+  });
+
+  it('clone and same-dtype cast share the data, outlive their source, and real casts still convert', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory();
+    const x = tf.tensor2d([[1.5, -2.5], [3.25, 4]]);
+    const copy = tf.clone(x);
+    const same = tf.cast(x, 'float32');
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers + 1);
+    x.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1.5, -2.5, 3.25, 4]);
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2.5, 3.25, 4]);
+    const ints = tf.cast(copy, 'int32');
+    expect(ints.dtype).toBe('int32');
+    expect(Array.from(ints.dataSync())).toEqual([1, -2, 3, 4]);
+    tf.dispose([copy, same, ints]);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
   });
 
   it('strided slices, including negative steps and shrink axes', async () => {
