@@ -5,7 +5,7 @@
  * stdout stays for results; validation and test metrics are printed by the
  * Trainer, so this only makes room for them.
  */
-import type { Callback, TrainerView } from '../training/callback.js';
+import { fitEtaSeconds, type Callback, type TrainerView } from '../training/callback.js';
 import { formatDuration, LiveLine, progressBar, type LiveLineOptions } from './live_line.js';
 
 /** Steps whose timing the speed estimate averages over. */
@@ -87,7 +87,8 @@ export class ProgressCallback implements Callback {
     if (rate !== undefined) parts.push(rate >= 1 ? `${rate.toFixed(2)} it/s` : `${(1 / rate).toFixed(2)} s/it`);
     if (this.loss !== undefined) parts.push(`loss ${this.loss.toPrecision(4)}`);
     if (this.valCer !== undefined) parts.push(`val CER ${pct(this.valCer)}`);
-    if (rate !== undefined && t.totalSteps !== undefined) parts.push(`ETA ${formatDuration(Math.max(0, t.totalSteps - t.globalStep) / rate)}`);
+    const eta = rate === undefined ? undefined : fitEtaSeconds(t, rate);
+    if (eta !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
     return parts.join(' · ');
   }
 }

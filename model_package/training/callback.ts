@@ -12,6 +12,8 @@ export interface TrainerView {
   /** Optimizer steps in one epoch, and in the whole fit when it is known (for ETA). */
   readonly stepsPerEpoch: number;
   readonly totalSteps: number | undefined;
+  /** Seconds left before trainer.max_time stops the fit (undefined without a time limit). */
+  readonly secondsLeft?: number;
   /** Current learning rate. */
   readonly lr: number;
   /** Latest value of every logged metric ("train/loss", "val/cer", ...). */
@@ -27,6 +29,16 @@ export interface TrainerView {
    * as validation does; the overfit-batch table uses it. Optional: Trainer-provided.
    */
   predictBatch?(batch: Batch): Promise<PredictionRow[]>;
+}
+
+/**
+ * Seconds until the fit ends at `stepsPerSecond`: the step bound or the max_time clock,
+ * whichever comes first (a max_time run would otherwise show the ETA of max_epochs).
+ */
+export function fitEtaSeconds(t: TrainerView, stepsPerSecond: number): number | undefined {
+  const byStep = t.totalSteps !== undefined && stepsPerSecond > 0 ? Math.max(0, t.totalSteps - t.globalStep) / stepsPerSecond : undefined;
+  if (t.secondsLeft === undefined) return byStep;
+  return byStep === undefined ? t.secondsLeft : Math.min(byStep, t.secondsLeft);
 }
 
 export interface Callback {

@@ -3,7 +3,7 @@
  * live display (`loggers/progress.ts` on the shared `LiveLine`): epoch, step,
  * step/s, loss, latest val/cer, lr and ETA.
  */
-import type { TrainerView } from './callback.js';
+import { fitEtaSeconds, type TrainerView } from './callback.js';
 import { formatDurationUnits } from '../loggers/live_line.js';
 
 export class ProgressLine {
@@ -33,7 +33,8 @@ export class ProgressLine {
     const cer = v.metrics['val/cer'];
     if (cer !== undefined) parts.push(`val/cer ${cer.toFixed(4)}`);
     parts.push(`lr ${v.lr.toExponential(2)}`);
-    if (v.totalSteps !== undefined && rate > 0) parts.push(`ETA ${formatDurationUnits((v.totalSteps - v.globalStep) / rate)}`);
+    const eta = fitEtaSeconds(v, rate);
+    if (eta !== undefined) parts.push(`ETA ${formatDurationUnits(eta)}`);
     this.log(parts.join(' | '));
   }
 }

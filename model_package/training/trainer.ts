@@ -68,6 +68,8 @@ export class Trainer implements TrainerView {
   metrics: Record<string, number> = {};
   readonly runDir: string | undefined;
   shouldStop = false;
+  /** performance.now() at which max_time ends the current fit. */
+  private deadline = Number.POSITIVE_INFINITY;
   model: Recognizer | undefined;
   /** Files of the best and last checkpoints after fit. */
   bestModelPath: string | undefined;
@@ -116,6 +118,7 @@ export class Trainer implements TrainerView {
     const plan = planFit(this.cfg, train.trainDataloader(0).numBatches);
     this.stepsPerEpoch = plan.stepsPerEpoch;
     this.totalSteps = plan.totalSteps;
+    this.deadline = this.cfg.max_time === null ? Number.POSITIVE_INFINITY : performance.now() + maxTimeSeconds(this.cfg.max_time) * 1000;
     const fit: FitState = {
       model,
       data: train,
@@ -126,7 +129,7 @@ export class Trainer implements TrainerView {
       devRun: fastDevRunBatches(this.cfg) > 0,
       start: { epoch: 0, batch: 0 },
       resumeAt: undefined,
-      deadline: this.cfg.max_time === null ? Number.POSITIVE_INFINITY : performance.now() + maxTimeSeconds(this.cfg.max_time) * 1000,
+      deadline: this.deadline,
     };
     const onSigint = () => this.interrupt();
     process.on('SIGINT', onSigint);
@@ -248,6 +251,10 @@ export class Trainer implements TrainerView {
     const norm = applyGradients(fit.optimizer, grads, this.lr, this.cfg.gradient_clip_val);
     if (norm !== undefined) this.metrics['train/grad_norm'] = norm;
     this.globalStep += 1;
+  }
+
+  get secondsLeft(): number | undefined {
+    return Number.isFinite(this.deadline) ? Math.max(0, (this.deadline - performance.now()) / 1000) : undefined;
   }
 
   /** Share of trainer.max_time used so far (undefined without a time limit). */

@@ -37,6 +37,19 @@ describe('ProgressCallback', () => {
     expect(out.at(-1)).toMatch(/^fit interrupted after 100 steps in 0:50 · last val CER 25\.00%\n$/);
   });
 
+  it('with a max_time budget the ETA is the time left when that ends the fit first', () => {
+    let now = 0;
+    const { out, stream } = sink(false);
+    const p = new ProgressCallback({ stream, intervalS: 1, now: () => now });
+    const timed = (step: number, secondsLeft: number): TrainerView => ({ ...view(step), totalSteps: 75000, secondsLeft });
+    p.onFitStart(timed(0, 600));
+    for (let s = 1; s <= 10; s++) {
+      now = s * 1000; // 1 step/s: 74,990 steps would take 20 h; the clock ends it in 10 min
+      p.onTrainBatchEnd(timed(s, 600 - s), { loss: 1 });
+    }
+    expect(out.filter((l) => l.startsWith('epoch')).at(-1)).toMatch(/ETA 9:50\n$/);
+  });
+
   it('on a TTY redraws one line in place and keeps permanent lines intact', () => {
     let now = 0;
     const { out, stream } = sink(true);
