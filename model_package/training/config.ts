@@ -40,6 +40,8 @@ export const TrainerConfig = z.strictObject({
   decoding: z.enum(DECODING_CHOICES).default('auto')
     .describe('decode mode of validation and test CER/WER: auto (ctc_greedy with a CTC head, else greedy), greedy, beam, ctc_greedy, ctc_beam or joint'),
   beam_width: z.number().int().min(1).default(5).describe('beams per line for the beam decode modes'),
+  joint_ctc_weight: z.number().min(0).max(1).nullable().default(null)
+    .describe("CTC share w of the joint decode score w·log p_ctc + (1−w)·log p_att (null: the model's default, see docs/model.md)"),
   num_predictions: z.number().int().min(0).default(32).describe('decoded validation/test samples handed to loggers and callbacks per pass'),
 });
 export type TrainerConfig = z.infer<typeof TrainerConfig>;

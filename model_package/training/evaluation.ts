@@ -21,6 +21,8 @@ export interface EvalOptions {
   readonly decoding?: Decoding;
   /** Beams per line for beam modes. */
   readonly beamWidth?: number;
+  /** CTC share of the joint decode score (default: the mode's own). */
+  readonly jointCtcWeight?: number;
   /** Decoded rows to return for tables. */
   readonly numPredictions: number;
   /** Called after each batch (progress display, Ctrl-C checks). */
@@ -88,7 +90,11 @@ async function decodeBatch(model: Recognizer, batch: Batch, tokenizer: Tokenizer
     const mode = resolveDecoding(model, opts.decoding ?? 'auto');
     // Attention greedy keeps its id-only path (no per-token probabilities needed here).
     if (mode === 'greedy') return { loss, texts: idsToTexts(model.greedyDecode(x), tokenizer) };
-    const hyps = await decode(model, x, mode, { beamWidth: opts.beamWidth ?? 5, widths: Array.from(batch.widths) });
+    const hyps = await decode(model, x, mode, {
+      beamWidth: opts.beamWidth ?? 5,
+      widths: Array.from(batch.widths),
+      ...(opts.jointCtcWeight !== undefined ? { jointCtcWeight: opts.jointCtcWeight } : {}),
+    });
     return { loss, texts: hyps.map((h) => tokenizer.decode(h.tokens)) };
   } finally {
     x.dispose();

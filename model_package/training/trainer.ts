@@ -316,6 +316,7 @@ export class Trainer implements TrainerView {
       ignorePad: this.cfg.ignore_pad,
       decoding: this.cfg.decoding,
       beamWidth: this.cfg.beam_width,
+      ...(this.cfg.joint_ctc_weight !== null ? { jointCtcWeight: this.cfg.joint_ctc_weight } : {}),
       numPredictions: 0,
     });
     if (metrics['val/loss'] !== undefined) this.log(`Sanity check on ${n} val batch(es): ${formatMetrics(metrics)}`);
@@ -335,6 +336,7 @@ export class Trainer implements TrainerView {
       ignorePad: this.cfg.ignore_pad,
       decoding: this.cfg.decoding,
       beamWidth: this.cfg.beam_width,
+      ...(this.cfg.joint_ctc_weight !== null ? { jointCtcWeight: this.cfg.joint_ctc_weight } : {}),
       numPredictions: this.cfg.num_predictions,
       onBatchEnd: (batchIndex) => this.emit((c) => c.onEvalBatchEnd?.(this, { stage, batchIndex, numBatches: n })),
     });

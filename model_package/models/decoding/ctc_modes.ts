@@ -15,6 +15,8 @@ export interface CtcModeOptions {
   readonly beamWidth: number;
   /** Each row's own width in pixels (frames past it are padding); default the batch width. */
   readonly widths?: readonly number[];
+  /** CTC share of the joint score (default: defaultJointCtcWeight). */
+  readonly jointCtcWeight?: number;
 }
 
 /** Per-row log-probabilities of the CTC head, read back once. */
@@ -76,6 +78,11 @@ export async function ctcBeamMode(recognizer: Recognizer, x: tf.Tensor4D, option
   });
 }
 
+/** The joint score's CTC share when the caller gives none: the model's training weight. */
+export function defaultJointCtcWeight(recognizer: Recognizer): number {
+  return recognizer.ctcWeight ?? 0.5;
+}
+
 export async function jointMode(recognizer: Recognizer, x: tf.Tensor4D, options: CtcModeOptions): Promise<Hypothesis[]> {
   const f = await ctcFrames(recognizer, x, options.widths);
   const rows = x.shape[0];
@@ -101,7 +108,7 @@ export async function jointMode(recognizer: Recognizer, x: tf.Tensor4D, options:
     candidates.push(list);
   }
   const att = await attentionScores(recognizer, x, candidates);
-  const w = recognizer.ctcWeight ?? 0.5;
+  const w = options.jointCtcWeight ?? defaultJointCtcWeight(recognizer);
   return candidates.map((list, b) => {
     let best: Hypothesis | undefined;
     let bestScore = -Infinity;

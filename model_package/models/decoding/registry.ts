@@ -14,6 +14,8 @@ export interface ModeOptions {
   readonly beamWidth: number;
   /** Each row's own width in pixels before padding (CTC modes skip the padded frames). */
   readonly widths?: readonly number[];
+  /** CTC share w of the `joint` score w·log p_ctc + (1 − w)·log p_att (default in ctc_modes.ts). */
+  readonly jointCtcWeight?: number;
 }
 
 export interface DecodeModeEntry {
