@@ -9,6 +9,8 @@
  *
  * train_step_ms: forward, backward and Adam update (the project's loss and optimizer),
  * median after warm-up. greedy_decode_batch_ms: 32 tokens with the KV cache, no early stop.
+ * ctc_greedy_decode_batch_ms: the same model with a CTC head (model.ctc_weight 0.5), decoded by
+ * `ctc_greedy` (one forward pass, best path in JS); PyTorch's mirror has no twin of it.
  *
  * bench:args --json
  */
@@ -21,6 +23,7 @@ import { createOptimizer } from '../model_package/training/optimizer.js';
 import { OptimizerConfig } from '../model_package/training/config.js';
 import { timed } from './lib/timing.js';
 import { buildBenchModel, MODEL_ARGS } from './lib/bench_model.js';
+import { ctcGreedyMode } from '../model_package/models/decoding/ctc_modes.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -97,6 +100,23 @@ const trainMs = timed(trainStep, int('warmup'), reps);
 model.train(false);
 const decodeMs = timed(decode, Math.min(1, int('warmup')), Math.max(1, Math.floor(reps / 2)));
 
+// A twin with the CTC head: ctc_greedy is the fast path of every model that has one.
+const twin = buildBenchModel(a, { ctcWeight: 0.5 });
+twin.model.train(false);
+const ctcDecode = async (): Promise<void> => {
+  await ctcGreedyMode(twin.model, twin.x, { beamWidth: 1 });
+};
+await ctcDecode();
+const ctcRuns: number[] = [];
+for (let r = 0; r < Math.max(1, Math.floor(reps / 2)); r++) {
+  const t0 = performance.now();
+  await ctcDecode();
+  ctcRuns.push(performance.now() - t0);
+}
+ctcRuns.sort((p, q) => p - q);
+const ctcMs = ctcRuns[Math.floor(ctcRuns.length / 2)] as number;
+twin.dispose();
+
 const threads = backend.threads ?? (backend.name === 'cpu' ? 1 : int('threads') || undefined);
 const engine = `tfjs-${backend.name}${backend.name === 'wasm' && kernelSet === 'missing' ? '-stock' : ''}`;
 const res = {
@@ -108,6 +128,7 @@ const res = {
   width,
   train_step_ms: +trainMs.toFixed(2),
   greedy_decode_batch_ms: +decodeMs.toFixed(2),
+  ctc_greedy_decode_batch_ms: +ctcMs.toFixed(2),
   train_samples_per_s: +((batch * 1000) / trainMs).toFixed(2),
 };
 console.log(a.json ? JSON.stringify(res) : Object.entries(res).map(([k, v]) => `${k}: ${v}`).join('\n'));

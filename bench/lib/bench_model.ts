@@ -35,7 +35,7 @@ export interface BenchModel {
   dispose(): void;
 }
 
-export function buildBenchModel(a: ModelArgs, size?: { width?: number; batch?: number }): BenchModel {
+export function buildBenchModel(a: ModelArgs, size?: { width?: number; batch?: number; ctcWeight?: number }): BenchModel {
   const int = (k: keyof typeof MODEL_ARGS): number => Number(a[k] ?? MODEL_ARGS[k].default);
   const batch = size?.batch ?? int('batch');
   const height = int('height');
@@ -51,6 +51,7 @@ export function buildBenchModel(a: ModelArgs, size?: { width?: number; batch?: n
     tf_nhead: int('heads'),
     tf_layers: int('layers'),
     tf_fc_dim: int('ff'),
+    ctc_weight: size?.ctcWeight ?? 0,
   });
   const chars = Array.from({ length: vocab - SPECIAL_TOKENS.length }, (_, i) => String.fromCodePoint(0x21 + i));
   const model = new ResnetTransformer(config, {
