@@ -6,8 +6,8 @@ import path from 'node:path';
 import type { LockHolder } from './build_lock.js';
 import type { FailureMarker, FailureReason } from './failure_marker.js';
 
-/** Measured on a 2-core machine, wheel from a local pip index (docs/backends.md). */
-export const BUILD_ESTIMATE = 'about 4 minutes';
+/** Measured: 48 s on a busy 2-core machine with the wheel on a local pip index (docs/backends.md). */
+export const BUILD_ESTIMATE = 'about a minute, plus downloading a 270 MB TensorFlow wheel';
 
 const SKIP = 'To skip: HTR_NATIVE_BUILD=0 (never build) or --trainer.accelerator=wasm (this run).';
 const RETRY = 'To retry: HTR_NATIVE_BUILD=1 on the next run, or npm run setup:native.';
