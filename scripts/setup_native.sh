@@ -7,48 +7,99 @@
 #   npm run setup:native                  # CPU wheel (tensorflow-cpu)
 #   HTR_TF_WHEEL=tensorflow npm run setup:native          # CUDA wheel, see README "Tensor backends"
 #   HTR_TF_WHEEL_FILE=/path/x.whl npm run setup:native    # a wheel you already have
+#   bash scripts/setup_native.sh --check  # only check the prerequisites (exit 0 or 3)
 #
 # Result: .native/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node,
-# loaded by model_package/backend (accelerator=native) when present.
+# loaded by model_package/backend (accelerator=native) once .native/build.json, written
+# last, marks the build complete. A training run with accelerator=auto runs this script
+# itself on first use (model_package/backend/native_build/), which reads the exit code:
+#   0 built, 3 a prerequisite is missing, 4 the wheel could not be fetched,
+#   5 another build holds .native/build.lock, 1 anything else.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-NATIVE="$ROOT/.native"
+NATIVE="${HTR_NATIVE_DIR:-$ROOT/.native}"
 TFJS_NODE_VERSION="${HTR_TFJS_NODE_VERSION:-4.22.0}"
 PROTOBUF_VERSION=3.21.4
 WHEEL_NAME="${HTR_TF_WHEEL:-tensorflow-cpu}"
 WORK="$NATIVE/work"
 PKG="$NATIVE/node_modules/@tensorflow/tfjs-node"
 
+STEPS=5
 step() { printf '\n[setup:native] %s\n' "$*"; }
-fail() { printf '\n[setup:native] FAILED at: %s\n' "$*" >&2; exit 1; }
+# fail [exit code] message: the code tells the first-use builder why (see the header).
+fail() {
+  local code=1
+  [[ "$1" =~ ^[0-9]+$ ]] && { code="$1"; shift; }
+  printf '\n[setup:native] FAILED at: %s\n' "$*" >&2
+  exit "$code"
+}
 
-command -v g++ >/dev/null || fail "no C++ compiler (install g++ / build-essential)"
-command -v make >/dev/null || fail "no make"
-command -v python3 >/dev/null || fail "no python3 (node-gyp and pip need it)"
+cached_wheel() { ls "$WORK"/${WHEEL_NAME//-/_}-*.whl 2>/dev/null | head -1 || true; }
+
+# Everything the build needs from the machine, as one "missing: ..." list.
+check_prerequisites() {
+  local missing=()
+  command -v g++ >/dev/null || missing+=("g++")
+  command -v make >/dev/null || missing+=("make")
+  if ! command -v python3 >/dev/null; then
+    missing+=("python3")
+  elif [[ -z "${HTR_TF_WHEEL_FILE:-}" && -z "$(cached_wheel)" ]] && ! python3 -m pip --version >/dev/null 2>&1; then
+    missing+=("pip (python3 -m pip)")
+  fi
+  command -v npm >/dev/null || missing+=("npm")
+  if ((${#missing[@]})); then
+    local list; list="$(printf '%s, ' "${missing[@]}")"
+    printf '[setup:native] missing: %s\n' "${list%, }" >&2
+    return 3
+  fi
+}
+
+if [[ "${1:-}" == "--check" ]]; then
+  check_prerequisites || exit 3
+  echo "[setup:native] prerequisites found"
+  exit 0
+fi
+check_prerequisites || fail 3 "prerequisites (install them, e.g. apt-get install g++ make python3-pip)"
 NODE_BIN="$(command -v node)"
-NPM_BIN="$(command -v npm)" || fail "no npm"
+NPM_BIN="$(command -v npm)"
 
 mkdir -p "$WORK"
+
+# One build at a time: the first-use builder takes the same lock (O_EXCL create, which is
+# what noclobber does) and sets HTR_NATIVE_LOCK_HELD for the script it runs.
+if [[ -z "${HTR_NATIVE_LOCK_HELD:-}" ]]; then
+  LOCK="$NATIVE/build.lock"
+  take_lock() { (set -C; printf '{"pid":%d,"host":"%s","started":"%s"}\n' $$ "$HOSTNAME" "$(date -u +%FT%TZ)" > "$LOCK") 2>/dev/null; }
+  if ! take_lock; then
+    HOLDER="$(grep -o '"pid":[0-9]*' "$LOCK" 2>/dev/null | grep -o '[0-9]*$' || true)"
+    # A lock left by a build that was killed is taken over; a live one is not.
+    if [[ -n "$HOLDER" ]] && ! kill -0 "$HOLDER" 2>/dev/null; then rm -f "$LOCK"; fi
+    take_lock || fail 5 "another build holds $LOCK ($(cat "$LOCK" 2>/dev/null)); wait for it, or delete the file if no build is running"
+  fi
+  trap 'rm -f "$LOCK"' EXIT
+fi
+# Not complete until build.json is written again at the very end.
+rm -f "$NATIVE/build.json"
 
 # 1. The wheel.
 if [[ -n "${HTR_TF_WHEEL_FILE:-}" ]]; then
   WHEEL="$HTR_TF_WHEEL_FILE"
 else
-  WHEEL="$(ls "$WORK"/${WHEEL_NAME//-/_}-*.whl 2>/dev/null | head -1 || true)"
+  WHEEL="$(cached_wheel)"
   if [[ -z "$WHEEL" ]]; then
-    step "pip download $WHEEL_NAME (no dependencies; only its shared libraries are used)"
+    step "step 1/$STEPS: pip download $WHEEL_NAME (no dependencies; only its shared libraries are used)"
     python3 -m pip download "$WHEEL_NAME" --no-deps --only-binary=:all: -d "$WORK" \
-      || fail "pip download $WHEEL_NAME"
+      || fail 4 "pip download $WHEEL_NAME"
     WHEEL="$(ls "$WORK"/${WHEEL_NAME//-/_}-*.whl | head -1)"
   fi
 fi
-[[ -f "$WHEEL" ]] || fail "wheel not found: $WHEEL"
-step "wheel: $WHEEL"
+[[ -f "$WHEEL" ]] || fail 4 "wheel not found: $WHEEL"
+step "step 1/$STEPS: wheel $WHEEL"
 
 # 2. tfjs-node's sources from the npm registry (no install scripts run).
 if [[ ! -f "$PKG/binding.gyp" ]]; then
-  step "npm pack @tensorflow/tfjs-node@$TFJS_NODE_VERSION"
+  step "step 2/$STEPS: npm pack @tensorflow/tfjs-node@$TFJS_NODE_VERSION"
   (cd "$WORK" && "$NPM_BIN" pack "@tensorflow/tfjs-node@$TFJS_NODE_VERSION" --silent >/dev/null) \
     || fail "npm pack @tensorflow/tfjs-node@$TFJS_NODE_VERSION"
   rm -rf "$PKG" && mkdir -p "$PKG"
@@ -57,7 +108,7 @@ if [[ ! -f "$PKG/binding.gyp" ]]; then
 fi
 
 # 3. libtensorflow + C API headers out of the wheel, where binding.gyp expects them.
-step "extracting libtensorflow_cc.so.2, libtensorflow_framework.so.2 and headers"
+step "step 3/$STEPS: extracting libtensorflow_cc.so.2, libtensorflow_framework.so.2 and headers"
 rm -rf "$PKG/deps" "$WORK/wheel" && mkdir -p "$PKG/deps/lib" "$WORK/wheel"
 python3 - "$WHEEL" "$WORK/wheel" <<'PY' || fail "extracting the wheel"
 import sys, zipfile
@@ -85,9 +136,9 @@ ln -sf libtensorflow_framework.so.2 "$PKG/deps/lib/libtensorflow_framework.so"
 NODE_PREFIX="$(cd "$(dirname "$(readlink -f "$NODE_BIN")")/.." && pwd)"
 GYP="$(dirname "$(readlink -f "$NPM_BIN")")/../node_modules/node-gyp/bin/node-gyp.js"
 [[ -f "$GYP" ]] || GYP="$("$NPM_BIN" root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
-[[ -f "$GYP" ]] || fail "npm's bundled node-gyp not found"
-[[ -f "$NODE_PREFIX/include/node/node_api.h" ]] || fail "Node headers not found under $NODE_PREFIX/include/node"
-step "node-gyp rebuild (nodedir=$NODE_PREFIX, napi 8)"
+[[ -f "$GYP" ]] || fail 3 "npm's bundled node-gyp not found"
+[[ -f "$NODE_PREFIX/include/node/node_api.h" ]] || fail 3 "Node headers not found under $NODE_PREFIX/include/node"
+step "step 4/$STEPS: node-gyp rebuild (nodedir=$NODE_PREFIX, napi 8)"
 (cd "$PKG" && "$NODE_BIN" "$GYP" rebuild --nodedir="$NODE_PREFIX" --napi_build_version=8 \
   --module_name=tfjs_binding --module_path="$PKG/lib/napi-v8" -j 2) || fail "node-gyp build of tfjs_binding"
 [[ -f "$PKG/lib/napi-v8/tfjs_binding.node" ]] || fail "tfjs_binding.node was not produced"
@@ -109,15 +160,17 @@ if [[ ! -f "$NATIVE/node_modules/google-protobuf/package.json" ]]; then
     || fail "unpacking google-protobuf"
 fi
 
-# Which wheel this build came from: the loader uses a CUDA build for accelerator=gpu.
-FLAVOR=cpu; [[ "$(basename "$WHEEL")" == tensorflow_cpu-* ]] || FLAVOR=gpu
-printf '{"wheel":"%s","flavor":"%s","tfjs_node":"%s"}\n' "$(basename "$WHEEL")" "$FLAVOR" "$TFJS_NODE_VERSION" > "$NATIVE/build.json"
-
 rm -rf "$WORK/wheel"
-step "smoke test"
+step "step 5/$STEPS: smoke test"
 (cd "$ROOT" && "$NODE_BIN" -e "
   const b = require('$PKG/lib/napi-v8/tfjs_binding.node');
   require('$PKG/dist/nodejs_kernel_backend.js');
   console.log('[setup:native] TensorFlow', b.TF_Version);
 ") || fail "loading the built addon"
+
+# Which wheel this build came from (the loader uses a CUDA build for accelerator=gpu).
+# Written last and renamed into place: the loader takes a build only once this file exists.
+FLAVOR=cpu; [[ "$(basename "$WHEEL")" == tensorflow_cpu-* ]] || FLAVOR=gpu
+printf '{"wheel":"%s","flavor":"%s","tfjs_node":"%s"}\n' "$(basename "$WHEEL")" "$FLAVOR" "$TFJS_NODE_VERSION" > "$NATIVE/build.json.tmp"
+mv -f "$NATIVE/build.json.tmp" "$NATIVE/build.json"
 step "done: accelerator=native will use $PKG"

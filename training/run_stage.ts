@@ -14,7 +14,7 @@ import { Trainer } from '../model_package/training/trainer.js';
 import { readCheckpoint } from '../model_package/checkpoint/checkpoint.js';
 import { describeInitFrom, initFromCheckpoint } from '../model_package/checkpoint/init_from.js';
 import type { Callback } from '../model_package/training/callback.js';
-import { initBackend } from '../model_package/backend/index.js';
+import { buildNativeOnFirstUse, initBackend } from '../model_package/backend/index.js';
 
 export type Stage = 'fit' | 'validate' | 'test';
 
@@ -62,6 +62,8 @@ export async function runStage(stage: Stage, resolved: Resolved, opts: StageOpti
     throw htrError('HTR_ERR_MISSING_FILE', { file: opts.ckptPath, key: '--ckpt_path' });
   }
   const cfg = resolved.config;
+  // Training is long enough to pay for a one-time native build (validate/test are not).
+  if (stage === 'fit') await buildNativeOnFirstUse({ accelerator: cfg.trainer.accelerator, log: opts.log });
   const backend = await initBackend({ accelerator: cfg.trainer.accelerator, numThreads: cfg.trainer.num_threads, log: opts.log });
   const { data, model, resolvedConfig } = await prepareRun(stage, resolved);
   let created: CreatedLoggers | undefined;

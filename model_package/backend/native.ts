@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { registerNativeKernels, TF_BACKEND_NAME } from './native_kernels.js';
 
 /** Repository root (this file is model_package/backend/native.ts). */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface NativeBuildInfo {
   readonly dir: string;
@@ -23,20 +23,22 @@ export interface NativeBuildInfo {
   readonly wheel: string;
 }
 
-/** The `.native/` build, if `npm run setup:native` has produced one. `HTR_NATIVE_DIR` overrides the folder. */
-export function findNativeBuild(dir = process.env.HTR_NATIVE_DIR ?? path.join(ROOT, '.native')): NativeBuildInfo | null {
+/** Where `npm run setup:native` builds: `.native/` in the repository, or `HTR_NATIVE_DIR`. */
+export function nativeDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.HTR_NATIVE_DIR ?? path.join(REPO_ROOT, '.native');
+}
+
+/**
+ * The `.native/` build, if `npm run setup:native` has completed one. The script writes
+ * `build.json` last, so a build still in progress (another process's) is not taken.
+ */
+export function findNativeBuild(dir = nativeDir()): NativeBuildInfo | null {
   const packageDir = path.join(dir, 'node_modules', '@tensorflow', 'tfjs-node');
   const bindingPath = path.join(packageDir, 'lib', 'napi-v8', 'tfjs_binding.node');
-  if (!existsSync(bindingPath)) return null;
-  let flavor: 'cpu' | 'gpu' = 'cpu';
-  let wheel = 'unknown';
   const infoFile = path.join(dir, 'build.json');
-  if (existsSync(infoFile)) {
-    const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { flavor?: string; wheel?: string };
-    flavor = info.flavor === 'gpu' ? 'gpu' : 'cpu';
-    wheel = info.wheel ?? wheel;
-  }
-  return { dir, packageDir, bindingPath, flavor, wheel };
+  if (!existsSync(bindingPath) || !existsSync(infoFile)) return null;
+  const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { flavor?: string; wheel?: string };
+  return { dir, packageDir, bindingPath, flavor: info.flavor === 'gpu' ? 'gpu' : 'cpu', wheel: info.wheel ?? 'unknown' };
 }
 
 type KernelBackendCtor = new (binding: unknown, packageName: string) => tf.KernelBackend;
