@@ -315,6 +315,8 @@ def load_checkpoint(path):
 
 
 def cmd_logits(a):
+    # Small ops: one thread is ~25x faster than two on a busy 2-core machine (greedy of 101 steps: 0.7 s vs 17 s).
+    torch.set_num_threads(1)
     m = load_checkpoint(a.ckpt)
     with open(a.input) as f:
         inp = json.load(f)
