@@ -6,15 +6,17 @@ Two uses, both on the CPU:
   logits CKPT INPUT.json   Load an htr-ts checkpoint (a safetensors file: weights plus
                            the model config in its metadata), run the images and
                            teacher-forced prefixes of INPUT.json, print JSON with the
-                           eval- and train-mode logits and the greedy decode. The
-                           parity test (test/model_package/models/torch_parity.test.ts)
+                           eval- and train-mode logits and the greedy decode; for a
+                           model with a CTC head (ctc_weight > 0) also its eval- and
+                           train-mode CTC logits and the CTC best path. The parity
+                           test (test/model_package/models/torch_parity.test.ts)
                            compares these with our own forward pass.
   time [--batch 16 ...]    Time one training step (forward, backward, Adam) and one
                            greedy decode of the default model; same flags and JSON
                            keys as bench/train_step.ts. bench/compare_torch.ts uses it.
 
 INPUT.json: {"x": {"shape": [B, H, W, C], "data": [...]}, "y_in": [[1, ...], ...]}
-(NHWC images in [0, 1] as our batches are, token ids starting with <S>).
+(NHWC images in [0, 1] as our batches are, any width; token ids starting with <S>).
 
 Needs only torch: python3 -m venv /tmp/torch && /tmp/torch/bin/pip install torch,
 then point HTR_PYTHON at /tmp/torch/bin/python.
@@ -48,6 +50,8 @@ DEFAULTS = {
     "pos_encoding": "learned",
     "max_rows": 64,
     "max_cols": 1024,
+    "ctc_weight": 0,
+    "ctc_context_layers": 1,
 }
 
 
@@ -109,7 +113,12 @@ def sinusoids(n, d, start=0):
 
 
 class Recognizer(nn.Module):
-    """ResNet encoder -> 1x1 projection + 2-D positions -> pre-norm transformer decoder -> linear head."""
+    """ResNet encoder -> 1x1 projection + 2-D positions -> pre-norm transformer decoder -> linear head.
+
+    With ctc_weight > 0 also the CTC branch: the image tokens averaged over the height
+    (one frame per column) -> ctc_context_layers pre-norm encoder layers (ReLU, no
+    dropout) and a final LayerNorm (none without layers) -> linear head, blank = 0.
+    """
 
     def __init__(self, config, in_channels, vocab, max_len):
         super().__init__()
@@ -129,6 +138,16 @@ class Recognizer(nn.Module):
                                            batch_first=True, norm_first=True)
         self.decoder = nn.TransformerDecoder(layer, c["tf_layers"], norm=nn.LayerNorm(d))
         self.head = nn.Linear(d, vocab)
+        self.ctc_context = None
+        self.ctc_head = None
+        if c["ctc_weight"] > 0:
+            if c["ctc_context_layers"] > 0:
+                # Our ColumnEncoder has no dropout whatever tf_dropout is.
+                enc = nn.TransformerEncoderLayer(d, c["tf_nhead"], c["tf_fc_dim"], dropout=0.0, activation="relu",
+                                                 batch_first=True, norm_first=True)
+                self.ctc_context = nn.TransformerEncoder(enc, c["ctc_context_layers"], norm=nn.LayerNorm(d),
+                                                        enable_nested_tensor=False)
+            self.ctc_head = nn.Linear(d, vocab)
 
     def image_positions(self, h, w):
         d = self.c["tf_dim"]
@@ -139,11 +158,22 @@ class Recognizer(nn.Module):
         cols = sinusoids(w, d - half)[None, :, :].expand(h, w, d - half)
         return torch.cat([rows, cols], -1).reshape(h * w, d)
 
-    def encode(self, x):
-        """x [B, C, H, W] -> image tokens [B, H'*W', D], row-major as ours."""
+    def encode_grid(self, x):
+        """x [B, C, H, W] -> image tokens (features + positions) as a grid [B, H', W', D]."""
         f = self.proj(self.encoder(x))
         b, d, h, w = f.shape
-        return f.flatten(2).transpose(1, 2) + self.image_positions(h, w)
+        return (f.flatten(2).transpose(1, 2) + self.image_positions(h, w)).reshape(b, h, w, d)
+
+    def encode(self, x):
+        """x [B, C, H, W] -> image tokens [B, H'*W', D], row-major as ours."""
+        return self.encode_grid(x).flatten(1, 2)
+
+    def ctc_logits(self, x):
+        """x [B, C, H, W] -> CTC logits [B, W', V]: height-averaged columns, context, head."""
+        columns = self.encode_grid(x).mean(1)
+        if self.ctc_context is not None:
+            columns = self.ctc_context(columns)
+        return self.ctc_head(columns)
 
     def decode(self, memory, y):
         s = y.shape[1]
@@ -173,6 +203,15 @@ class Recognizer(nn.Module):
                 break
         return out
 
+    @torch.no_grad()
+    def ctc_greedy(self, x):
+        """Best path per row (argmax per frame, merge repeats, drop blanks), as our ctcGreedy."""
+        best = self.ctc_logits(x).argmax(-1)
+        rows = []
+        for path in best.tolist():
+            rows.append([t for i, t in enumerate(path) if t != 0 and (i == 0 or t != path[i - 1])])
+        return rows
+
 
 # ---- htr-ts checkpoints -------------------------------------------------------------
 
@@ -195,7 +234,7 @@ def read_safetensors(path):
     return tensors, meta
 
 
-def torch_state(ours, layers):
+def torch_state(ours, c):
     """Our parameter names and layouts -> the mirror's: NHWC conv [kh,kw,in,out] ->
     [out,in,kh,kw], linear [in,out] -> [out,in], fused q|k|v columns -> in_proj rows."""
     conv = lambda t: t.permute(3, 2, 0, 1).contiguous()
@@ -204,6 +243,19 @@ def torch_state(ours, layers):
 
     def take(name):
         return left.pop(name)
+
+    def linear(to, frm):
+        out[f"{to}.weight"] = take(f"{frm}.weight").t()
+        out[f"{to}.bias"] = take(f"{frm}.bias")
+
+    def self_attn_in(m):  # nn.MultiheadAttention keeps its fused projection as in_proj_weight/_bias
+        out[f"{m}.self_attn.in_proj_weight"] = take(f"{m}.self_attn.qkv.weight").t()
+        out[f"{m}.self_attn.in_proj_bias"] = take(f"{m}.self_attn.qkv.bias")
+
+    def norms(prefix, names):  # LayerNorms: same names and layout on both sides
+        for n in names:
+            for p in ("weight", "bias"):
+                out[f"{prefix}.{n}.{p}"] = take(f"{prefix}.{n}.{p}")
 
     for name in [n for n in ours if n.startswith("encoder.")]:
         parts = name.split(".")
@@ -217,24 +269,28 @@ def torch_state(ours, layers):
         if f"{frm}.weight" in left:
             out[f"{to}.weight"] = take(f"{frm}.weight")
     out["tok.weight"] = take("token_emb.weight")
-    for i in range(layers):
-        o, m = f"decoder.layers.{i}", f"decoder.layers.{i}"
-        out[f"{o}.self_attn.in_proj_weight"] = take(f"{m}.self_attn.qkv.weight").t()
-        out[f"{o}.self_attn.in_proj_bias"] = take(f"{m}.self_attn.qkv.bias")
+    for i in range(c["tf_layers"]):
+        m = f"decoder.layers.{i}"  # same names on both sides
+        self_attn_in(m)
         q_w, kv_w = take(f"{m}.cross_attn.q.weight"), take(f"{m}.cross_attn.kv.weight")
-        out[f"{o}.multihead_attn.in_proj_weight"] = torch.cat([q_w, kv_w], 1).t()
-        out[f"{o}.multihead_attn.in_proj_bias"] = torch.cat([take(f"{m}.cross_attn.q.bias"), take(f"{m}.cross_attn.kv.bias")])
+        out[f"{m}.multihead_attn.in_proj_weight"] = torch.cat([q_w, kv_w], 1).t()
+        out[f"{m}.multihead_attn.in_proj_bias"] = torch.cat([take(f"{m}.cross_attn.q.bias"), take(f"{m}.cross_attn.kv.bias")])
         for to, frm in [("self_attn.out_proj", "self_attn.out"), ("multihead_attn.out_proj", "cross_attn.out"),
                         ("linear1", "ff1"), ("linear2", "ff2")]:
-            out[f"{o}.{to}.weight"] = take(f"{m}.{frm}.weight").t()
-            out[f"{o}.{to}.bias"] = take(f"{m}.{frm}.bias")
-        for n in ("norm1", "norm2", "norm3"):
-            for p in ("weight", "bias"):
-                out[f"{o}.{n}.{p}"] = take(f"{m}.{n}.{p}")
-    for p in ("weight", "bias"):
-        out[f"decoder.norm.{p}"] = take(f"decoder.norm.{p}")
-    out["head.weight"] = take("head.weight").t()
-    out["head.bias"] = take("head.bias")
+            linear(f"{m}.{to}", f"{m}.{frm}")
+        norms(m, ("norm1", "norm2", "norm3"))
+    norms("decoder", ("norm",))
+    linear("head", "head")
+    if c["ctc_weight"] > 0:
+        if c["ctc_context_layers"] > 0:
+            for i in range(c["ctc_context_layers"]):
+                m = f"ctc_context.layers.{i}"  # ColumnEncoder's EncoderLayer -> TransformerEncoderLayer
+                self_attn_in(m)
+                for to, frm in [("self_attn.out_proj", "self_attn.out"), ("linear1", "ff1"), ("linear2", "ff2")]:
+                    linear(f"{m}.{to}", f"{m}.{frm}")
+                norms(m, ("norm1", "norm2"))
+            norms("ctc_context", ("norm",))
+        linear("ctc_head", "ctc_head")
     if left:
         raise ValueError(f"weights the mirror does not know: {sorted(left)}")
     return {k: v.float() for k, v in out.items()}
@@ -248,7 +304,7 @@ def load_checkpoint(path):
     data = json.loads(meta["data_config"])
     ours = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
     m = Recognizer(model_cfg, data["inputDims"][0], len(data["mapping"]), data["outputDims"][0])
-    state = torch_state(ours, m.c["tf_layers"])
+    state = torch_state(ours, m.c)
     own = m.state_dict()
     missing = [k for k in own if k not in state and not k.endswith("num_batches_tracked")]
     unknown = [k for k in state if k not in own]
@@ -259,18 +315,28 @@ def load_checkpoint(path):
 
 
 def cmd_logits(a):
+    # Small ops: one thread is ~25x faster than two on a busy 2-core machine (greedy of 101 steps: 0.7 s vs 17 s).
+    torch.set_num_threads(1)
     m = load_checkpoint(a.ckpt)
     with open(a.input) as f:
         inp = json.load(f)
     x = torch.tensor(inp["x"]["data"], dtype=torch.float32).reshape(inp["x"]["shape"]).permute(0, 3, 1, 2)
     y = torch.tensor(inp["y_in"], dtype=torch.long)
     res = {"shape": [y.shape[0], y.shape[1], m.head.out_features]}
+    ctc = m.ctc_head is not None
     with torch.no_grad():
         m.eval()
         res["eval"] = m(x, y).flatten().tolist()
         res["greedy"] = m.greedy(x, early_stop=False).tolist()
+        if ctc:
+            logits = m.ctc_logits(x)
+            res["ctc_shape"] = list(logits.shape)
+            res["ctc_eval"] = logits.flatten().tolist()
+            res["ctc_greedy"] = m.ctc_greedy(x)
         m.train()  # batch statistics in BatchNorm; dropout too if the config has any
         res["train"] = m(x, y).flatten().tolist()
+        if ctc:
+            res["ctc_train"] = m.ctc_logits(x).flatten().tolist()
     print(json.dumps(res))
 
 
