@@ -10,6 +10,8 @@ export * from './page_job.js';
 export * from './local_runner.js';
 export * from './page_queue.js';
 export * from './queue_commands.js';
+export * from './page_timeout.js';
+export * from './page_watchdog.js';
 export * from './page_worker.js';
 export * from './export_pages.js';
 export * from './alto_writer.js';
