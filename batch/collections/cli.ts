@@ -78,6 +78,7 @@ async function submit(f: z.infer<typeof SubmitFlags>, input: string | undefined,
       try {
         const r = await runLocal(todo, engine, store, {
           batchSize: f.batch_size,
+          pageTimeoutMs: f.page_timeout * 1000,
           onFailure: (job, err) => say(`failed ${job.file}: ${err.message}`),
           onProgress: (done, failed, total) => {
             const rate = (done + failed) / ((performance.now() - t0) / 1000);
@@ -180,7 +181,7 @@ async function retryFailed(f: z.infer<typeof RetryFlags>, _: string | undefined,
       const engine = await loadEngine(engineSpec(f), say);
       try {
         for (const j of jobs) store.clearFailure(j);
-        const r = await runLocal(jobs, engine, store, { onFailure: (job, err) => say(`failed again ${job.file}: ${err.message}`) });
+        const r = await runLocal(jobs, engine, store, { pageTimeoutMs: f.page_timeout * 1000, onFailure: (job, err) => say(`failed again ${job.file}: ${err.message}`) });
         say(`retried ${jobs.length} pages: ${r.done} stored, ${r.failed} failed again`);
       } finally {
         engine.dispose();

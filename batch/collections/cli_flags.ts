@@ -15,6 +15,11 @@ const accelerator = z.string().default('auto').describe('tensor backend: auto, g
 const collection = z.string().min(1).describe('collection name');
 const local = z.boolean().default(false).describe('run in this process, without Redis');
 const quiet = z.boolean().default(false).describe('no progress output');
+const localPageTimeout = z
+  .number()
+  .positive()
+  .default(DEFAULT_PAGE_TIMEOUT_S)
+  .describe('seconds a page may take (--local): a page still waiting then fails; one stuck in computation cannot be stopped in-process');
 
 export const SubmitFlags = z.strictObject({
   collection,
@@ -25,6 +30,7 @@ export const SubmitFlags = z.strictObject({
   attempts: z.number().int().positive().default(3).describe('tries per page before it is failed'),
   backoff_ms: z.number().int().nonnegative().default(5000).describe('first retry delay; doubles on each retry'),
   batch_size: z.number().int().positive().default(8).describe('pages recognized together (--local)'),
+  page_timeout: localPageTimeout,
   max_pixels: z.number().int().positive().default(50_000_000).describe('larger pages fail with HTR_ERR_IMAGE_TOO_LARGE'),
   accelerator,
   queue,
@@ -63,6 +69,7 @@ export const RetryFlags = z.strictObject({
   ckpt_path: ckptPath,
   accelerator,
   max_pixels: z.number().int().positive().default(50_000_000).describe('larger pages fail with HTR_ERR_IMAGE_TOO_LARGE'),
+  page_timeout: localPageTimeout,
   queue,
   redis_url: redisUrl,
   quiet,
