@@ -26,6 +26,10 @@ export interface WorkerSettings extends EngineSpec {
 
 export const SETTINGS_ENV = 'HTR_BATCH_WORKER';
 
+// A worker killed with SIGKILL cannot stop its children; each leaves once its channel to the worker closes
+// (its page goes back to the queue when the worker's lock expires).
+process.once('disconnect', () => process.exit(1));
+
 export interface PageOutcome {
   readonly lines: number;
 }
