@@ -13,5 +13,6 @@ export * from './queue_commands.js';
 export * from './page_timeout.js';
 export * from './page_watchdog.js';
 export * from './page_worker.js';
+export * from './worker_settings.js';
 export * from './export_pages.js';
 export * from './alto_writer.js';

@@ -6,33 +6,16 @@
  * settings in HTR_BATCH_WORKER, and keeps them for every page it runs.
  */
 import type { SandboxedJob } from 'bullmq';
-import { loadEngine, type EngineSpec, type PageEngine } from './page_engine.js';
+import { loadEngine, type PageEngine } from './page_engine.js';
 import type { PageJob } from './page_result.js';
 import { runPageJobs } from './page_job.js';
 import { pageStarted } from './page_timeout.js';
 import { ResultStore } from './result_store.js';
-
-/** Test-only fault injection, set through the library API (the CLI has no flag for it). */
-export interface PageFault {
-  /** A page whose file ends with this blocks its child for good: the stuck page `--page-timeout` must end. */
-  readonly hang?: string;
-}
-
-export interface WorkerSettings extends EngineSpec {
-  /** SQLite store the results go to. */
-  readonly db: string;
-  readonly fault?: PageFault;
-}
-
-export const SETTINGS_ENV = 'HTR_BATCH_WORKER';
+import { SETTINGS_ENV, type PageFault, type PageOutcome, type WorkerSettings } from './worker_settings.js';
 
 // A worker killed with SIGKILL cannot stop its children; each leaves once its channel to the worker closes
 // (its page goes back to the queue when the worker's lock expires).
 process.once('disconnect', () => process.exit(1));
-
-export interface PageOutcome {
-  readonly lines: number;
-}
 
 let loaded: Promise<{ engine: PageEngine; store: ResultStore; fault: PageFault }> | undefined;
 

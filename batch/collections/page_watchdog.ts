@@ -10,7 +10,7 @@
  */
 import { Worker, type Job, type WorkerOptions as BullWorkerOptions } from 'bullmq';
 import type { PageJob } from './page_result.js';
-import type { PageOutcome } from './page_processor.js';
+import type { PageOutcome } from './worker_settings.js';
 import { isPageStarted, PageTimeoutError } from './page_timeout.js';
 
 type PageQueueJob = Job<PageJob, PageOutcome>;

@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { SETTINGS_ENV, type WorkerSettings } from './page_processor.js';
+import { SETTINGS_ENV, type WorkerSettings } from './worker_settings.js';
 import { DEFAULT_PAGE_TIMEOUT_S } from './page_timeout.js';
 import { WatchedWorker } from './page_watchdog.js';
 import { ResultStore } from './result_store.js';
