@@ -2,7 +2,7 @@
  * `htr_batch <command>`: recognize large collections of page images.
  *
  *   submit <folder|zip|manifest|glob> --collection NAME [--local] [--shard i/n]
- *   worker [--concurrency N] [--until-idle]
+ *   worker [--concurrency N] [--until-idle] [--page-timeout SECONDS]
  *   status [--json]
  *   retry-failed [--local]
  *   search "text"
@@ -45,7 +45,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   submit: { schema: SubmitFlags, usage: 'submit <folder|zip|manifest|glob> --collection NAME [--local] [--shard i/n]', positional: 'input', run: submit },
-  worker: { schema: WorkerFlags, usage: 'worker [--concurrency N] [--until-idle]', run: worker },
+  worker: { schema: WorkerFlags, usage: 'worker [--concurrency N] [--until-idle] [--page-timeout SECONDS]', run: worker },
   status: { schema: StatusFlags, usage: 'status [--json] [--collection NAME]', run: status },
   'retry-failed': { schema: RetryFlags, usage: 'retry-failed [--collection NAME] [--local]', run: retryFailed },
   search: { schema: SearchFlags, usage: 'search "text" [--collection NAME]', positional: 'text', run: search },
@@ -78,6 +78,7 @@ async function submit(f: z.infer<typeof SubmitFlags>, input: string | undefined,
       try {
         const r = await runLocal(todo, engine, store, {
           batchSize: f.batch_size,
+          pageTimeoutMs: f.page_timeout * 1000,
           onFailure: (job, err) => say(`failed ${job.file}: ${err.message}`),
           onProgress: (done, failed, total) => {
             const rate = (done + failed) / ((performance.now() - t0) / 1000);
@@ -119,6 +120,7 @@ async function worker(f: z.infer<typeof WorkerFlags>, _: string | undefined, io:
       concurrency: f.concurrency,
       untilIdle: f.until_idle,
       lockMs: f.lock_ms,
+      pageTimeoutMs: f.page_timeout * 1000,
       log: say,
     });
     say(`worker done: ${r.completed} pages completed, ${r.failed} failed`);
@@ -179,7 +181,7 @@ async function retryFailed(f: z.infer<typeof RetryFlags>, _: string | undefined,
       const engine = await loadEngine(engineSpec(f), say);
       try {
         for (const j of jobs) store.clearFailure(j);
-        const r = await runLocal(jobs, engine, store, { onFailure: (job, err) => say(`failed again ${job.file}: ${err.message}`) });
+        const r = await runLocal(jobs, engine, store, { pageTimeoutMs: f.page_timeout * 1000, onFailure: (job, err) => say(`failed again ${job.file}: ${err.message}`) });
         say(`retried ${jobs.length} pages: ${r.done} stored, ${r.failed} failed again`);
       } finally {
         engine.dispose();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_QUEUE } from './page_queue.js';
 import { DEFAULT_DB } from './result_store.js';
 import { EXPORT_FORMATS } from './export_pages.js';
+import { DEFAULT_PAGE_TIMEOUT_S } from './page_timeout.js';
 
 const db = z.string().default(DEFAULT_DB).describe('SQLite results store');
 const dbs = z.string().default(DEFAULT_DB).describe('SQLite results store; several, comma-separated, are merged (workers that wrote their own file)');
@@ -14,6 +15,11 @@ const accelerator = z.string().default('auto').describe('tensor backend: auto, g
 const collection = z.string().min(1).describe('collection name');
 const local = z.boolean().default(false).describe('run in this process, without Redis');
 const quiet = z.boolean().default(false).describe('no progress output');
+const localPageTimeout = z
+  .number()
+  .positive()
+  .default(DEFAULT_PAGE_TIMEOUT_S)
+  .describe('seconds a page may take (--local): a page still waiting then fails; one stuck in computation cannot be stopped in-process');
 
 export const SubmitFlags = z.strictObject({
   collection,
@@ -24,6 +30,7 @@ export const SubmitFlags = z.strictObject({
   attempts: z.number().int().positive().default(3).describe('tries per page before it is failed'),
   backoff_ms: z.number().int().nonnegative().default(5000).describe('first retry delay; doubles on each retry'),
   batch_size: z.number().int().positive().default(8).describe('pages recognized together (--local)'),
+  page_timeout: localPageTimeout,
   max_pixels: z.number().int().positive().default(50_000_000).describe('larger pages fail with HTR_ERR_IMAGE_TOO_LARGE'),
   accelerator,
   queue,
@@ -37,6 +44,7 @@ export const WorkerFlags = z.strictObject({
   concurrency: z.number().int().positive().default(1).describe('pages in flight, each in its own sandboxed child process'),
   until_idle: z.boolean().default(false).describe('exit 0 once nothing is waiting, delayed or running'),
   lock_ms: z.number().int().positive().default(30_000).describe("how long a page stays claimed without the worker's heartbeat; a dead worker's pages go back to the queue after this"),
+  page_timeout: z.number().positive().default(DEFAULT_PAGE_TIMEOUT_S).describe("seconds a page may run; then its child process is killed and the page retried, then failed"),
   max_pixels: z.number().int().positive().default(50_000_000).describe('larger pages fail with HTR_ERR_IMAGE_TOO_LARGE'),
   accelerator,
   queue,
@@ -61,6 +69,7 @@ export const RetryFlags = z.strictObject({
   ckpt_path: ckptPath,
   accelerator,
   max_pixels: z.number().int().positive().default(50_000_000).describe('larger pages fail with HTR_ERR_IMAGE_TOO_LARGE'),
+  page_timeout: localPageTimeout,
   queue,
   redis_url: redisUrl,
   quiet,

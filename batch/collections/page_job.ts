@@ -10,8 +10,12 @@ import type { PageJob, PageResult } from './page_result.js';
 import { readPage, sha256 } from './page_source.js';
 import type { ResultStore } from './result_store.js';
 
-/** Runs pages through the engine together and stores each result; one outcome (lines stored, or the error) per job. */
-export async function runPageJobs(jobs: readonly PageJob[], engine: PageEngine, store: ResultStore | undefined): Promise<Array<PageResult | Error>> {
+/**
+ * Runs pages through the engine together and stores each result; one outcome
+ * (lines stored, or the error) per job. Once `signal` is aborted (the caller gave
+ * up on these pages) results are no longer stored.
+ */
+export async function runPageJobs(jobs: readonly PageJob[], engine: PageEngine, store: ResultStore | undefined, signal?: AbortSignal): Promise<Array<PageResult | Error>> {
   const read = await Promise.all(
     jobs.map(async (job) => {
       try {
@@ -32,7 +36,7 @@ export async function runPageJobs(jobs: readonly PageJob[], engine: PageEngine, 
   const out: Array<PageResult | Error> = read.map((r) => r.error ?? new Error('unreachable'));
   ok.forEach(({ i }, k) => {
     const result = results[k] as PageResult | Error;
-    if (!(result instanceof Error)) store?.savePage(jobs[i] as PageJob, result);
+    if (!(result instanceof Error) && !signal?.aborted) store?.savePage(jobs[i] as PageJob, result);
     out[i] = result;
   });
   return out;

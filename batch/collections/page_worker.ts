@@ -1,15 +1,17 @@
 /**
  * `htr_batch worker`: takes pages off the queue and runs them in sandboxed child
- * processes (`page_processor.ts`), `concurrency` at a time. A page that runs out
- * of attempts is recorded in the store's failures with its error. With
- * `untilIdle` the worker closes and resolves once the queue has nothing waiting,
- * delayed or running.
+ * processes (`page_processor.ts`), `concurrency` at a time, each page within
+ * `pageTimeoutMs` (`page_watchdog.ts`). A page that runs out of attempts is
+ * recorded in the store's failures with its error. With `untilIdle` the worker
+ * closes and resolves once the queue has nothing waiting, delayed or running;
+ * otherwise on SIGINT, SIGTERM or `signal`.
  */
 import { fileURLToPath } from 'node:url';
-import { Queue, Worker } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { PageJob } from './page_result.js';
-import { SETTINGS_ENV, type WorkerSettings } from './page_processor.js';
+import { SETTINGS_ENV, type WorkerSettings } from './worker_settings.js';
+import { DEFAULT_PAGE_TIMEOUT_S } from './page_timeout.js';
+import { WatchedWorker } from './page_watchdog.js';
 import { ResultStore } from './result_store.js';
 
 export interface WorkerOptions {
@@ -20,6 +22,10 @@ export interface WorkerOptions {
   readonly untilIdle: boolean;
   /** How long a job stays claimed without a heartbeat; a killed worker's pages return to the queue after it. */
   readonly lockMs: number;
+  /** A page's child is killed after this long on it (default 300 s); the page is retried, then failed. */
+  readonly pageTimeoutMs?: number;
+  /** Stops the worker like SIGINT does (for callers that embed it). */
+  readonly signal?: AbortSignal;
   readonly log?: (message: string) => void;
 }
 
@@ -36,7 +42,8 @@ export async function runWorker(options: WorkerOptions): Promise<{ completed: nu
   const store = new ResultStore(options.settings.db);
   let completed = 0;
   let failed = 0;
-  const worker = new Worker<PageJob>(options.queue, processor, {
+  const pageTimeoutMs = options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_S * 1000;
+  const worker = new WatchedWorker(options.queue, processor, {
     connection: options.connection,
     concurrency: options.concurrency,
     lockDuration: options.lockMs,
@@ -45,7 +52,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ completed: nu
     maxStalledCount: 2,
     useWorkerThreads: false,
     workerForkOptions: { execArgv: childExecArgv(processor), env: { ...process.env, [SETTINGS_ENV]: JSON.stringify(options.settings) } },
-  });
+  }, pageTimeoutMs);
   worker.on('completed', () => void completed++);
   worker.on('failed', (job, err) => {
     if (!job) return;
@@ -60,11 +67,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ completed: nu
 
   try {
     if (!options.untilIdle) {
-      await new Promise<void>((resolve) => {
-        const stop = (): void => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await stopSignal(options.signal);
     } else {
       await waitUntilIdle(options.queue, options.connection);
     }
@@ -73,6 +76,22 @@ export async function runWorker(options: WorkerOptions): Promise<{ completed: nu
     store.close();
   }
   return { completed, failed };
+}
+
+/** Resolves on SIGINT, SIGTERM or `signal`'s abort, and stops listening for the others. */
+function stopSignal(signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+  });
 }
 
 /** Resolves once two polls in a row see no job waiting, delayed or active. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePage } from '../../../bench/lib/synthetic_pages.js';
 import { sha256 } from '../../../batch/collections/page_source.js';
+import type { PageJob } from '../../../batch/collections/page_result.js';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin/htr_batch.mjs');
@@ -28,6 +29,11 @@ export async function writePages(dir: string, n: number, lines = 3): Promise<Arr
     out.push({ file, hash: sha256(page.png) });
   }
   return out;
+}
+
+/** The jobs `submit` would make for `pages`. */
+export function pageJobs(pages: ReadonlyArray<{ file: string; hash: string }>, collection: string, modelId: string): PageJob[] {
+  return pages.map((p) => ({ collection, file: p.file, pageHash: p.hash, modelId }));
 }
 
 function freePort(): Promise<number> {

@@ -1,0 +1,87 @@
+/**
+ * `--page-timeout` on a real redis-server: a page that blocks its sandbox child
+ * for good (the `fault.hang` setting) has that child killed, is retried, and ends
+ * in the failed list with the timeout error, while the worker goes on with the
+ * other pages and, still running, takes a page submitted later.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, openQueue } from '../../../batch/collections/page_queue.js';
+import { queueStatus, submitJobs } from '../../../batch/collections/queue_commands.js';
+import { ResultStore } from '../../../batch/collections/result_store.js';
+import { runWorker } from '../../../batch/collections/page_worker.js';
+import { HAS_REDIS, pageJobs, startRedis, until, writePages, type RedisServer } from './helpers.js';
+
+// Forking sandbox children is slow on a busy machine; the page timeout itself is 1 s.
+const SLOW = 120_000;
+
+describe.skipIf(!HAS_REDIS)('a stuck page on the queue (real redis-server)', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  let dir: string;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = await connect(server.url);
+    dir = mkdtempSync(path.join(tmpdir(), 'htr-stuck-'));
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is killed after --page-timeout, retried, and failed with the timeout error; the other pages complete and the worker takes a later page', async () => {
+    const pages = await writePages(path.join(dir, 'pages'), 4, 2);
+    const stuck = pages[0] as { file: string; hash: string };
+    const db = path.join(dir, 'stuck.db');
+    const store = new ResultStore(db);
+    const queue = openQueue('stuck', redis);
+    // The stuck page is first in the queue: the others only run if the worker survives it.
+    await submitJobs(pageJobs(pages, 'letters', 'fake-noop'), queue, redis, store, { attempts: 2, backoffMs: 50 });
+
+    const log: string[] = [];
+    const stop = new AbortController();
+    let stopped = false;
+    const running = runWorker({
+      queue: 'stuck',
+      connection: await connect(server.url),
+      settings: { ckpt_path: 'fake:noop', db, fault: { hang: path.join('pages', 'page_000.png') } },
+      concurrency: 1,
+      untilIdle: false,
+      lockMs: 30_000,
+      pageTimeoutMs: 1000,
+      signal: stop.signal,
+      log: (m) => log.push(m),
+    }).finally(() => (stopped = true));
+
+    try {
+      await until(async () => (await queue.getJobCounts('failed')).failed === 1 && store.donePages('letters', 'fake-noop').size === 3);
+      const [failed] = await queue.getFailed();
+      const reason = `page timeout: ${stuck.file} ran longer than --page-timeout 1 s; its process was killed`;
+      expect(failed?.failedReason).toBe(reason);
+      expect(failed?.attemptsMade).toBe(2);
+      expect(log.filter((m) => m.includes('page timeout'))).toEqual([`will retry ${stuck.file} (attempt 1): ${reason}`, `failed ${stuck.file} (attempt 2): ${reason}`]);
+      expect(store.failures()).toEqual([expect.objectContaining({ file: stuck.file, pageHash: stuck.hash, reason, attempts: 2 })]);
+      const status = await queueStatus(store, queue, redis);
+      expect(status.queue).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 1 });
+      expect(status.collections).toEqual([expect.objectContaining({ collection: 'letters', done: 3, failed: 1, remaining: 0 })]);
+
+      // Still running: a page submitted now is taken by the same worker.
+      expect(stopped).toBe(false);
+      const later = await writePages(path.join(dir, 'later'), 1, 2);
+      await submitJobs(pageJobs(later, 'later', 'fake-noop'), queue, redis, store, { attempts: 2, backoffMs: 50 });
+      await until(() => store.donePages('later', 'fake-noop').size === 1);
+      expect(stopped).toBe(false);
+    } finally {
+      stop.abort();
+      await running.catch(() => undefined);
+      await queue.close();
+      store.close();
+    }
+    expect(await running).toEqual({ completed: 4, failed: 1 });
+  }, SLOW);
+});
