@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   HTR_ERR_IMAGE_TOO_LARGE: { template: 'Image {file} has {pixels} pixels, over the limit of {limit}', status: 413 },
   HTR_ERR_IMAGE_TOO_WIDE: { template: 'Line image {file} is {width} px wide at the model\'s height of {height} px, over its limit of {limit} px (lines are never squeezed: crop it, or use paragraph mode)', status: 413 },
   HTR_ERR_TOO_MANY_LINES: { template: 'Image {file} has {lines} lines, over the limit of {limit} per request (with beam decoding: lines x beam_width)', status: 413 },
+  HTR_ERR_PAGE_TIMEOUT: { template: 'Page {file} ran longer than --page-timeout {seconds} s; {how}', status: 504 },
   HTR_ERR_MALFORMED_XML: { template: 'Malformed XML in {file}: {reason}', status: 400 },
   HTR_ERR_BAD_DATA_FILE: { template: 'Bad data file {file}: {reason}', status: 400 },
   HTR_ERR_CHECKSUM_MISMATCH: {

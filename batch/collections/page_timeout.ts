@@ -5,11 +5,14 @@
  * which process to kill.
  */
 
+import { HtrError } from '../../model_package/errors.js';
+
 export const DEFAULT_PAGE_TIMEOUT_S = 300;
 
-export class PageTimeoutError extends Error {
+/** HTR_ERR_PAGE_TIMEOUT: the code travels in the message, so the failures table records it. */
+export class PageTimeoutError extends HtrError {
   constructor(readonly file: string, readonly limitMs: number, how: string, cause?: unknown) {
-    super(`page timeout: ${file} ran longer than --page-timeout ${limitMs / 1000} s; ${how}`, cause === undefined ? undefined : { cause });
+    super('HTR_ERR_PAGE_TIMEOUT', { file, seconds: limitMs / 1000, how }, cause === undefined ? undefined : { cause });
     this.name = 'PageTimeoutError';
   }
 }

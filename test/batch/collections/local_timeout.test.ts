@@ -47,7 +47,7 @@ describe('--local page time limit', () => {
       expect([...store.donePages('c', 'slow')].sort()).toEqual([pages[0], pages[2], pages[3]].map((p) => p?.hash).sort());
       const stuck = pages[1]?.file;
       expect(store.failures()).toEqual([
-        expect.objectContaining({ file: stuck, attempts: 1, reason: `page timeout: ${stuck} ran longer than --page-timeout 0.1 s; given up, though it may still be running in this process` }),
+        expect.objectContaining({ file: stuck, attempts: 1, code: 'HTR_ERR_PAGE_TIMEOUT', reason: `HTR_ERR_PAGE_TIMEOUT: Page ${stuck} ran longer than --page-timeout 0.1 s; given up, though it may still be running in this process` }),
       ]);
     } finally {
       store.close();

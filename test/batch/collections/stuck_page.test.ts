@@ -61,11 +61,11 @@ describe.skipIf(!HAS_REDIS)('a stuck page on the queue (real redis-server)', () 
     try {
       await until(async () => (await queue.getJobCounts('failed')).failed === 1 && store.donePages('letters', 'fake-noop').size === 3);
       const [failed] = await queue.getFailed();
-      const reason = `page timeout: ${stuck.file} ran longer than --page-timeout 1 s; its process was killed`;
+      const reason = `HTR_ERR_PAGE_TIMEOUT: Page ${stuck.file} ran longer than --page-timeout 1 s; its process was killed`;
       expect(failed?.failedReason).toBe(reason);
       expect(failed?.attemptsMade).toBe(2);
-      expect(log.filter((m) => m.includes('page timeout'))).toEqual([`will retry ${stuck.file} (attempt 1): ${reason}`, `failed ${stuck.file} (attempt 2): ${reason}`]);
-      expect(store.failures()).toEqual([expect.objectContaining({ file: stuck.file, pageHash: stuck.hash, reason, attempts: 2 })]);
+      expect(log.filter((m) => m.includes('HTR_ERR_PAGE_TIMEOUT'))).toEqual([`will retry ${stuck.file} (attempt 1): ${reason}`, `failed ${stuck.file} (attempt 2): ${reason}`]);
+      expect(store.failures()).toEqual([expect.objectContaining({ file: stuck.file, pageHash: stuck.hash, code: 'HTR_ERR_PAGE_TIMEOUT', reason, attempts: 2 })]);
       const status = await queueStatus(store, queue, redis);
       expect(status.queue).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 1 });
       expect(status.collections).toEqual([expect.objectContaining({ collection: 'letters', done: 3, failed: 1, remaining: 0 })]);
