@@ -4,50 +4,34 @@
  * attempt, the page is retried in a fresh child and stored exactly once; the
  * error is the child's exit, not a page timeout.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect, openQueue } from '../../../batch/collections/page_queue.js';
 import { submitJobs } from '../../../batch/collections/queue_commands.js';
 import { ResultStore } from '../../../batch/collections/result_store.js';
 import { isPageStarted } from '../../../batch/collections/page_timeout.js';
 import { runWorker } from '../../../batch/collections/page_worker.js';
-import { HAS_REDIS, pageJobs, startRedis, until, writePages, type RedisServer } from './helpers.js';
+import { HAS_REDIS, pageJobs, redisFixture, until, writePages } from './helpers.js';
 
 const SLOW = 120_000;
 const LINES = 3;
 
 describe.skipIf(!HAS_REDIS)('a sandbox child killed mid-page (real redis-server)', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  let dir: string;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = await connect(server.url);
-    dir = mkdtempSync(path.join(tmpdir(), 'htr-child-'));
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fx = redisFixture('htr-child-');
 
   it('is retried in a fresh child; the page is stored exactly once', async () => {
-    const pages = await writePages(path.join(dir, 'pages'), 2, LINES);
-    const db = path.join(dir, 'child.db');
+    const pages = await writePages(path.join(fx.dir, 'pages'), 2, LINES);
+    const db = path.join(fx.dir, 'child.db');
     const store = new ResultStore(db);
-    const queue = openQueue('child', redis);
-    await submitJobs(pageJobs(pages, 'letters', 'fake-segment'), queue, redis, store, { attempts: 3, backoffMs: 50 });
+    const queue = openQueue('child', fx.redis);
+    await submitJobs(pageJobs(pages, 'letters', 'fake-segment'), queue, fx.redis, store, { attempts: 3, backoffMs: 50 });
 
     const log: string[] = [];
     const stop = new AbortController();
     // Each page takes 2.5 s, so the kill lands while the first one runs.
     const running = runWorker({
       queue: 'child',
-      connection: await connect(server.url),
+      connection: await connect(fx.server.url),
       settings: { ckpt_path: 'fake:segment:2500', db },
       concurrency: 1,
       untilIdle: false,

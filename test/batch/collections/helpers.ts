@@ -4,13 +4,17 @@
  * a child process (so a worker can be killed like a real one).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { generatePage } from '../../../bench/lib/synthetic_pages.js';
 import { sha256 } from '../../../batch/collections/page_source.js';
 import type { PageJob } from '../../../batch/collections/page_result.js';
+import { connect } from '../../../batch/collections/page_queue.js';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin/htr_batch.mjs');
@@ -104,4 +108,29 @@ export async function cliOk(args: readonly string[], env: Record<string, string>
 /** Polls until `check` is true (the test's own timeout bounds it). */
 export async function until(check: () => boolean | Promise<boolean>, everyMs = 200): Promise<void> {
   while (!(await check())) await new Promise((r) => setTimeout(r, everyMs));
+}
+
+export interface RedisFixture {
+  readonly server: RedisServer;
+  readonly redis: Redis;
+  readonly dir: string;
+}
+
+/**
+ * For one describe block: a redis-server, a connection to it and a temporary
+ * folder, started in beforeAll and removed in afterAll.
+ */
+export function redisFixture(prefix: string): RedisFixture {
+  const f = {} as { server: RedisServer; redis: Redis; dir: string };
+  beforeAll(async () => {
+    f.server = await startRedis();
+    f.redis = await connect(f.server.url);
+    f.dir = mkdtempSync(path.join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    f.redis?.disconnect();
+    await f.server?.stop();
+    if (f.dir) rmSync(f.dir, { recursive: true, force: true });
+  });
+  return f;
 }

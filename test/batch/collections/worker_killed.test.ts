@@ -3,16 +3,13 @@
  * sandbox child cannot be stopped by it, so the child leaves on its own once
  * its channel to the worker closes, instead of living on as an orphan.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect, openQueue } from '../../../batch/collections/page_queue.js';
 import { submitJobs } from '../../../batch/collections/queue_commands.js';
 import { ResultStore } from '../../../batch/collections/result_store.js';
 import { isPageStarted } from '../../../batch/collections/page_timeout.js';
-import { cli, HAS_REDIS, pageJobs, startRedis, until, writePages, type RedisServer } from './helpers.js';
+import { cli, HAS_REDIS, pageJobs, redisFixture, until, writePages } from './helpers.js';
 
 const SLOW = 120_000;
 
@@ -26,30 +23,17 @@ function alive(pid: number): boolean {
 }
 
 describe.skipIf(!HAS_REDIS)('a worker killed with SIGKILL (real redis-server)', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  let dir: string;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = await connect(server.url);
-    dir = mkdtempSync(path.join(tmpdir(), 'htr-orphan-'));
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fx = redisFixture('htr-orphan-');
 
   it('leaves no sandbox child behind', async () => {
-    const pages = await writePages(path.join(dir, 'pages'), 1, 2);
-    const db = path.join(dir, 'orphan.db');
+    const pages = await writePages(path.join(fx.dir, 'pages'), 1, 2);
+    const db = path.join(fx.dir, 'orphan.db');
     const store = new ResultStore(db);
-    const queue = openQueue('orphan', redis);
+    const queue = openQueue('orphan', fx.redis);
     let child = 0;
     try {
-      await submitJobs(pageJobs(pages, 'c', 'fake-segment'), queue, redis, store, { attempts: 2, backoffMs: 50 });
-      const worker = cli(['worker', '--ckpt_path', 'fake:segment:5000', '--db', db, '--queue', 'orphan', '--redis_url', server.url]);
+      await submitJobs(pageJobs(pages, 'c', 'fake-segment'), queue, fx.redis, store, { attempts: 2, backoffMs: 50 });
+      const worker = cli(['worker', '--ckpt_path', 'fake:segment:5000', '--db', db, '--queue', 'orphan', '--redis_url', fx.server.url]);
       await until(async () => {
         const [job] = await queue.getActive();
         if (isPageStarted(job?.progress)) child = job.progress.pid;
