@@ -31,7 +31,6 @@ import { useCpuBackend } from '../../helpers/tf.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const MIRROR = path.join(ROOT, 'bench', 'torch_mirror.py');
 const DEMO = path.join(ROOT, 'models', 'demo', 'demo.ckpt');
-const SYNTHETIC_LINES = path.join(ROOT, 'models', 'synthetic_lines', 'synthetic_lines.ckpt');
 const SAMPLE_LINE = path.join(ROOT, 'models', 'demo', 'sample_line.png');
 const python = process.env.HTR_PYTHON ?? 'python3';
 const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
@@ -182,28 +181,21 @@ describe.skipIf(!haveTorch)('parity with the PyTorch mirror (bench/torch_mirror.
     model.dispose();
   });
 
-  // Its CTC head too once it has one: expectParity checks the CTC branch whenever the model has it.
-  it('the bundled demo model (trained weights, read from models/demo/demo.ckpt by both sides)', async () => {
+  // The demo model reads 32 px lines at their natural width (up to its input width, 1024): narrower inputs.
+  it('the bundled demo model (trained CTC head, models/demo/demo.ckpt) on 32x200 noise', async () => {
     const model = await loadRecognizerFromCheckpoint(DEMO);
-    await expectParity(model, DEMO, dir, new Rng(5), 2, { trainDiffers: true });
-    model.dispose();
-  });
-
-  // A CTC model for 32 px lines at their natural width (up to its input width, 1024): narrower inputs.
-  it('the synthetic-lines model (trained CTC head, models/synthetic_lines/synthetic_lines.ckpt) on 32x200 noise', async () => {
-    const model = await loadRecognizerFromCheckpoint(SYNTHETIC_LINES);
     expect(model.ctcWeight).toBeGreaterThan(0);
     expect(model.dataConfig.inputDims[2]).not.toBe(200);
-    await expectParity(model, SYNTHETIC_LINES, dir, new Rng(6), 2, { trainDiffers: true, width: 200 });
+    await expectParity(model, DEMO, dir, new Rng(6), 2, { trainDiffers: true, width: 200 });
     model.dispose();
   });
 
-  it('the synthetic-lines model on the sample line (models/demo/sample_line.png) at its natural width', async () => {
-    const model = await loadRecognizerFromCheckpoint(SYNTHETIC_LINES);
+  it('the bundled demo model on the sample line (models/demo/sample_line.png) at its natural width', async () => {
+    const model = await loadRecognizerFromCheckpoint(DEMO);
     const [, height, width] = model.dataConfig.inputDims;
     const line = await preprocessLineImage(SAMPLE_LINE, { height, width });
     expect(line.width).not.toBe(width);
-    await expectParity(model, SYNTHETIC_LINES, dir, new Rng(7), 2, { trainDiffers: true, image: line });
+    await expectParity(model, DEMO, dir, new Rng(7), 2, { trainDiffers: true, image: line });
     model.dispose();
   });
 });
