@@ -45,7 +45,7 @@
 
   function query() {
     const q = new URLSearchParams({ decoding: $('decoding').value, mode: $('mode').value });
-    if ($('decoding').value === 'beam') q.set('beam_width', $('beam-width').value);
+    if (['beam', 'ctc_beam', 'joint'].includes($('decoding').value)) q.set('beam_width', $('beam-width').value);
     return q.toString();
   }
 

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../training/run_experiment.js';
 import { loadRecognizerFromCheckpoint, readCheckpoint, saveCheckpoint } from '../../model_package/checkpoint/checkpoint.js';
 import { loadRecognizer } from '../../model_package/api/node.js';
+import { useCpuBackend } from '../helpers/tf.js';
 
 const DEMO = 'models/demo/demo.ckpt';
 const SAMPLE = 'models/demo/sample_line.png';
@@ -13,6 +14,7 @@ const SAMPLE = 'models/demo/sample_line.png';
 const CKPT = path.join(mkdtempSync(path.join(tmpdir(), 'htr-export-full-')), 'full.ckpt');
 
 beforeAll(async () => {
+  await useCpuBackend();
   const demo = await readCheckpoint(DEMO);
   const model = await loadRecognizerFromCheckpoint(DEMO);
   const moments = new Map<string, tf.Tensor>();

@@ -27,7 +27,7 @@ describe('loadRecognizer (Node)', () => {
     fromUrl.dispose();
 
     const { info } = fromPath;
-    expect(info.height).toBe(28);
+    expect(info.height).toBe(32);
     expect(info.decodeModes).toContain('greedy');
     expect(info.decodeModes).toContain(info.autoDecoding);
     // No tensor outlives a call.
