@@ -15,13 +15,13 @@
  *
  * bench:args --duration 30
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { deflateSync, crc32 } from 'node:zlib';
 import sharp from 'sharp';
+import { bilevelPng } from './lib/bilevel_png.js';
+import { startServerChild } from './lib/server_child.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,43 +37,9 @@ const durationMs = Number(values.duration) * 1000;
 /** Default limits, except a 10 s body deadline so slow bodies meet it within the run. */
 const SERVER_FLAGS = ['--request_timeout_ms', '10000'];
 
-async function startServer(): Promise<{ child: ChildProcess; port: number; log: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'serving/main.ts', '--checkpoint', String(values.checkpoint), '--port', '0', '--accelerator', String(values.accelerator), ...SERVER_FLAGS], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const deadline = Date.now() + 120_000;
-  while (!/model ready/.test(log)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, port: Number(/http:\/\/127\.0\.0\.1:(\d+)\//.exec(log)?.[1]), log: () => log };
-}
-
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) / 1024;
-}
-
-/** 1-bit white PNG of any size, a few KB on the wire. */
-function bilevelPng(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 1;
-  const row = Buffer.alloc(1 + Math.ceil(width / 8), 0xff);
-  row[0] = 0;
-  const idat = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)), { level: 9 });
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /**
@@ -99,8 +65,8 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-const server = await startServer();
-const base = `http://127.0.0.1:${server.port}`;
+const server = await startServerChild(String(values.checkpoint), String(values.accelerator), SERVER_FLAGS);
+const base = server.base;
 const line = readFileSync(String(values.image));
 const bomb = await stripedPage(60); // under max_lines (64): accepted, and heavy
 const bigBomb = await stripedPage(95); // over it: refused before any line is queued

@@ -9,12 +9,12 @@
  *
  * The payload is models/demo/sample_line.png: a 28x256 line in a held-out font.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { startServerChild } from './lib/server_child.js';
 
 interface AutocannonResult {
   latency: { p50: number; p99: number; average: number; max: number };
@@ -39,21 +39,6 @@ const { values } = parseArgs({
 });
 const duration = Number(values.duration);
 const levels = String(values.concurrency).split(',').map(Number);
-
-async function startServer(extra: string[]): Promise<{ child: ChildProcess; base: string; log: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'serving/main.ts', '--checkpoint', String(values.checkpoint), '--port', '0', '--accelerator', String(values.accelerator), '--max_queue', '4096', ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const deadline = Date.now() + 120_000;
-  while (!/model ready/.test(log)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const port = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(log)?.[1];
-  return { child, base: `http://127.0.0.1:${port}`, log: () => log };
-}
 
 async function rssMb(base: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -89,7 +74,7 @@ async function load(base: string, png: Buffer, connections: number, seconds: num
 const png = readFileSync(String(values.image));
 const meta = await sharp(png).metadata();
 const results: Record<string, unknown>[] = [];
-const batched = await startServer([]);
+const batched = await startServerChild(String(values.checkpoint), String(values.accelerator), ['--max_queue', '4096']);
 let backend = /\[backend\] using (\w+)[^\n]*/.exec(batched.log())?.[0] ?? '';
 let sample: unknown;
 try {
@@ -100,7 +85,7 @@ try {
 } finally {
   batched.child.kill('SIGTERM');
 }
-const unbatched = await startServer(['--max_batch_size', '1']);
+const unbatched = await startServerChild(String(values.checkpoint), String(values.accelerator), ['--max_queue', '4096', '--max_batch_size', '1']);
 try {
   await load(unbatched.base, png, 4, 3);
   results.push({ batching: false, ...(await load(unbatched.base, png, 16, duration)) });

@@ -2,7 +2,6 @@
  * Shared fixtures for serving tests: a small seeded recognizer with random
  * weights, synthetic line images as real PNG bytes, and a server around them.
  */
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -15,6 +14,7 @@ import { Rng } from '../../model_package/core/rng.js';
 import { buildServer } from '../../serving/app.js';
 import type { ServerConfig } from '../../serving/config.js';
 import { getModelEntry } from '../../model_package/models/registry.js';
+export { bilevelPng } from '../../bench/lib/bilevel_png.js';
 
 export const TEST_DATA_CONFIG: DataConfig = {
   inputDims: [1, 16, 256],
@@ -97,32 +97,6 @@ export async function tinyCheckpoint(file: string, seed = 7): Promise<void> {
   } finally {
     model.dispose();
   }
-}
-
-/** A 1-bit, all-white PNG written by hand: a few KB on the wire whatever its size once decoded. */
-export function bilevelPng(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 1; // bit depth
-  ihdr[9] = 0; // grayscale
-  const row = Buffer.alloc(1 + Math.ceil(width / 8), 0xff);
-  row[0] = 0; // filter: none
-  const raw = Buffer.concat(Array.from({ length: height }, () => row));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw, { level: 9 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
 }
 
 /** Dark bars of `barHeight` rows separated by white gaps: paragraph mode finds `lines` lines. */
