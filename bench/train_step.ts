@@ -21,7 +21,7 @@ import { registerWasmKernels, type WasmKernelSet } from '../model_package/backen
 import { teacherForcedLoss } from '../model_package/training/loss.js';
 import { createOptimizer } from '../model_package/training/optimizer.js';
 import { OptimizerConfig } from '../model_package/training/config.js';
-import { timed } from './lib/timing.js';
+import { median, timed } from './lib/timing.js';
 import { buildBenchModel, MODEL_ARGS } from './lib/bench_model.js';
 import { ctcGreedyMode } from '../model_package/models/decoding/ctc_modes.js';
 
@@ -113,8 +113,7 @@ for (let r = 0; r < Math.max(1, Math.floor(reps / 2)); r++) {
   await ctcDecode();
   ctcRuns.push(performance.now() - t0);
 }
-ctcRuns.sort((p, q) => p - q);
-const ctcMs = ctcRuns[Math.floor(ctcRuns.length / 2)] as number;
+const ctcMs = median(ctcRuns);
 twin.dispose();
 
 const threads = backend.threads ?? (backend.name === 'cpu' ? 1 : int('threads') || undefined);
