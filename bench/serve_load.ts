@@ -40,13 +40,17 @@ const { values } = parseArgs({
 const duration = Number(values.duration);
 const levels = String(values.concurrency).split(',').map(Number);
 
-async function rssMb(base: string): Promise<number> {
+/** Server RSS (MB) and live tfjs tensors, from its /metrics. */
+async function serverMemory(base: string): Promise<{ rssMb: number; tensors: number }> {
   const text = await (await fetch(`${base}/metrics`)).text();
-  return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1]) / 2 ** 20;
+  return {
+    rssMb: Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1]) / 2 ** 20,
+    tensors: Number(/^htr_tf_tensors (\d+)/m.exec(text)?.[1]),
+  };
 }
 
 async function load(base: string, png: Buffer, connections: number, seconds: number) {
-  const rssBefore = await rssMb(base);
+  const before = await serverMemory(base);
   const r = await autocannon({
     url: `${base}/v1/predict`,
     method: 'POST',
@@ -56,7 +60,7 @@ async function load(base: string, png: Buffer, connections: number, seconds: num
     duration: seconds,
     timeout: 60,
   });
-  const rssAfter = await rssMb(base);
+  const after = await serverMemory(base);
   return {
     concurrency: connections,
     seconds: r.duration,
@@ -66,8 +70,10 @@ async function load(base: string, png: Buffer, connections: number, seconds: num
     p99_ms: r.latency.p99,
     mean_ms: Number(r.latency.average.toFixed(1)),
     errors: r.errors + r.timeouts + r.non2xx,
-    rss_mb_before: Math.round(rssBefore),
-    rss_mb_after: Math.round(rssAfter),
+    rss_mb_before: Math.round(before.rssMb),
+    rss_mb_after: Math.round(after.rssMb),
+    tensors_before: before.tensors,
+    tensors_after: after.tensors,
   };
 }
 

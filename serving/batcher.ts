@@ -4,6 +4,12 @@
  * to `maxBatchSize`. One batch runs at a time because decoding is CPU-bound on
  * this thread; a bounded queue turns overload into HTR_ERR_OVERLOADED (503).
  *
+ * Breathing room: a model batch blocks the event loop (tfjs runs kernels on this
+ * thread), so back-to-back batches starve the reading of new requests. After each
+ * batch the next one waits `pauseRatio` × its duration (at least 1 ms): a one-line
+ * request arriving behind a pile of heavy ones is read and queued within a batch or
+ * two instead of seconds later.
+ *
  * Fair share: a batch is filled round-robin, first over clients, then over each
  * client's requests, least recently served first. A request of 60 lines queued
  * ahead of a 1-line request therefore delays it by one batch, not four.
@@ -25,6 +31,8 @@ export interface BatcherOptions {
    * `maxBatchSize` rows, so one wide-beam batch cannot hold the model for long.
    */
   readonly rowsPerItem?: (key: string) => number;
+  /** Pause after a batch, as a fraction of its duration, so the event loop can read requests (default 0: 1 ms). */
+  readonly pauseRatio?: number;
 }
 
 export interface BatchStats {
@@ -59,6 +67,8 @@ export class MicroBatcher<I, O> {
   /** Moving average of batch time, for Retry-After. */
   private avgBatchSeconds = 0.05;
   private seq = 0;
+  /** performance.now() before which no batch starts (the pause after the last one). */
+  private resumeAt = 0;
   private nextRequest = 0;
   /** Tick at which each client / request last had a line picked. */
   private tick = 0;
@@ -129,6 +139,14 @@ export class MicroBatcher<I, O> {
 
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
+    const pause = this.resumeAt - performance.now();
+    if (pause > 0) {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.schedule();
+      }, pause);
+      return;
+    }
     const oldest = this.queue[0] as Entry<I, O>;
     const sameKey = this.queue.filter((e) => e.key === oldest.key).length;
     const capacity = this.capacity(oldest.key);
@@ -203,6 +221,7 @@ export class MicroBatcher<I, O> {
       this.avgBatchSeconds = 0.8 * this.avgBatchSeconds + 0.2 * seconds;
       this.running = false;
       this.onBatch?.({ size: batch.length, seconds });
+      this.resumeAt = performance.now() + Math.max(1, (this.options.pauseRatio ?? 0) * seconds * 1000);
       // Let requests that arrived while we were busy join the next batch.
       setImmediate(() => {
         this.schedule();

@@ -27,6 +27,7 @@ export const ServerConfig = z.strictObject({
   timeout_ms: z.number().int().positive().default(30_000).describe('per-request time limit for preprocessing and decoding'),
   max_batch_size: z.number().int().positive().default(16).describe('decoder rows (lines x beam width) decoded together in one micro-batch'),
   max_wait_ms: z.number().min(0).default(4).describe('how long the first queued line waits for others to join its batch'),
+  batch_pause_ratio: z.number().min(0).max(4).default(0.25).describe('after each model batch, pause this fraction of its duration so new requests are read (keeps small requests fast behind heavy ones)'),
   max_queue: z.number().int().positive().default(256).describe('queued lines before new requests get 503 + Retry-After'),
   max_beam_width: z.number().int().positive().default(10).describe('largest beam_width a request may ask for'),
   rate_limit_max: z.number().int().min(0).default(0).describe('requests per client per window on /v1/predict (0 = no rate limit)'),

@@ -59,6 +59,7 @@ export class ModelService {
         // Only wait for company when other requests are still preprocessing.
         moreComing: () => this.preparing > 0,
         rowsPerItem: (key) => (JSON.parse(key) as { beamWidth: number }).beamWidth,
+        pauseRatio: config.batch_pause_ratio,
       },
       ({ size, seconds }) => {
         metrics.batchSize.observe(size);

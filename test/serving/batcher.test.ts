@@ -56,6 +56,26 @@ describe('MicroBatcher', () => {
     expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3, 4]]);
   });
 
+  it('pauses pauseRatio x the last batch time before the next batch, so requests can be read', async () => {
+    const spans: Array<[number, number]> = [];
+    const batcher = new MicroBatcher<number, number>(
+      async (_k, items) => {
+        const start = performance.now();
+        while (performance.now() - start < 40); // a batch that blocks the event loop, like a model run
+        spans.push([start, performance.now()]);
+        return items;
+      },
+      { maxBatchSize: 1, maxWaitMs: 0, maxQueue: 10, moreComing: () => false, pauseRatio: 0.5 },
+    );
+    await Promise.all([1, 2, 3].map((i) => batcher.submit('k', [i])));
+    expect(spans).toHaveLength(3);
+    for (let i = 1; i < spans.length; i++) {
+      const [prevStart, prevEnd] = spans[i - 1] as [number, number];
+      const gap = (spans[i] as [number, number])[0] - prevEnd;
+      expect(gap).toBeGreaterThanOrEqual(0.5 * (prevEnd - prevStart) - 1);
+    }
+  });
+
   it('refuses work beyond the queue bound with HTR_ERR_OVERLOADED and a retry hint', async () => {
     const { batcher } = recordingBatcher({ maxBatchSize: 8, maxWaitMs: 50, maxQueue: 3 });
     const ok = batcher.submit('k', [1, 2, 3]);
