@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { htrError } from '../errors.js';
 import type { Batch } from '../core/data_types.js';
 import type { TrainerConfig } from './config.js';
+import { PAD_INDEX } from '../core/tokenizer.js';
 
 export function limitBatches(available: number, limit: number): number {
   if (limit <= 1) return limit === 1 ? available : Math.floor(available * limit);
@@ -65,12 +66,31 @@ export function evalBatches(available: number, limit: number, dev: number): numb
   return dev > 0 ? Math.min(dev, available) : limitBatches(available, limit);
 }
 
-/** NHWC images and int32 labels of a batch; the caller disposes both. */
-export function batchTensors(batch: Batch): { x: tf.Tensor4D; y: tf.Tensor2D } {
-  return {
-    x: tf.tensor4d(batch.x, [batch.batchSize, batch.height, batch.width, 1], 'float32'),
-    y: tf.tensor2d(batch.y, [batch.batchSize, batch.seqLength], 'int32'),
-  };
+/** Label columns up to the last non-padding token of any row (at least 2: <S> and one target). */
+export function usedLabelColumns(batch: Batch): number {
+  let used = 2;
+  for (let r = 0; r < batch.batchSize; r++) {
+    const row = batch.y.subarray(r * batch.seqLength, (r + 1) * batch.seqLength);
+    let last = row.length - 1;
+    while (last >= used && row[last] === PAD_INDEX) last--;
+    used = Math.max(used, last + 1);
+  }
+  return Math.min(used, batch.seqLength);
+}
+
+/**
+ * NHWC images and int32 labels of a batch; the caller disposes both. With
+ * `trimPadding` the labels stop at the batch's longest label: when the loss
+ * ignores padding targets this changes nothing (the decoder is causal) but
+ * spares the decoder up to max_length positions of padding on short-line batches.
+ */
+export function batchTensors(batch: Batch, opts: { trimPadding?: boolean } = {}): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  const x = tf.tensor4d(batch.x, [batch.batchSize, batch.height, batch.width, 1], 'float32');
+  const cols = opts.trimPadding ? usedLabelColumns(batch) : batch.seqLength;
+  if (cols === batch.seqLength) return { x, y: tf.tensor2d(batch.y, [batch.batchSize, batch.seqLength], 'int32') };
+  const trimmed = new Int32Array(batch.batchSize * cols);
+  for (let r = 0; r < batch.batchSize; r++) trimmed.set(batch.y.subarray(r * batch.seqLength, r * batch.seqLength + cols), r * cols);
+  return { x, y: tf.tensor2d(trimmed, [batch.batchSize, cols], 'int32') };
 }
 
 /** At most `n` batches of `source`, as an async iterable. */

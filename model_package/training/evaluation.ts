@@ -81,7 +81,7 @@ export function predictRows(model: Recognizer, batch: Batch): PredictionRow[] {
 }
 
 async function decodeBatch(model: Recognizer, batch: Batch, tokenizer: Tokenizer, opts: EvalOptions): Promise<{ loss: number; texts: string[] }> {
-  const { x, y } = batchTensors(batch);
+  const { x, y } = batchTensors(batch, { trimPadding: opts.ignorePad });
   try {
     const ctc = (model.ctcWeight ?? 0) > 0 ? ctcTargets(model, batch) : undefined;
     const lossT = trainingLoss(model, x, y, ctc, { ignorePad: opts.ignorePad });

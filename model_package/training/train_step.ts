@@ -33,7 +33,7 @@ export function accumulateGradients(
   ignorePad: boolean,
   stats?: LossStats,
 ): number {
-  const { x, y } = batchTensors(batch);
+  const { x, y } = batchTensors(batch, { trimPadding: ignorePad });
   const ctc = (model.ctcWeight ?? 0) > 0 ? ctcTargets(model, batch) : undefined;
   try {
     const { value, grads: g } = tf.variableGrads(

@@ -7,7 +7,7 @@ import { buildMapping, Tokenizer } from '../../../model_package/core/tokenizer.j
 import type { Batch, DataConfig } from '../../../model_package/core/data_types.js';
 import { crossEntropy, ctcTargets, shiftLabels, trainingLoss, type LossStats } from '../../../model_package/training/loss.js';
 import { ctcLoss } from '../../../model_package/training/ctc_loss.js';
-import { batchTensors } from '../../../model_package/training/batch_plan.js';
+import { batchTensors, usedLabelColumns } from '../../../model_package/training/batch_plan.js';
 import { expectNoTensorLeak, useCpuBackend } from '../../helpers/tf.js';
 
 beforeAll(useCpuBackend);
@@ -72,5 +72,29 @@ describe('trainingLoss with a CTC head', () => {
     expect(stats.ctcInfeasible).toBe(1);
     expect(Number.isFinite(v)).toBe(true);
     tf.dispose([x, y]);
+  });
+});
+
+describe('batchTensors with trimPadding', () => {
+  const model = new ResnetTransformer(ResnetTransformerConfig.parse({ ...SMALL, ctc_weight: 0.5, seed: 9 }), DATA);
+  model.train(false);
+
+  it('cuts labels after the longest one and leaves the padding-free loss and its gradients unchanged', () => {
+    const b = batch(['ab', 'c'], [64, 48]);
+    expect(usedLabelColumns(b)).toBe(4); // <S> a b <E>
+    const named = model.namedParameters();
+    const run = (trimPadding: boolean) => {
+      const { x, y } = batchTensors(b, { trimPadding });
+      const width = y.shape[1];
+      const { value, grads } = tf.variableGrads(() => trainingLoss(model, x, y, ctcTargets(model, b), { ignorePad: true }), named.map(([, v]) => v));
+      const out = { width, loss: value.dataSync()[0] as number, grads: named.map(([, v]) => Array.from(grads[v.name]!.dataSync())) };
+      tf.dispose([x, y, value, ...Object.values(grads)]);
+      return out;
+    };
+    const full = run(false);
+    const trimmed = run(true);
+    expect([full.width, trimmed.width]).toEqual([8, 4]);
+    expect(trimmed.loss).toBeCloseTo(full.loss, 5);
+    trimmed.grads.forEach((g, i) => g.forEach((v, j) => expect(v).toBeCloseTo(full.grads[i]![j]!, 5)));
   });
 });
