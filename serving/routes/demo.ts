@@ -1,7 +1,8 @@
 /**
- * The demo page at `/`: static files from serving/public, no CDN. When
- * `npm run build:web` has run, /web/ also serves the browser build of the library
- * (htr.js and tfjs' .wasm files) for the page's "in this browser" mode.
+ * The demo page at `/`: static files, no CDN. The page itself (index.html, demo.js) is in
+ * serving/public; what it shares with the static demo (the style sheet) is in web/, its one
+ * source. When `npm run build:web` has run, /web/ also serves the browser build of the
+ * library (htr.js and tfjs' .wasm files) for the page's "in this browser" mode.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -10,12 +11,14 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+/** The static demo's sources (not its build): the files both demo pages use. */
+const SHARED_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
 const WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 const WEB_FILES = ['htr.js', 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
 const FILES: Record<string, string> = {
-  '/': 'index.html',
-  '/demo.js': 'demo.js',
-  '/demo.css': 'demo.css',
+  '/': PUBLIC_DIR + 'index.html',
+  '/demo.js': PUBLIC_DIR + 'demo.js',
+  '/demo.css': SHARED_DIR + 'demo.css',
 };
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -28,7 +31,7 @@ export async function demoRoutes(app: FastifyInstance, options: { readonly webDi
   const webDir = options.webDir ?? WEB_DIR;
   // Read once at startup; the files are small.
   const cache = new Map<string, Buffer>();
-  for (const [route, file] of Object.entries(FILES)) cache.set(route, await readFile(PUBLIC_DIR + file));
+  for (const [route, file] of Object.entries(FILES)) cache.set(route, await readFile(file));
   for (const [route, file] of Object.entries(FILES)) {
     app.get(route, { schema: { hide: true } }, async (_request, reply) =>
       reply.type(TYPES[file.split('.').pop() as string] as string).header('cache-control', 'no-cache').send(cache.get(route)),

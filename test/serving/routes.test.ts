@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../serving/app.js';
@@ -117,5 +118,12 @@ describe('metrics and docs', () => {
     const js = await app.inject({ url: '/demo.js' });
     expect(js.statusCode).toBe(200);
     expect(js.body).toContain('/v1/predict');
+  });
+
+  it('serves the style sheet the static demo uses (one source, web/demo.css)', async () => {
+    const css = await app.inject({ url: '/demo.css' });
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['content-type']).toMatch(/text\/css/);
+    expect(css.body).toBe(readFileSync('web/demo.css', 'utf8'));
   });
 });
