@@ -1,149 +1,140 @@
 // Demo client: sends an image to POST /v1/predict and shows the text with
-// per-character confidence shading. Plain browser JS, no dependencies.
-(function () {
-  'use strict';
-  const $ = (id) => document.getElementById(id);
-  const pad = $('pad');
-  const ctx = pad.getContext('2d');
-  let drawing = false;
-  let dirty = false;
+// per-character confidence shading. A browser module with no build step; the shading
+// is the static demo's (web/shading.js, served at /shading.js).
+import { showShaded } from '/shading.js';
 
-  function clearPad() {
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, pad.width, pad.height);
-    dirty = false;
+const $ = (id) => document.getElementById(id);
+const pad = $('pad');
+const ctx = pad.getContext('2d');
+let drawing = false;
+let dirty = false;
+
+function clearPad() {
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, pad.width, pad.height);
+  dirty = false;
+}
+clearPad();
+
+function point(ev) {
+  const r = pad.getBoundingClientRect();
+  return { x: ((ev.clientX - r.left) * pad.width) / r.width, y: ((ev.clientY - r.top) * pad.height) / r.height };
+}
+// Pointer events cover mouse, pen and touch.
+pad.addEventListener('pointerdown', (ev) => {
+  drawing = true;
+  dirty = true;
+  pad.setPointerCapture(ev.pointerId);
+  const p = point(ev);
+  ctx.beginPath();
+  ctx.moveTo(p.x, p.y);
+});
+pad.addEventListener('pointermove', (ev) => {
+  if (!drawing) return;
+  const p = point(ev);
+  ctx.lineWidth = 6;
+  ctx.lineCap = 'round';
+  ctx.lineJoin = 'round';
+  ctx.strokeStyle = '#111';
+  ctx.lineTo(p.x, p.y);
+  ctx.stroke();
+});
+const stop = () => { drawing = false; };
+pad.addEventListener('pointerup', stop);
+pad.addEventListener('pointercancel', stop);
+$('clear').addEventListener('click', clearPad);
+
+function query() {
+  const q = new URLSearchParams({ decoding: $('decoding').value, mode: $('mode').value });
+  if (['beam', 'ctc_beam', 'joint'].includes($('decoding').value)) q.set('beam_width', $('beam-width').value);
+  return q.toString();
+}
+
+// "In this browser": the library's browser build (/web/htr.js, from npm run build:web)
+// runs the served model's weights (GET /v1/model/file) in the page.
+let local = null;
+const where = () => document.querySelector('input[name="where"]:checked').value;
+fetch('/web/htr.js', { method: 'HEAD' }).then((res) => {
+  if (res.ok) return;
+  $('where-browser').disabled = true;
+  $('where-note').textContent = '(in-browser mode needs `npm run build:web` before the server starts)';
+});
+
+function apiHeaders() {
+  const key = $('api-key').value;
+  return key ? { 'x-api-key': key } : {};
+}
+
+function localRecognizer() {
+  if (!local) {
+    local = (async () => {
+      const { loadRecognizer } = await import('/web/htr.js');
+      const res = await fetch('/v1/model/file', { headers: apiHeaders() });
+      if (!res.ok) throw new Error(`cannot fetch the model (HTTP ${res.status})`);
+      return loadRecognizer(await res.arrayBuffer(), { wasmPath: '/web/' });
+    })();
+    local.catch(() => { local = null; });
   }
-  clearPad();
+  return local;
+}
 
-  function point(ev) {
-    const r = pad.getBoundingClientRect();
-    return { x: ((ev.clientX - r.left) * pad.width) / r.width, y: ((ev.clientY - r.top) * pad.height) / r.height };
-  }
-  // Pointer events cover mouse, pen and touch.
-  pad.addEventListener('pointerdown', (ev) => {
-    drawing = true;
-    dirty = true;
-    pad.setPointerCapture(ev.pointerId);
-    const p = point(ev);
-    ctx.beginPath();
-    ctx.moveTo(p.x, p.y);
-  });
-  pad.addEventListener('pointermove', (ev) => {
-    if (!drawing) return;
-    const p = point(ev);
-    ctx.lineWidth = 6;
-    ctx.lineCap = 'round';
-    ctx.lineJoin = 'round';
-    ctx.strokeStyle = '#111';
-    ctx.lineTo(p.x, p.y);
-    ctx.stroke();
-  });
-  const stop = () => { drawing = false; };
-  pad.addEventListener('pointerup', stop);
-  pad.addEventListener('pointercancel', stop);
-  $('clear').addEventListener('click', clearPad);
+async function recognizeHere(image) {
+  const r = await localRecognizer();
+  const started = performance.now();
+  const decoding = $('decoding').value;
+  const result = await r.recognize(image, { decoding, beamWidth: Number($('beam-width').value) || 5 });
+  return { ...result, ms: performance.now() - started, backend: r.info.backend };
+}
 
-  function query() {
-    const q = new URLSearchParams({ decoding: $('decoding').value, mode: $('mode').value });
-    if (['beam', 'ctc_beam', 'joint'].includes($('decoding').value)) q.set('beam_width', $('beam-width').value);
-    return q.toString();
-  }
+function showText(result) {
+  const out = $('result-text');
+  showShaded(out, result.chars);
+  // The plain text as well, for copying and for tests.
+  out.dataset.text = result.text;
+  $('result-meta').textContent = result.backend
+    ? `confidence ${(result.confidence * 100).toFixed(1)}% · ${result.ms.toFixed(1)} ms in this browser · backend ${result.backend}`
+    : `confidence ${(result.confidence * 100).toFixed(1)}% · ${result.latency_ms.toFixed(1)} ms on the server · model ${result.model}`;
+}
 
-  // "In this browser": the library's browser build (/web/htr.js, from npm run build:web)
-  // runs the served model's weights (GET /v1/model/file) in the page.
-  let local = null;
-  const where = () => document.querySelector('input[name="where"]:checked').value;
-  fetch('/web/htr.js', { method: 'HEAD' }).then((res) => {
-    if (res.ok) return;
-    $('where-browser').disabled = true;
-    $('where-note').textContent = '(in-browser mode needs `npm run build:web` before the server starts)';
-  });
-
-  function apiHeaders() {
-    const key = $('api-key').value;
-    return key ? { 'x-api-key': key } : {};
-  }
-
-  function localRecognizer() {
-    if (!local) {
-      local = (async () => {
-        const { loadRecognizer } = await import('/web/htr.js');
-        const res = await fetch('/v1/model/file', { headers: apiHeaders() });
-        if (!res.ok) throw new Error(`cannot fetch the model (HTTP ${res.status})`);
-        return loadRecognizer(await res.arrayBuffer(), { wasmPath: '/web/' });
-      })();
-      local.catch(() => { local = null; });
-    }
-    return local;
-  }
-
-  async function recognizeHere(image) {
-    const r = await localRecognizer();
-    const started = performance.now();
-    const decoding = $('decoding').value;
-    const result = await r.recognize(image, { decoding, beamWidth: Number($('beam-width').value) || 5 });
-    return { ...result, ms: performance.now() - started, backend: r.info.backend };
-  }
-
-  function showText(result) {
-    const out = $('result-text');
-    out.textContent = '';
-    for (const { char, p } of result.chars) {
-      const span = document.createElement('span');
-      span.textContent = char;
-      // Low probability -> darker amber background.
-      const alpha = Math.max(0, Math.min(1, 1 - p)) * 0.8;
-      span.style.backgroundColor = `rgba(255, 140, 0, ${alpha.toFixed(3)})`;
-      span.title = `${JSON.stringify(char)} p=${p.toFixed(3)}`;
-      out.appendChild(span);
-    }
-    // The plain text as well, for copying and for tests.
-    out.dataset.text = result.text;
-    $('result-meta').textContent = result.backend
-      ? `confidence ${(result.confidence * 100).toFixed(1)}% · ${result.ms.toFixed(1)} ms in this browser · backend ${result.backend}`
-      : `confidence ${(result.confidence * 100).toFixed(1)}% · ${result.latency_ms.toFixed(1)} ms on the server · model ${result.model}`;
-  }
-
-  async function send(blob) {
-    $('status').textContent = 'Recognizing…';
-    $('status').className = 'muted';
-    $('status').dataset.state = 'working';
-    const headers = { 'content-type': blob.type || 'application/octet-stream', ...apiHeaders() };
-    const started = performance.now();
-    try {
-      if (where() === 'browser') {
-        showText(await recognizeHere(blob));
-        $('status').textContent = `Done in ${(performance.now() - started).toFixed(0)} ms in this browser (nothing uploaded).`;
-        $('status').dataset.state = 'done';
-        return;
-      }
-      const res = await fetch(`/v1/predict?${query()}`, { method: 'POST', headers, body: blob });
-      const body = await res.json();
-      if (!res.ok) throw new Error(body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${res.status}`);
-      showText(body);
-      $('status').textContent = `Done in ${(performance.now() - started).toFixed(0)} ms round trip.`;
+async function send(blob) {
+  $('status').textContent = 'Recognizing…';
+  $('status').className = 'muted';
+  $('status').dataset.state = 'working';
+  const headers = { 'content-type': blob.type || 'application/octet-stream', ...apiHeaders() };
+  const started = performance.now();
+  try {
+    if (where() === 'browser') {
+      showText(await recognizeHere(blob));
+      $('status').textContent = `Done in ${(performance.now() - started).toFixed(0)} ms in this browser (nothing uploaded).`;
       $('status').dataset.state = 'done';
-    } catch (err) {
-      $('status').textContent = String(err.message || err);
-      $('status').className = 'error';
-      $('status').dataset.state = 'error';
-    }
-  }
-
-  $('file').addEventListener('change', () => {
-    const file = $('file').files[0];
-    if (!file) return;
-    const preview = $('preview');
-    preview.src = URL.createObjectURL(file);
-    preview.hidden = false;
-    send(file);
-  });
-
-  $('recognize-drawing').addEventListener('click', () => {
-    if (!dirty) {
-      $('status').textContent = 'Draw something first.';
       return;
     }
-    pad.toBlob((blob) => blob && send(blob), 'image/png');
-  });
-})();
+    const res = await fetch(`/v1/predict?${query()}`, { method: 'POST', headers, body: blob });
+    const body = await res.json();
+    if (!res.ok) throw new Error(body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${res.status}`);
+    showText(body);
+    $('status').textContent = `Done in ${(performance.now() - started).toFixed(0)} ms round trip.`;
+    $('status').dataset.state = 'done';
+  } catch (err) {
+    $('status').textContent = String(err.message || err);
+    $('status').className = 'error';
+    $('status').dataset.state = 'error';
+  }
+}
+
+$('file').addEventListener('change', () => {
+  const file = $('file').files[0];
+  if (!file) return;
+  const preview = $('preview');
+  preview.src = URL.createObjectURL(file);
+  preview.hidden = false;
+  send(file);
+});
+
+$('recognize-drawing').addEventListener('click', () => {
+  if (!dirty) {
+    $('status').textContent = 'Draw something first.';
+    return;
+  }
+  pad.toBlob((blob) => blob && send(blob), 'image/png');
+});

@@ -1,8 +1,9 @@
 /**
  * The demo page at `/`: static files, no CDN. The page itself (index.html, demo.js) is in
- * serving/public; what it shares with the static demo (the style sheet) is in web/, its one
- * source. When `npm run build:web` has run, /web/ also serves the browser build of the
- * library (htr.js and tfjs' .wasm files) for the page's "in this browser" mode.
+ * serving/public; what it shares with the static demo (style sheet, confidence shading)
+ * has its one source in web/. When `npm run build:web` has run, /web/ also serves the
+ * browser build of the library (htr.js and tfjs' .wasm files) for the page's "in this
+ * browser" mode.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -19,6 +20,7 @@ const FILES: Record<string, string> = {
   '/': PUBLIC_DIR + 'index.html',
   '/demo.js': PUBLIC_DIR + 'demo.js',
   '/demo.css': SHARED_DIR + 'demo.css',
+  '/shading.js': SHARED_DIR + 'shading.js',
 };
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',

@@ -120,10 +120,12 @@ describe('metrics and docs', () => {
     expect(js.body).toContain('/v1/predict');
   });
 
-  it('serves the style sheet the static demo uses (one source, web/demo.css)', async () => {
-    const css = await app.inject({ url: '/demo.css' });
-    expect(css.statusCode).toBe(200);
-    expect(css.headers['content-type']).toMatch(/text\/css/);
-    expect(css.body).toBe(readFileSync('web/demo.css', 'utf8'));
+  it('serves what it shares with the static demo from that demo\'s sources in web/', async () => {
+    for (const [url, type] of [['/demo.css', /text\/css/], ['/shading.js', /text\/javascript/]] as const) {
+      const res = await app.inject({ url });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers['content-type']).toMatch(type);
+      expect(res.body).toBe(readFileSync(`web${url}`, 'utf8'));
+    }
   });
 });
