@@ -5,6 +5,7 @@
  * the text of [data-testid="result-text"] once that element has data-state="done".
  */
 import { loadRecognizer, type BrowserImage, type TextRecognizer } from '../model_package/api/browser.js';
+import { drawingPad } from './drawing_pad.js';
 import { showShaded } from './shading.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -61,48 +62,6 @@ async function recognize(image: BrowserImage): Promise<void> {
   }
 }
 
-function setUpPad(): void {
-  const pad = $<HTMLCanvasElement>('pad');
-  const ctx = pad.getContext('2d') as CanvasRenderingContext2D;
-  let drawing = false;
-  let dirty = false;
-  const clear = () => {
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, pad.width, pad.height);
-    dirty = false;
-  };
-  clear();
-  const point = (ev: PointerEvent) => {
-    const r = pad.getBoundingClientRect();
-    return { x: ((ev.clientX - r.left) * pad.width) / r.width, y: ((ev.clientY - r.top) * pad.height) / r.height };
-  };
-  pad.addEventListener('pointerdown', (ev) => {
-    drawing = true;
-    dirty = true;
-    pad.setPointerCapture(ev.pointerId);
-    const p = point(ev);
-    ctx.beginPath();
-    ctx.moveTo(p.x, p.y);
-  });
-  pad.addEventListener('pointermove', (ev) => {
-    if (!drawing) return;
-    const p = point(ev);
-    Object.assign(ctx, { lineWidth: 6, lineCap: 'round', lineJoin: 'round', strokeStyle: '#111' });
-    ctx.lineTo(p.x, p.y);
-    ctx.stroke();
-  });
-  const stop = () => {
-    drawing = false;
-  };
-  pad.addEventListener('pointerup', stop);
-  pad.addEventListener('pointercancel', stop);
-  $('clear').addEventListener('click', clear);
-  $('recognize-drawing').addEventListener('click', () => {
-    if (!dirty) setStatus($('status'), 'Draw something first.', 'idle');
-    else void recognize(pad);
-  });
-}
-
 $<HTMLInputElement>('file').addEventListener('change', (ev) => {
   const file = (ev.target as HTMLInputElement).files?.[0];
   if (!file) return;
@@ -116,5 +75,12 @@ $<HTMLInputElement>('file').addEventListener('change', (ev) => {
   void recognize(file);
 });
 
-setUpPad();
+const pad = $<HTMLCanvasElement>('pad');
+const drawing = drawingPad(pad);
+$('clear').addEventListener('click', drawing.clear);
+$('recognize-drawing').addEventListener('click', () => {
+  if (drawing.isBlank()) setStatus($('status'), 'Draw something first.', 'idle');
+  else void recognize(pad);
+});
+
 useModel(DEMO_MODEL, 'demo model');

@@ -1,48 +1,13 @@
 // Demo client: sends an image to POST /v1/predict and shows the text with
-// per-character confidence shading. A browser module with no build step; the shading
-// is the static demo's (web/shading.js, served at /shading.js).
+// per-character confidence shading. A browser module with no build step; the drawing pad
+// and the shading are the static demo's (web/, served at /drawing_pad.js and /shading.js).
+import { drawingPad } from '/drawing_pad.js';
 import { showShaded } from '/shading.js';
 
 const $ = (id) => document.getElementById(id);
 const pad = $('pad');
-const ctx = pad.getContext('2d');
-let drawing = false;
-let dirty = false;
-
-function clearPad() {
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, pad.width, pad.height);
-  dirty = false;
-}
-clearPad();
-
-function point(ev) {
-  const r = pad.getBoundingClientRect();
-  return { x: ((ev.clientX - r.left) * pad.width) / r.width, y: ((ev.clientY - r.top) * pad.height) / r.height };
-}
-// Pointer events cover mouse, pen and touch.
-pad.addEventListener('pointerdown', (ev) => {
-  drawing = true;
-  dirty = true;
-  pad.setPointerCapture(ev.pointerId);
-  const p = point(ev);
-  ctx.beginPath();
-  ctx.moveTo(p.x, p.y);
-});
-pad.addEventListener('pointermove', (ev) => {
-  if (!drawing) return;
-  const p = point(ev);
-  ctx.lineWidth = 6;
-  ctx.lineCap = 'round';
-  ctx.lineJoin = 'round';
-  ctx.strokeStyle = '#111';
-  ctx.lineTo(p.x, p.y);
-  ctx.stroke();
-});
-const stop = () => { drawing = false; };
-pad.addEventListener('pointerup', stop);
-pad.addEventListener('pointercancel', stop);
-$('clear').addEventListener('click', clearPad);
+const drawing = drawingPad(pad);
+$('clear').addEventListener('click', drawing.clear);
 
 function query() {
   const q = new URLSearchParams({ decoding: $('decoding').value, mode: $('mode').value });
@@ -132,7 +97,7 @@ $('file').addEventListener('change', () => {
 });
 
 $('recognize-drawing').addEventListener('click', () => {
-  if (!dirty) {
+  if (drawing.isBlank()) {
     $('status').textContent = 'Draw something first.';
     return;
   }

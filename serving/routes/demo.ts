@@ -1,8 +1,8 @@
 /**
  * The demo page at `/`: static files, no CDN. The page itself (index.html, demo.js) is in
- * serving/public; what it shares with the static demo (style sheet, confidence shading)
- * has its one source in web/. When `npm run build:web` has run, /web/ also serves the
- * browser build of the library (htr.js and tfjs' .wasm files) for the page's "in this
+ * serving/public; what it shares with the static demo (style sheet, drawing pad, confidence
+ * shading) has its one source in web/. When `npm run build:web` has run, /web/ also serves
+ * the browser build of the library (htr.js and tfjs' .wasm files) for the page's "in this
  * browser" mode.
  */
 import { existsSync } from 'node:fs';
@@ -21,6 +21,7 @@ const FILES: Record<string, string> = {
   '/demo.js': PUBLIC_DIR + 'demo.js',
   '/demo.css': SHARED_DIR + 'demo.css',
   '/shading.js': SHARED_DIR + 'shading.js',
+  '/drawing_pad.js': SHARED_DIR + 'drawing_pad.js',
 };
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',

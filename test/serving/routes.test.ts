@@ -121,7 +121,7 @@ describe('metrics and docs', () => {
   });
 
   it('serves what it shares with the static demo from that demo\'s sources in web/', async () => {
-    for (const [url, type] of [['/demo.css', /text\/css/], ['/shading.js', /text\/javascript/]] as const) {
+    for (const [url, type] of [['/demo.css', /text\/css/], ['/shading.js', /text\/javascript/], ['/drawing_pad.js', /text\/javascript/]] as const) {
       const res = await app.inject({ url });
       expect(res.statusCode, url).toBe(200);
       expect(res.headers['content-type']).toMatch(type);
