@@ -1,8 +1,9 @@
 /**
  * `npm run build:web`: the static in-browser demo in dist/web/, servable by any static
  * file server. esbuild bundles web/demo.ts (the page) and the library's browser entry
- * as htr.js (for the server's demo page); tfjs' .wasm binaries, the demo model (exported
- * inference-only) and its sample line are written beside them. Prints each file's size and the first-load total.
+ * as htr.js (for the server's demo page); web/index.html is assembled with its shared panels
+ * (web/assemble_page.ts); tfjs' .wasm binaries, the demo model (exported inference-only) and
+ * its sample line are written beside them. Prints each file's size and the first-load total.
  */
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeInferenceCheckpoint, readCheckpoint } from '../model_package/checkpoint/checkpoint.js';
+import { assemblePage } from '../web/assemble_page.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const WEB_DIR = path.join(ROOT, 'dist/web');
@@ -21,7 +23,8 @@ export async function buildWeb(out = WEB_DIR): Promise<Record<string, number>> {
   const common = { bundle: true, platform: 'browser', format: 'esm', target: 'es2022', minify: true, sourcemap: false, logLevel: 'warning' } as const;
   await build({ ...common, entryPoints: [path.join(ROOT, 'web/demo.ts')], outfile: path.join(out, 'demo.js') });
   await build({ ...common, entryPoints: [path.join(ROOT, 'model_package/api/browser.ts')], outfile: path.join(out, 'htr.js') });
-  for (const f of ['index.html', 'demo.css']) copyFileSync(path.join(ROOT, 'web', f), path.join(out, f));
+  writeFileSync(path.join(out, 'index.html'), assemblePage(path.join(ROOT, 'web/index.html')));
+  copyFileSync(path.join(ROOT, 'web/demo.css'), path.join(out, 'demo.css'));
   const wasmDir = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
   for (const f of WASM_FILES) copyFileSync(path.join(wasmDir, f), path.join(out, f));
   // The inference-only file (as `run_experiment export` writes it): a third of the download.

@@ -1,15 +1,16 @@
 /**
  * The demo page at `/`: static files, no CDN. The page itself (index.html, demo.js) is in
- * serving/public; what it shares with the static demo (style sheet, drawing pad, confidence
- * shading) has its one source in web/. When `npm run build:web` has run, /web/ also serves
- * the browser build of the library (htr.js and tfjs' .wasm files) for the page's "in this
- * browser" mode.
+ * serving/public; what it shares with the static demo (style sheet, drawing panel and pad,
+ * confidence shading) has its one source in web/. When `npm run build:web` has run, /web/
+ * also serves the browser build of the library (htr.js and tfjs' .wasm files) for the
+ * page's "in this browser" mode.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { assemblePage } from '../../web/assemble_page.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
 /** The static demo's sources (not its build): the files both demo pages use. */
@@ -34,7 +35,7 @@ export async function demoRoutes(app: FastifyInstance, options: { readonly webDi
   const webDir = options.webDir ?? WEB_DIR;
   // Read once at startup; the files are small.
   const cache = new Map<string, Buffer>();
-  for (const [route, file] of Object.entries(FILES)) cache.set(route, await readFile(file));
+  for (const [route, file] of Object.entries(FILES)) cache.set(route, file.endsWith('.html') ? Buffer.from(assemblePage(file)) : await readFile(file));
   for (const [route, file] of Object.entries(FILES)) {
     app.get(route, { schema: { hide: true } }, async (_request, reply) =>
       reply.type(TYPES[file.split('.').pop() as string] as string).header('cache-control', 'no-cache').send(cache.get(route)),
