@@ -1,6 +1,8 @@
 // Demo client: sends an image to POST /v1/predict and shows the text with
 // per-character confidence shading. A browser module with no build step; the drawing pad
 // and the shading are the static demo's (web/, served at /drawing_pad.js and /shading.js).
+// For automation, as on the static demo: the text is in [data-testid="result-text"] (its
+// data-text) once that element has data-state="done".
 import { drawingPad } from '/drawing_pad.js';
 import { showShaded } from '/shading.js';
 
@@ -56,12 +58,14 @@ function showText(result) {
   showShaded(out, result.chars);
   // The plain text as well, for copying and for tests.
   out.dataset.text = result.text;
+  out.dataset.state = 'done';
   $('result-meta').textContent = result.backend
     ? `confidence ${(result.confidence * 100).toFixed(1)}% · ${result.ms.toFixed(1)} ms in this browser · backend ${result.backend}`
     : `confidence ${(result.confidence * 100).toFixed(1)}% · ${result.latency_ms.toFixed(1)} ms on the server · model ${result.model}`;
 }
 
 async function send(blob) {
+  $('result-text').dataset.state = 'working';
   $('status').textContent = 'Recognizing…';
   $('status').className = 'muted';
   $('status').dataset.state = 'working';
@@ -84,6 +88,7 @@ async function send(blob) {
     $('status').textContent = String(err.message || err);
     $('status').className = 'error';
     $('status').dataset.state = 'error';
+    $('result-text').dataset.state = 'error';
   }
 }
 

@@ -1,9 +1,9 @@
 /**
  * The demo page at `/`: static files, no CDN. The page itself (index.html, demo.js) is in
- * serving/public; what it shares with the static demo (style sheet, drawing panel and pad,
- * confidence shading) has its one source in web/. When `npm run build:web` has run, /web/
- * also serves the browser build of the library (htr.js and tfjs' .wasm files) for the
- * page's "in this browser" mode.
+ * serving/public; what it shares with the static demo (style sheet, drawing and result
+ * panels, drawing pad, confidence shading) has its one source in web/. When
+ * `npm run build:web` has run, /web/ also serves the browser build of the library (htr.js
+ * and tfjs' .wasm files) for the page's "in this browser" mode.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

@@ -73,6 +73,8 @@ describe.skipIf(!HAVE_CHROMIUM)('demo page in headless Chromium', () => {
     expect(shown.spans).toBe([...expected.text].length);
     expect(shown.shaded.every((c) => c.startsWith('rgba('))).toBe(true);
     expect(shown.meta).toMatch(/ms on the server/);
+    // The static demo's contract for automation holds here too.
+    expect(await page.getAttribute('[data-testid="result-text"]', 'data-state')).toBe('done');
     mkdirSync('artifacts', { recursive: true });
     await page.screenshot({ path: 'artifacts/demo_page_upload.png', fullPage: true });
     expect(existsSync('artifacts/demo_page_upload.png')).toBe(true);

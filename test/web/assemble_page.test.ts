@@ -20,6 +20,10 @@ describe('assemblePage', () => {
     }
   });
 
+  it('gives both pages the one result panel, with the result-text contract for automation', () => {
+    for (const page of [server, web]) expect(page).toContain('<h2>Result</h2>\n      <div id="status" class="muted">No image yet.</div>\n      <div id="result-text" data-testid="result-text" class="result"></div>');
+  });
+
   it("puts a page's own controls in the panel's slot", () => {
     expect(web).toMatch(/<button id="clear" type="button">Clear<\/button>\n {8}<label>Decoding <select id="decoding">.*\n {6}<\/div>\n {4}<\/section>/);
     expect(server).toMatch(/<button id="clear" type="button">Clear<\/button>\n {6}<\/div>\n {4}<\/section>/);
