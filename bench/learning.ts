@@ -15,9 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomicSync } from '../model_package/core/atomic_write.js';
 import { RUN_FILES } from '../model_package/loggers/run_dir.js';
 import { runTsx } from './lib/run_script.js';
+import { benchHeader, emitResult } from './lib/emit.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({
@@ -84,21 +84,16 @@ const tests: Record<string, TestResult> = {};
 for (const mode of modes) tests[mode] = await testBest(mode, sampled.has(mode) ? Number(a['test-batches']) : 'all');
 if (modes.some((m) => sampled.has(m))) tests[`ctc_greedy_first_${a['test-batches']}_batches`] = await testBest('ctc_greedy', Number(a['test-batches']));
 
-const result = {
-  bench: 'learning',
-  date: new Date().toISOString(),
+emitResult({
+  ...benchHeader('learning'),
   config: a.config,
   data: 'SyntheticLines (synthetic handwriting fonts; test = held-out fonts and held-out text, not IAM)',
   accelerator: a.accelerator,
   budget_minutes: minutes,
-  load_average: os.loadavg().map((v) => Math.round(v * 100) / 100),
   run_dir: runDir,
   steps,
   steps_per_second: trainSeconds ? Math.round((steps / trainSeconds) * 1000) / 1000 : null,
   fit_wall_seconds: fitSeconds === null ? null : Math.round(fitSeconds),
   val_curve: valCurve,
   test_cer_by_decoding: tests,
-};
-const text = `${JSON.stringify(result, null, 2)}\n`;
-if (a.out) writeFileAtomicSync(a.out, text);
-process.stdout.write(text);
+}, a.out);

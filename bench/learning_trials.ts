@@ -20,8 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomicSync } from '../model_package/core/atomic_write.js';
 import { RUN_FILES } from '../model_package/loggers/run_dir.js';
+import { benchHeader, emitResult } from './lib/emit.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({
@@ -91,16 +91,11 @@ for (const spec of a.trial as string[]) {
   trials.push({ name, overrides, val_curve: curve, wall_seconds: seconds });
 }
 
-const result = {
-  bench: 'learning_trials',
-  date: new Date().toISOString(),
+emitResult({
+  ...benchHeader('learning_trials'),
   config: a.config,
   data: 'SyntheticLines validation split (4 val fonts; synthetic handwriting, not IAM)',
   accelerator: a.accelerator,
   stop_after_step: steps,
-  load_average: os.loadavg().map((v) => Math.round(v * 100) / 100),
   trials,
-};
-const text = `${JSON.stringify(result, null, 2)}\n`;
-if (a.out) writeFileAtomicSync(a.out, text);
-process.stdout.write(text);
+}, a.out);
