@@ -15,12 +15,13 @@
  * bench:args --steps 100 --trial lr1e-3:--optimizer.lr=0.001,--lr_scheduler.warmup_steps=200 --trial config
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { RUN_FILES } from '../model_package/loggers/run_dir.js';
+import { readRun } from '../model_package/loggers/report/index.js';
 import { benchHeader, emitResult } from './lib/emit.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,14 +44,12 @@ interface ValPoint {
   readonly val_loss: number;
 }
 
-function valCurve(metricsFile: string): ValPoint[] {
-  if (!existsSync(metricsFile)) return [];
-  return readFileSync(metricsFile, 'utf8')
-    .trim()
-    .split('\n')
-    .filter((l) => l.includes('"val/cer"'))
-    .map((l) => JSON.parse(l) as Record<string, number>)
-    .map((r) => ({ step: r.step as number, val_cer: r['val/cer'] as number, val_loss: r['val/loss'] as number }));
+/** Validation points logged so far (readRun skips a line the trainer is still writing). */
+function valCurve(runDir: string): ValPoint[] {
+  if (!existsSync(path.join(runDir, RUN_FILES.metrics))) return [];
+  const { series } = readRun(runDir);
+  const loss = new Map((series.get('val/loss') ?? []).map((p) => [p.step, p.value]));
+  return (series.get('val/cer') ?? []).map((p) => ({ step: p.step, val_cer: p.value, val_loss: loss.get(p.step) ?? Number.NaN }));
 }
 
 /** Trains one trial until validation at `steps` is logged, then stops it (its own process group). */
@@ -71,7 +70,7 @@ async function runTrial(overrides: string[]): Promise<{ curve: ValPoint[]; secon
     for (;;) {
       if (child.exitCode !== null) throw new Error(`trial ended before step ${steps} (exit ${child.exitCode}):\n${log.slice(-3000)}`);
       runDir ||= /\[run\] (\S+)/.exec(log)?.[1] ?? '';
-      const curve = runDir ? valCurve(path.join(runDir, RUN_FILES.metrics)) : [];
+      const curve = runDir ? valCurve(runDir) : [];
       if (curve.some((p) => p.step >= steps)) return { curve, seconds: Math.round((performance.now() - t0) / 1000), runDir };
       await new Promise((r) => setTimeout(r, 2000));
     }
