@@ -68,7 +68,7 @@ if (spawnSync(python, ['-c', 'import torch']).status === 0) {
 } else {
   process.stderr.write(`[compare] ${python} cannot import torch: no PyTorch rows (set HTR_PYTHON)\n`);
 }
-const ts = (extra: string[]) => () => runTsx(ROOT, 'bench/train_step.ts', ['--json', ...shape, ...extra]);
+const ts = (extra: string[], env?: NodeJS.ProcessEnv) => () => runTsx(ROOT, 'bench/train_step.ts', ['--json', ...shape, ...extra], env);
 const cpuBatch = Number(a['cpu-batch']);
 if (!a['skip-cpu']) rows.push({
   label: 'tfjs cpu backend',
@@ -78,7 +78,11 @@ if (!a['skip-cpu']) rows.push({
 rows.push({ label: 'wasm, stock + missing kernels, 1 thread', run: ts(['--accelerator', 'wasm', '--wasm-kernels', 'missing', '--threads', '1', '--reps', '3']) });
 rows.push({ label: 'wasm, all kernels, 1 thread', run: ts(['--accelerator', 'wasm', '--threads', '1']) });
 rows.push({ label: `wasm, all kernels, ${threads} threads`, run: ts(['--accelerator', 'wasm', '--threads', threads]) });
-if (findNativeBuild()) rows.push({ label: 'native (tfjs-node from TF wheel)', run: ts(['--accelerator', 'native']) });
+if (findNativeBuild()) {
+  rows.push({ label: 'native (tfjs-node from TF wheel), oneDNN', run: ts(['--accelerator', 'native']) });
+  // TensorFlow's own default on CPUs without AVX-512 (see preferOneDnn in model_package/backend/native.ts).
+  rows.push({ label: 'native, oneDNN off (Eigen)', run: ts(['--accelerator', 'native'], { TF_ENABLE_ONEDNN_OPTS: '0' }) });
+}
 
 const rounds = Number(a.rounds);
 const results = new Map<string, Result[]>();

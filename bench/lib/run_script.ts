@@ -28,10 +28,10 @@ export function parseJsonOutput(stdout: string): unknown {
   }
 }
 
-export function runCommand(cmd: string, args: string[], cwd: string): Promise<ScriptRun> {
+export function runCommand(cmd: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<ScriptRun> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env: env ? { ...process.env, ...env } : process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -42,7 +42,7 @@ export function runCommand(cmd: string, args: string[], cwd: string): Promise<Sc
   });
 }
 
-/** `npx tsx bench/<file> ...args` from the repository root. */
-export function runTsx(root: string, file: string, args: string[]): Promise<ScriptRun> {
-  return runCommand(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), file, ...args], root);
+/** `npx tsx bench/<file> ...args` from the repository root; `env` adds to this process's environment. */
+export function runTsx(root: string, file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<ScriptRun> {
+  return runCommand(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), file, ...args], root, env);
 }

@@ -41,6 +41,17 @@ export function findNativeBuild(dir = nativeDir()): NativeBuildInfo | null {
   return { dir, packageDir, bindingPath, flavor: info.flavor === 'gpu' ? 'gpu' : 'cpu', wheel: info.wheel ?? 'unknown' };
 }
 
+/**
+ * TensorFlow's CPU build runs convolutions, BatchNorm and matmuls through oneDNN only when
+ * TF_ENABLE_ONEDNN_OPTS=1 on CPUs without AVX-512 (it defaults to Eigen there). On the
+ * 2-core AVX2 machine, oneDNN made the main job's train step about 1.5× faster (see
+ * docs/benchmarks.md). TensorFlow reads the variable once, at its first op, so this must
+ * run before the library loads. A value the user set wins (0 turns oneDNN off).
+ */
+export function preferOneDnn(env: NodeJS.ProcessEnv = process.env): void {
+  env.TF_ENABLE_ONEDNN_OPTS ??= '1';
+}
+
 type KernelBackendCtor = new (binding: unknown, packageName: string) => tf.KernelBackend;
 
 /**
@@ -50,6 +61,7 @@ type KernelBackendCtor = new (binding: unknown, packageName: string) => tf.Kerne
  */
 export async function loadNativeBuild(build: NativeBuildInfo): Promise<void> {
   if (!tf.findBackend(TF_BACKEND_NAME)) {
+    preferOneDnn();
     const req = createRequire(path.join(build.packageDir, 'package.json'));
     const binding: unknown = req(build.bindingPath);
     const { NodeJSKernelBackend } = req('./dist/nodejs_kernel_backend.js') as { NodeJSKernelBackend: KernelBackendCtor };
@@ -63,6 +75,7 @@ export async function loadNativeBuild(build: NativeBuildInfo): Promise<void> {
 /** Loads an installed npm package (tfjs-node or tfjs-node-gpu); it selects its backend on import. */
 export async function loadNodePackage(name: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu'): Promise<void> {
   const spec: string = name; // a variable keeps tsc from resolving an optional, usually absent module
+  preferOneDnn();
   await import(spec);
   registerNativeKernels();
   if (!(await tf.setBackend(TF_BACKEND_NAME))) throw new Error(`${name} loaded but its backend failed to initialise`);

@@ -6,9 +6,10 @@
  * FusedConv2D (eval-mode conv+BN+ReLU) and both gradients call the TensorFlow ops
  * with padding EXPLICIT: no tf.pad before or slice after, which made the stride-2
  * filter gradient 2-4x slower.
+ * BatchMatMul runs as BatchMatMulV3 (see registerEigenBatchMatMul).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Cast, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, Reshape } from '@tensorflow/tfjs-core';
+import { BatchMatMul, Cast, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, Reshape } from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 import { asTensor, installKernel, wrapOutput } from './wasm_kernels/kernel_util.js';
 import { asTfBackend, floatType, runOp, type OpAttr, type TfBackend } from './tf_raw_ops.js';
@@ -21,6 +22,9 @@ type Pads = [[number, number], [number, number]];
 
 /** [[top, bottom], [left, right]] for numeric or explicit NHWC padding; null for 'same'/'valid'. */
 function explicitPads(pad: unknown): Pads | null {
+  // 'valid' too: with oneDNN on, TensorFlow's VALID filter gradient of a strided 1×1 conv
+  // is wrong on small inputs (the [2,8,8,4] case of native_kernels.test.ts); EXPLICIT is right.
+  if (pad === 'valid') return [[0, 0], [0, 0]];
   if (typeof pad === 'number') return [[pad, pad], [pad, pad]];
   if (Array.isArray(pad)) {
     const p = pad as number[][];
@@ -44,8 +48,8 @@ function convAttrs(b: TfBackend, strides: number | number[], [[t, bo], [l, r]]: 
 }
 
 /**
- * A conv kernel with numeric or explicit padding runs as the TensorFlow op with
- * padding EXPLICIT; 'same'/'valid', dilations, NCHW and rounding modes go to tfjs-node's kernel.
+ * A conv kernel with numeric, explicit or 'valid' padding runs as the TensorFlow op with
+ * padding EXPLICIT; 'same', dilations, NCHW and rounding modes go to tfjs-node's kernel.
  */
 function withPads(
   kernelName: string,
@@ -72,6 +76,7 @@ export function registerNativeKernels(): void {
   registered = true;
   registerNativeFusedKernels(TF_BACKEND_NAME);
   registerAliasingReshape();
+  registerEigenBatchMatMul();
   withPads(Conv2D, (pads, inputs, attrs, b) =>
     runOp(b, 'Conv2D', convAttrs(b, attrs.strides as number[], pads), [inputs.x!, inputs.filter!])[0]!);
   withPads(FusedConv2D, (pads, inputs, attrs, b, stock) => {
@@ -98,6 +103,33 @@ export function registerNativeKernels(): void {
     const inputSizes = tf.tensor1d(attrs.inputShape as number[], 'int32');
     return runOp(b, 'Conv2DBackpropInput', convAttrs(b, attrs.strides as number[], pads), [inputSizes, inputs.filter!, inputs.dy!])[0]!;
   }));
+}
+
+/**
+ * BatchMatMul as TensorFlow's BatchMatMulV3 (V2's semantics and broadcasting; tfjs-node
+ * calls V2). With oneDNN on, V2 goes to oneDNN, which takes 1.5-3× Eigen's time on the
+ * decoder's one-query attention products (64 × [1×32]·[32×128]: 0.27-0.52 ms against
+ * 0.17-0.19 ms); V3 stays on Eigen, as fast as V2 was without oneDNN.
+ */
+function registerEigenBatchMatMul(): void {
+  installKernel(
+    BatchMatMul,
+    ({ inputs, attrs, backend }, fallback) => {
+      if (!fallback) throw new Error(`BatchMatMul missing on the ${TF_BACKEND_NAME} backend`);
+      const { a, b } = inputs;
+      if (a!.dtype !== 'float32' || b!.dtype !== 'float32') return fallback({ inputs, backend, attrs });
+      const tb = asTfBackend(backend);
+      const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+      const bool = tb.binding.TF_ATTR_BOOL;
+      const opAttrs = [
+        floatType(tb, 'Ta'), floatType(tb, 'Tb'), floatType(tb, 'Tout'),
+        { name: 'adj_x', type: bool, value: transposeA },
+        { name: 'adj_y', type: bool, value: transposeB },
+      ];
+      return runOp(tb, 'BatchMatMulV3', opAttrs, [a!, b!])[0]!;
+    },
+    TF_BACKEND_NAME,
+  );
 }
 
 /**

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { findNativeBuild, initBackend } from '../../../model_package/backend/index.js';
+import { preferOneDnn } from '../../../model_package/backend/native.js';
 import { isHtrError } from '../../../model_package/errors.js';
 
 const quiet = () => {};
@@ -46,11 +47,22 @@ describe('initBackend', () => {
       const info = await initBackend({ accelerator: 'native', log: quiet });
       expect(info).toMatchObject({ name: 'native', tfBackend: 'tensorflow' });
       expect(Array.from(tf.add(tf.tensor1d([1, 2]), 1).dataSync())).toEqual([2, 3]);
+      // TensorFlow reads this at its first op: it must be set by then (CI leaves it unset).
+      expect(process.env.TF_ENABLE_ONEDNN_OPTS).toBeDefined();
     } else {
       const err = await initBackend({ accelerator: 'native', log: quiet }).catch((e: unknown) => e);
       expect(isHtrError(err, 'HTR_ERR_BACKEND_UNAVAILABLE')).toBe(true);
       expect(String((err as Error).message)).toMatch(/npm run setup:native/);
     }
+  });
+
+  it('native asks TensorFlow for oneDNN unless the user set TF_ENABLE_ONEDNN_OPTS', () => {
+    const unset: NodeJS.ProcessEnv = {};
+    preferOneDnn(unset);
+    expect(unset.TF_ENABLE_ONEDNN_OPTS).toBe('1');
+    const off: NodeJS.ProcessEnv = { TF_ENABLE_ONEDNN_OPTS: '0' };
+    preferOneDnn(off);
+    expect(off.TF_ENABLE_ONEDNN_OPTS).toBe('0');
   });
 
   it('auto tries gpu, native, wasm, cpu in order and logs why it skipped', async () => {

@@ -124,4 +124,22 @@ describe.skipIf(!build)('native kernels vs cpu', () => {
     };
     expectClose(await runOn('tensorflow', run), await runOn('cpu', run), 1e-6, 'relu');
   });
+
+  it.each([
+    [[64, 1, 32], [64, 128, 32], false, true], // a decoding step's attention scores
+    [[64, 1, 128], [64, 128, 32], false, false],
+    [[3, 6, 5], [3, 6, 4], true, false],
+    [[2, 3, 7, 5], [5, 4], false, false], // broadcast over the batch: forward only (tfjs has no broadcasting gradient)
+  ] as const)('batched matMul (BatchMatMulV3) and its gradients: %j × %j, transposes %s %s', async (sa, sb, ta, tb) => {
+    const run = () => {
+      const a = rnd([...sa], 27);
+      const b = rnd([...sb], 28);
+      const y = tf.matMul(a, b, ta, tb);
+      if (sa.length !== sb.length) return [y];
+      const dy = rnd(y.shape, 29);
+      const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), dy)))([a, b]);
+      return [y, da!, db!];
+    };
+    expectClose(await runOn('tensorflow', run), await runOn('cpu', run), 2e-5, 'batchMatMul');
+  });
 });
