@@ -10,14 +10,15 @@
  * SyntheticLines is synthetic handwriting (fonts), not IAM: never quote it as an IAM result.
  * bench:args --minutes 2 --modes ctc_greedy --test-batches 4
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { RUN_FILES } from '../model_package/loggers/run_dir.js';
-import { runTsx } from './lib/run_script.js';
+import { runTsx, unattendedRunFlags } from './lib/run_script.js';
 import { benchHeader, emitResult } from './lib/emit.js';
+import { readProgress } from './lib/run_progress.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({
@@ -37,7 +38,7 @@ const { values: a } = parseArgs({
 
 const minutes = Number(a.minutes);
 const hms = (m: number) => [Math.floor(m / 60), Math.floor(m % 60), Math.round((m * 60) % 60)].map((v) => String(v).padStart(2, '0')).join(':');
-const common = [`--trainer.accelerator=${a.accelerator}`, '--trainer.enable_progress_bar=false', '--logger.quiet=true'];
+const common = unattendedRunFlags(a.accelerator as string);
 const say = (m: string) => process.stderr.write(`[learning] ${m}\n`);
 
 /** The checkpoint with the lowest val_cer in its name (ModelCheckpoint's template), else last.ckpt. */
@@ -62,10 +63,7 @@ async function fit(): Promise<{ runDir: string; seconds: number | null }> {
 }
 
 const { runDir, seconds: fitSeconds } = await fit();
-const rows = readFileSync(path.join(runDir, RUN_FILES.metrics), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
-const steps = Math.max(...rows.map((r) => r.step ?? 0));
-const valCurve = rows.filter((r) => r['val/cer'] !== undefined).map((r) => ({ step: r.step, val_cer: r['val/cer'], val_wer: r['val/wer'] }));
-const trainSeconds = rows.length > 1 ? ((rows.at(-1)?.time ?? 0) - (rows[0]?.time ?? 0)) : null;
+const { steps, trainSeconds, valCurve } = readProgress(runDir);
 const best = bestCheckpoint(path.join(runDir, RUN_FILES.checkpoints));
 
 type TestResult = { cer: number; wer: number; seconds: number; test_batches: number | 'all' };

@@ -15,14 +15,14 @@
  * bench:args --steps 100 --trial lr1e-3:--optimizer.lr=0.001,--lr_scheduler.warmup_steps=200 --trial config
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { RUN_FILES } from '../model_package/loggers/run_dir.js';
-import { readRun } from '../model_package/loggers/report/index.js';
 import { benchHeader, emitResult } from './lib/emit.js';
+import { readProgress, type ValPoint } from './lib/run_progress.js';
+import { unattendedRunFlags } from './lib/run_script.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({
@@ -38,27 +38,13 @@ const { values: a } = parseArgs({
 const steps = Number(a.steps);
 const say = (m: string) => process.stderr.write(`[trials] ${m}\n`);
 
-interface ValPoint {
-  readonly step: number;
-  readonly val_cer: number;
-  readonly val_loss: number;
-}
-
-/** Validation points logged so far (readRun skips a line the trainer is still writing). */
-function valCurve(runDir: string): ValPoint[] {
-  if (!existsSync(path.join(runDir, RUN_FILES.metrics))) return [];
-  const { series } = readRun(runDir);
-  const loss = new Map((series.get('val/loss') ?? []).map((p) => [p.step, p.value]));
-  return (series.get('val/cer') ?? []).map((p) => ({ step: p.step, val_cer: p.value, val_loss: loss.get(p.step) ?? Number.NaN }));
-}
-
 /** Trains one trial until validation at `steps` is logged, then stops it (its own process group). */
 async function runTrial(overrides: string[]): Promise<{ curve: ValPoint[]; seconds: number; runDir: string }> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'htr-trial-'));
   const args = [
     path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
     'training/run_experiment.ts', 'fit', '--config', a.config as string,
-    `--trainer.accelerator=${a.accelerator}`, '--trainer.enable_progress_bar=false', '--logger.quiet=true',
+    ...unattendedRunFlags(a.accelerator as string),
     `--trainer.val_check_interval=${a['val-every']}`, `--trainer.default_root_dir=${root}`, ...overrides,
   ];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
@@ -70,7 +56,7 @@ async function runTrial(overrides: string[]): Promise<{ curve: ValPoint[]; secon
     for (;;) {
       if (child.exitCode !== null) throw new Error(`trial ended before step ${steps} (exit ${child.exitCode}):\n${log.slice(-3000)}`);
       runDir ||= /\[run\] (\S+)/.exec(log)?.[1] ?? '';
-      const curve = runDir ? valCurve(runDir) : [];
+      const curve = runDir ? readProgress(runDir).valCurve : [];
       if (curve.some((p) => p.step >= steps)) return { curve, seconds: Math.round((performance.now() - t0) / 1000), runDir };
       await new Promise((r) => setTimeout(r, 2000));
     }

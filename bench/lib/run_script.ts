@@ -46,3 +46,8 @@ export function runCommand(cmd: string, args: string[], cwd: string, env?: NodeJ
 export function runTsx(root: string, file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<ScriptRun> {
   return runCommand(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), file, ...args], root, env);
 }
+
+/** run_experiment flags of an unattended run on `accelerator`: no live progress line, no per-step log lines. */
+export function unattendedRunFlags(accelerator: string): string[] {
+  return [`--trainer.accelerator=${accelerator}`, '--trainer.enable_progress_bar=false', '--logger.quiet=true'];
+}

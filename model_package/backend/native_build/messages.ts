@@ -33,7 +33,7 @@ export function seconds(total: number): string {
 export function announce(logFile: string): string {
   return (
     `[native] Building the native TensorFlow backend, once for this machine (${BUILD_ESTIMATE}): training on it is ` +
-    `about 3.5x faster than on wasm, and this run continues on it. Output: ${shown(logFile)}. ${SKIP}`
+    `about 4x faster than on wasm, and this run continues on it. Output: ${shown(logFile)}. ${SKIP}`
   );
 }
 

@@ -26,7 +26,8 @@ export interface RunData {
   readonly tables: readonly TableRecord[];
   /** Lines of metrics.jsonl / tables.jsonl that could not be parsed. */
   readonly skippedLines: number;
-  /** Wall time (unix seconds) of the latest metric record, for the duration of a running run. */
+  /** Wall time (unix seconds) of the earliest and latest metric records, for the duration of a running run. */
+  readonly firstTime: number | null;
   readonly lastTime: number | null;
 }
 
@@ -51,6 +52,7 @@ export function readRun(dir: string): RunData {
     series: toSeries(records, info.stepsPerEpoch),
     tables,
     skippedLines: skipped,
+    firstTime: records.reduce<number | null>((t, r) => (typeof r.time === 'number' && (t === null || r.time < t) ? r.time : t), null),
     lastTime: records.reduce<number | null>((t, r) => (typeof r.time === 'number' && (t === null || r.time > t) ? r.time : t), null),
   };
 }

@@ -87,6 +87,13 @@ describe('run report', () => {
     expect(run.series.get('val/cer')?.map((p) => p.epoch)).toEqual([1, 2]);
     expect(run.series.get('train/loss')?.[4]).toMatchObject({ step: 5, epoch: 0.5 });
   });
+
+  it('gives the wall times of the first and last metric records', async () => {
+    const { runDir } = await writeSyntheticRun({ rootDir: tmp(), epochs: 1 });
+    const times = readFileSync(join(runDir, RUN_FILES.metrics), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { time: number }).time);
+    const run = readRun(runDir);
+    expect([run.firstTime, run.lastTime]).toEqual([Math.min(...times), Math.max(...times)]);
+  });
 });
 
 describe('comparison report', () => {
