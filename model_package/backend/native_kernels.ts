@@ -20,7 +20,7 @@ export const TF_BACKEND_NAME = 'tensorflow';
 
 type Pads = [[number, number], [number, number]];
 
-/** [[top, bottom], [left, right]] for numeric or explicit NHWC padding; null for 'same'/'valid'. */
+/** [[top, bottom], [left, right]] for numeric, explicit or 'valid' NHWC padding; null for 'same'. */
 function explicitPads(pad: unknown): Pads | null {
   // 'valid' too: with oneDNN on, TensorFlow's VALID filter gradient of a strided 1×1 conv
   // is wrong on small inputs (the [2,8,8,4] case of native_kernels.test.ts); EXPLICIT is right.
