@@ -8,7 +8,11 @@ import { ResnetTransformer, ResnetTransformerConfig } from '../../model_package/
 import { SPECIAL_TOKENS } from '../../model_package/core/tokenizer.js';
 import type { Batch } from '../../model_package/core/data_types.js';
 
-/** parseArgs options for the model shape (the torch reference's flags and defaults). */
+/**
+ * parseArgs options for the model shape (the torch reference's flags and defaults), plus two the
+ * reference lacks: a stride may be "HxW" (the main job's last stage is 2x1), and --ctc-weight > 0
+ * adds the CTC head and its loss.
+ */
 export const MODEL_ARGS = {
   batch: { type: 'string', default: '16' },
   height: { type: 'string', default: '28' },
@@ -22,6 +26,7 @@ export const MODEL_ARGS = {
   ff: { type: 'string', default: '256' },
   vocab: { type: 'string', default: '83' },
   'max-len': { type: 'string', default: '32' },
+  'ctc-weight': { type: 'string', default: '0' },
 } as const;
 
 export type ModelArgs = { [K in keyof typeof MODEL_ARGS]?: string | boolean };
@@ -43,7 +48,7 @@ export function buildBenchModel(a: ModelArgs, size?: { width?: number; batch?: n
   const maxLen = int('max-len');
   const vocab = int('vocab');
   const chans = String(a.channels ?? MODEL_ARGS.channels.default).split(',').map(Number);
-  const strides = String(a.strides ?? MODEL_ARGS.strides.default).split(',').map(Number);
+  const strides = String(a.strides ?? MODEL_ARGS.strides.default).split(',').map(parseStride);
   const config = ResnetTransformerConfig.parse({
     stem_channels: chans[0],
     stages: chans.map((c, i) => ({ channels: c, stride: strides[i] ?? 2, blocks: int('blocks') })),
@@ -51,7 +56,7 @@ export function buildBenchModel(a: ModelArgs, size?: { width?: number; batch?: n
     tf_nhead: int('heads'),
     tf_layers: int('layers'),
     tf_fc_dim: int('ff'),
-    ctc_weight: size?.ctcWeight ?? 0,
+    ctc_weight: size?.ctcWeight ?? Number(a['ctc-weight'] ?? 0),
   });
   const chars = Array.from({ length: vocab - SPECIAL_TOKENS.length }, (_, i) => String.fromCodePoint(0x21 + i));
   const model = new ResnetTransformer(config, {
@@ -83,4 +88,10 @@ export function buildBenchModel(a: ModelArgs, size?: { width?: number; batch?: n
       model.dispose();
     },
   };
+}
+
+/** "2" → 2, "2x1" → [2, 1] (height, width). */
+function parseStride(token: string): number | [number, number] {
+  const [h, w] = token.split('x').map(Number);
+  return w === undefined ? h! : [h!, w];
 }

@@ -6,7 +6,7 @@
  * FusedConv2D (eval-mode conv+BN+ReLU) and both gradients call the TensorFlow ops
  * with padding EXPLICIT: no tf.pad before or slice after, which made the stride-2
  * filter gradient 2-4x slower.
- * BatchMatMul runs as BatchMatMulV3 (see registerEigenBatchMatMul).
+ * Small batched products run as BatchMatMulV3 (see registerBatchMatMulRoute).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchMatMul, Cast, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, Reshape } from '@tensorflow/tfjs-core';
@@ -76,7 +76,7 @@ export function registerNativeKernels(): void {
   registered = true;
   registerNativeFusedKernels(TF_BACKEND_NAME);
   registerAliasingReshape();
-  registerEigenBatchMatMul();
+  registerBatchMatMulRoute();
   withPads(Conv2D, (pads, inputs, attrs, b) =>
     runOp(b, 'Conv2D', convAttrs(b, attrs.strides as number[], pads), [inputs.x!, inputs.filter!])[0]!);
   withPads(FusedConv2D, (pads, inputs, attrs, b, stock) => {
@@ -105,21 +105,26 @@ export function registerNativeKernels(): void {
   }));
 }
 
+/** Products with at most this many output rows per batch entry run on Eigen. */
+const EIGEN_MAX_ROWS = 8;
+
 /**
- * BatchMatMul as TensorFlow's BatchMatMulV3 (V2's semantics and broadcasting; tfjs-node
- * calls V2). With oneDNN on, V2 goes to oneDNN, which takes 1.5-3× Eigen's time on the
- * decoder's one-query attention products (64 × [1×32]·[32×128]: 0.27-0.52 ms against
- * 0.17-0.19 ms); V3 stays on Eigen, as fast as V2 was without oneDNN.
+ * Batched products by size. With oneDNN on, tfjs-node's BatchMatMulV2 goes to oneDNN:
+ * 1.3× faster than Eigen on training's attention products (the main job's 100 queries ×
+ * 1,024 image tokens: 375 against 490 ms a step), but 1.5-3× slower on a decoding step's
+ * one-query products (64 × [1×32]·[32×128]: 0.27-0.52 ms against 0.17-0.19 ms). Those run
+ * as BatchMatMulV3, which has V2's semantics and stays on Eigen.
  */
-function registerEigenBatchMatMul(): void {
+function registerBatchMatMulRoute(): void {
   installKernel(
     BatchMatMul,
     ({ inputs, attrs, backend }, fallback) => {
       if (!fallback) throw new Error(`BatchMatMul missing on the ${TF_BACKEND_NAME} backend`);
       const { a, b } = inputs;
-      if (a!.dtype !== 'float32' || b!.dtype !== 'float32') return fallback({ inputs, backend, attrs });
-      const tb = asTfBackend(backend);
       const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+      const rows = a!.shape[a!.shape.length - (transposeA ? 1 : 2)]!;
+      if (rows > EIGEN_MAX_ROWS || a!.dtype !== 'float32' || b!.dtype !== 'float32') return fallback({ inputs, backend, attrs });
+      const tb = asTfBackend(backend);
       const bool = tb.binding.TF_ATTR_BOOL;
       const opAttrs = [
         floatType(tb, 'Ta'), floatType(tb, 'Tb'), floatType(tb, 'Tout'),

@@ -129,8 +129,10 @@ describe.skipIf(!build)('native kernels vs cpu', () => {
     [[64, 1, 32], [64, 128, 32], false, true], // a decoding step's attention scores
     [[64, 1, 128], [64, 128, 32], false, false],
     [[3, 6, 5], [3, 6, 4], true, false],
+    [[4, 20, 16], [4, 12, 16], false, true], // 20 rows: the oneDNN route
+    [[4, 16, 20], [4, 16, 12], true, false],
     [[2, 3, 7, 5], [5, 4], false, false], // broadcast over the batch: forward only (tfjs has no broadcasting gradient)
-  ] as const)('batched matMul (BatchMatMulV3) and its gradients: %j × %j, transposes %s %s', async (sa, sb, ta, tb) => {
+  ] as const)('batched matMul on both routes (Eigen up to 8 rows, else oneDNN) and its gradients: %j × %j, transposes %s %s', async (sa, sb, ta, tb) => {
     const run = () => {
       const a = rnd([...sa], 27);
       const b = rnd([...sb], 28);
