@@ -10,8 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchMatMul, Cast, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, Reshape } from '@tensorflow/tfjs-core';
-import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/tfjs-core';
-import { asTensor, installKernel, wrapOutput } from './wasm_kernels/kernel_util.js';
+import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { asTensor, installKernel, wrapOutput, type KernelArgs } from './wasm_kernels/kernel_util.js';
 import { asTfBackend, floatType, runOp, type OpAttr, type TfBackend } from './tf_raw_ops.js';
 import { registerNativeFusedKernels } from './native_fused_kernels.js';
 
@@ -19,6 +19,18 @@ import { registerNativeFusedKernels } from './native_fused_kernels.js';
 export const TF_BACKEND_NAME = 'tensorflow';
 
 type Pads = [[number, number], [number, number]];
+
+/** Replaces tfjs-node's kernel `kernelName`; `body` gets that kernel to fall back to. */
+function overrideTfNodeKernel(kernelName: string, body: (args: KernelArgs, stock: KernelFunc) => TensorInfo | TensorInfo[]): void {
+  installKernel(
+    kernelName,
+    (args, fallback) => {
+      if (!fallback) throw new Error(`${kernelName} missing on the ${TF_BACKEND_NAME} backend`);
+      return body(args, fallback);
+    },
+    TF_BACKEND_NAME,
+  );
+}
 
 /** [[top, bottom], [left, right]] for numeric, explicit or 'valid' NHWC padding; null for 'same'. */
 function explicitPads(pad: unknown): Pads | null {
@@ -55,17 +67,15 @@ function withPads(
   kernelName: string,
   run: (pads: Pads, inputs: NamedTensorInfoMap, attrs: NamedAttrMap, b: TfBackend, stock: KernelFunc) => tf.Tensor,
 ): void {
-  installKernel(
+  overrideTfNodeKernel(
     kernelName,
     ({ inputs, attrs, backend }, fallback) => {
-      if (!fallback) throw new Error(`${kernelName} missing on the ${TF_BACKEND_NAME} backend`);
       const a = (attrs ?? {}) as NamedAttrMap;
       const pads = explicitPads(a.pad);
       const dilated = [a.dilations ?? 1].flat().some((d) => d !== 1);
       if (!pads || a.dataFormat === 'NCHW' || a.dimRoundingMode != null || dilated) return fallback({ inputs, backend, attrs });
       return run(pads, inputs, a, asTfBackend(backend), fallback);
     },
-    TF_BACKEND_NAME,
   );
 }
 
@@ -116,10 +126,9 @@ const EIGEN_MAX_ROWS = 8;
  * as BatchMatMulV3, which has V2's semantics and stays on Eigen.
  */
 function registerBatchMatMulRoute(): void {
-  installKernel(
+  overrideTfNodeKernel(
     BatchMatMul,
     ({ inputs, attrs, backend }, fallback) => {
-      if (!fallback) throw new Error(`BatchMatMul missing on the ${TF_BACKEND_NAME} backend`);
       const { a, b } = inputs;
       const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
       const rows = a!.shape[a!.shape.length - (transposeA ? 1 : 2)]!;
@@ -133,7 +142,6 @@ function registerBatchMatMulRoute(): void {
       ];
       return runOp(tb, 'BatchMatMulV3', opAttrs, [a!, b!])[0]!;
     },
-    TF_BACKEND_NAME,
   );
 }
 
@@ -144,10 +152,9 @@ function registerBatchMatMulRoute(): void {
  * a cast to the tensor's own dtype.
  */
 function registerAliasingReshape(): void {
-  installKernel(
+  overrideTfNodeKernel(
     Reshape,
     ({ inputs, attrs, backend }, fallback) => {
-      if (!fallback) throw new Error(`Reshape missing on the ${TF_BACKEND_NAME} backend`);
       const x = inputs.x!;
       const shape = (attrs as { shape: number[] }).shape;
       const same = shape.length === x.shape.length && shape.every((d, i) => d === x.shape[i] || (d === -1 && shape.filter((e) => e === -1).length === 1));
@@ -155,18 +162,15 @@ function registerAliasingReshape(): void {
       backend.incRef(x.dataId);
       return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
     },
-    TF_BACKEND_NAME,
   );
   // Likewise a cast to the dtype the tensor has (tfjs-node's Mean casts its input to float32).
-  installKernel(
+  overrideTfNodeKernel(
     Cast,
     ({ inputs, attrs, backend }, fallback) => {
-      if (!fallback) throw new Error(`Cast missing on the ${TF_BACKEND_NAME} backend`);
       const x = inputs.x!;
       if ((attrs as { dtype: string }).dtype !== x.dtype) return fallback({ inputs, backend, attrs });
       backend.incRef(x.dataId);
       return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
     },
-    TF_BACKEND_NAME,
   );
 }
