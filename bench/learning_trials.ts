@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { benchHeader, emitResult } from './lib/emit.js';
 import { readProgress, type ValPoint } from './lib/run_progress.js';
-import { unattendedRunFlags } from './lib/run_script.js';
+import { tsxArgv, unattendedRunFlags } from './lib/run_script.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({
@@ -41,12 +41,11 @@ const say = (m: string) => process.stderr.write(`[trials] ${m}\n`);
 /** Trains one trial until validation at `steps` is logged, then stops it (its own process group). */
 async function runTrial(overrides: string[]): Promise<{ curve: ValPoint[]; seconds: number; runDir: string }> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'htr-trial-'));
-  const args = [
-    path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-    'training/run_experiment.ts', 'fit', '--config', a.config as string,
+  const args = tsxArgv(ROOT, 'training/run_experiment.ts', [
+    'fit', '--config', a.config as string,
     ...unattendedRunFlags(a.accelerator as string),
     `--trainer.val_check_interval=${a['val-every']}`, `--trainer.default_root_dir=${root}`, ...overrides,
-  ];
+  ]);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let log = '';
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));

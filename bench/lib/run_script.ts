@@ -42,9 +42,14 @@ export function runCommand(cmd: string, args: string[], cwd: string, env?: NodeJ
   });
 }
 
+/** Node's arguments for `npx tsx <file> ...args` (for a child this process runs itself). */
+export function tsxArgv(root: string, file: string, args: string[]): string[] {
+  return [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), file, ...args];
+}
+
 /** `npx tsx bench/<file> ...args` from the repository root; `env` adds to this process's environment. */
 export function runTsx(root: string, file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<ScriptRun> {
-  return runCommand(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), file, ...args], root, env);
+  return runCommand(process.execPath, tsxArgv(root, file, args), root, env);
 }
 
 /** run_experiment flags of an unattended run on `accelerator`: no live progress line, no per-step log lines. */

@@ -52,9 +52,20 @@ export function readRun(dir: string): RunData {
     series: toSeries(records, info.stepsPerEpoch),
     tables,
     skippedLines: skipped,
-    firstTime: records.reduce<number | null>((t, r) => (typeof r.time === 'number' && (t === null || r.time < t) ? r.time : t), null),
-    lastTime: records.reduce<number | null>((t, r) => (typeof r.time === 'number' && (t === null || r.time > t) ? r.time : t), null),
+    ...timeSpan(records),
   };
+}
+
+/** Wall times of the earliest and latest records that have one. */
+function timeSpan(records: ReadonlyArray<Record<string, unknown>>): { firstTime: number | null; lastTime: number | null } {
+  let firstTime: number | null = null;
+  let lastTime: number | null = null;
+  for (const { time } of records) {
+    if (typeof time !== 'number') continue;
+    if (firstTime === null || time < firstTime) firstTime = time;
+    if (lastTime === null || time > lastTime) lastTime = time;
+  }
+  return { firstTime, lastTime };
 }
 
 /**
