@@ -37,6 +37,7 @@ START, END, PAD = 1, 2, 3
 DEFAULTS = {
     "stem_kernel": 5,
     "stem_channels": 32,
+    "stem_stride": 1,
     "stages": [{"channels": 32, "stride": 2, "blocks": 1},
                {"channels": 64, "stride": 2, "blocks": 1},
                {"channels": 128, "stride": 2, "blocks": 1}],
@@ -52,6 +53,7 @@ DEFAULTS = {
     "max_cols": 1024,
     "ctc_weight": 0,
     "ctc_context_layers": 1,
+    "decoder_memory": "image",
 }
 
 
@@ -80,7 +82,7 @@ class Encoder(nn.Module):
     def __init__(self, cin, c):
         super().__init__()
         k = c["stem_kernel"]
-        self.stem_conv = nn.Conv2d(cin, c["stem_channels"], k, 1, k // 2, bias=c["conv_bias"])
+        self.stem_conv = nn.Conv2d(cin, c["stem_channels"], k, pair(c["stem_stride"]), k // 2, bias=c["conv_bias"])
         self.stem_bn = nn.BatchNorm2d(c["stem_channels"], momentum=c["bn_momentum"])
         self.stages = nn.ModuleList()
         ch = c["stem_channels"]
@@ -164,16 +166,20 @@ class Recognizer(nn.Module):
         b, d, h, w = f.shape
         return (f.flatten(2).transpose(1, 2) + self.image_positions(h, w)).reshape(b, h, w, d)
 
+    def columns(self, x):
+        """x [B, C, H, W] -> height-averaged columns after the CTC context [B, W', D]."""
+        columns = self.encode_grid(x).mean(1)
+        return columns if self.ctc_context is None else self.ctc_context(columns)
+
     def encode(self, x):
-        """x [B, C, H, W] -> image tokens [B, H'*W', D], row-major as ours."""
+        """x [B, C, H, W] -> the decoder's memory: image tokens [B, H'*W', D], row-major as ours, or the columns."""
+        if self.c["decoder_memory"] == "columns":
+            return self.columns(x)
         return self.encode_grid(x).flatten(1, 2)
 
     def ctc_logits(self, x):
         """x [B, C, H, W] -> CTC logits [B, W', V]: height-averaged columns, context, head."""
-        columns = self.encode_grid(x).mean(1)
-        if self.ctc_context is not None:
-            columns = self.ctc_context(columns)
-        return self.ctc_head(columns)
+        return self.ctc_head(self.columns(x))
 
     def decode(self, memory, y):
         s = y.shape[1]

@@ -9,9 +9,10 @@ import { SPECIAL_TOKENS } from '../../model_package/core/tokenizer.js';
 import type { Batch } from '../../model_package/core/data_types.js';
 
 /**
- * parseArgs options for the model shape (the torch reference's flags and defaults), plus two the
- * reference lacks: a stride may be "HxW" (the main job's last stage is 2x1), and --ctc-weight > 0
- * adds the CTC head and its loss.
+ * parseArgs options for the model shape (the torch reference's flags and defaults), plus four the
+ * reference lacks: a stride may be "HxW" (the main job's last stage is 2x1), --ctc-weight > 0
+ * adds the CTC head and its loss, --stem-stride strides the stem convolution, and --decoder-memory
+ * columns makes the decoder attend to the CTC columns.
  */
 export const MODEL_ARGS = {
   batch: { type: 'string', default: '16' },
@@ -27,6 +28,8 @@ export const MODEL_ARGS = {
   vocab: { type: 'string', default: '83' },
   'max-len': { type: 'string', default: '32' },
   'ctc-weight': { type: 'string', default: '0' },
+  'stem-stride': { type: 'string', default: '1' },
+  'decoder-memory': { type: 'string', default: 'image' },
 } as const;
 
 export type ModelArgs = { [K in keyof typeof MODEL_ARGS]?: string | boolean };
@@ -51,6 +54,8 @@ export function buildBenchModel(a: ModelArgs, size?: { width?: number; batch?: n
   const strides = String(a.strides ?? MODEL_ARGS.strides.default).split(',').map(parseStride);
   const config = ResnetTransformerConfig.parse({
     stem_channels: chans[0],
+    decoder_memory: a['decoder-memory'] ?? MODEL_ARGS['decoder-memory'].default,
+    stem_stride: parseStride(String(a['stem-stride'] ?? MODEL_ARGS['stem-stride'].default)),
     stages: chans.map((c, i) => ({ channels: c, stride: strides[i] ?? 2, blocks: int('blocks') })),
     tf_dim: int('d-model'),
     tf_nhead: int('heads'),

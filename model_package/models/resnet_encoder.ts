@@ -1,5 +1,5 @@
 /**
- * Configurable ResNet feature extractor: stem conv(k, pad k/2)-BN-ReLU, then stages
+ * Configurable ResNet feature extractor: stem conv(k, pad k/2, stride)-BN-ReLU, then stages
  * of basic blocks (the first block of a stage carries the stride). NHWC in and out.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -19,6 +19,8 @@ export interface ResnetEncoderOptions {
   readonly inChannels: number;
   readonly stemKernel: number;
   readonly stemChannels: number;
+  /** Default 1. */
+  readonly stemStride?: Pair;
   readonly stages: readonly StageSpec[];
   readonly convBias?: boolean;
   readonly bnMomentum?: number;
@@ -35,7 +37,7 @@ export class ResnetEncoder extends BaseModule {
     super();
     const bias = o.convBias ?? false;
     this.stemConv = this.registerModule('stem_conv', new Conv2d({
-      inChannels: o.inChannels, outChannels: o.stemChannels, kernel: o.stemKernel,
+      inChannels: o.inChannels, outChannels: o.stemChannels, kernel: o.stemKernel, stride: o.stemStride ?? 1,
       padding: Math.floor(o.stemKernel / 2), bias, rng: o.rng,
     }));
     this.stemBn = this.registerModule('stem_bn', new BatchNorm2d({ channels: o.stemChannels, momentum: o.bnMomentum }));

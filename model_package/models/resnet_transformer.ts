@@ -41,6 +41,8 @@ export const StageConfig = z.strictObject({
 export const ResnetTransformerConfig = z.strictObject({
   stem_kernel: positiveInt.default(5).describe('Kernel size of the stem convolution (padding kernel/2)'),
   stem_channels: positiveInt.default(32).describe('Output channels of the stem convolution'),
+  stem_stride: Stride.default(1)
+    .describe('Stride of the stem convolution: 2 halves the largest activations (the cheapest place to downsample; then give the first stage stride 1)'),
   stages: z.array(StageConfig).min(1)
     .default([
       { channels: 32, stride: 2, blocks: 1 },
@@ -69,6 +71,8 @@ export const ResnetTransformerConfig = z.strictObject({
     .describe('checkpoint whose weights start a fit (fine-tuning): other vocabularies are mapped by character, new characters start fresh'),
   ctc_context_layers: z.number().int().min(0).default(1)
     .describe('Transformer encoder layers over the columns before the CTC head (context beyond the ResNet receptive field); used when ctc_weight > 0'),
+  decoder_memory: z.enum(['image', 'columns']).default('image')
+    .describe("What the decoder attends to: every image token (H'xW', the reference model) or the columns the CTC head reads (W', height-averaged, with the CTC context): fewer tokens, and already aligned by CTC"),
 });
 export type ResnetTransformerConfig = z.infer<typeof ResnetTransformerConfig>;
 
@@ -116,7 +120,7 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
     const d = config.tf_dim;
     const kind = config.pos_encoding;
     this.encoder = this.registerModule('encoder', new ResnetEncoder({
-      inChannels: channels, stemKernel: config.stem_kernel, stemChannels: config.stem_channels,
+      inChannels: channels, stemKernel: config.stem_kernel, stemChannels: config.stem_channels, stemStride: config.stem_stride,
       stages: config.stages, convBias: config.conv_bias, bnMomentum: config.bn_momentum, rng,
     }));
     const [fh, fw] = this.encoder.outputSize(height, width);
@@ -170,25 +174,27 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
   }
 
   /**
-   * Feature map -> CTC logits [B, W', V]: image tokens (features + positions) are
-   * averaged over the height, one frame per column, then given context.
+   * Feature map -> columns [B, W', D]: image tokens (features + positions) averaged
+   * over the height, one frame per column, then given context. The CTC head reads them.
    */
-  private ctcFromTokens(tokens: tf.Tensor3D, h: number, w: number): tf.Tensor3D {
+  private columns(tokens: tf.Tensor3D, [b, h, w, d]: readonly number[]): tf.Tensor3D {
+    return tf.tidy(() => {
+      const columns = tf.mean(tf.reshape(tokens, [b!, h!, w!, d!]), 1) as tf.Tensor3D;
+      return this.ctcContext ? this.ctcContext.forward(columns) : columns;
+    });
+  }
+
+  private ctcFromColumns(columns: tf.Tensor3D): tf.Tensor3D {
     const head = this.ctcHead;
     if (!head) throw htrError('HTR_ERR_CONFIG_INVALID', { key: 'model.ctc_weight', reason: 'this model has no CTC head (ctc_weight is 0)' });
-    return tf.tidy(() => {
-      const [b, , d] = tokens.shape;
-      let columns = tf.mean(tf.reshape(tokens, [b, h, w, d]), 1) as tf.Tensor3D;
-      if (this.ctcContext) columns = this.ctcContext.forward(columns);
-      return head.forward(columns);
-    });
+    return head.forward(columns);
   }
 
   /** CTC logits [B, W', V] (blank = index 0), pre-softmax. */
   ctcLogits(x: tf.Tensor4D): tf.Tensor3D {
     return tf.tidy(() => {
       const f = this.featureMap(x);
-      return this.ctcFromTokens(this.imageTokens(f), f.shape[1], f.shape[2]);
+      return this.ctcFromColumns(this.columns(this.imageTokens(f), f.shape));
     });
   }
 
@@ -197,16 +203,19 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
     return tidy(() => {
       const f = this.featureMap(x);
       const tokens = this.imageTokens(f);
-      return {
-        logits: this.decodeLogits(this.decoder.memoryKV(tokens), yIn),
-        ctcLogits: this.ctcFromTokens(tokens, f.shape[1], f.shape[2]),
-      };
+      const columns = this.columns(tokens, f.shape);
+      const memory = this.config.decoder_memory === 'columns' ? columns : tokens;
+      return { logits: this.decodeLogits(this.decoder.memoryKV(memory), yIn), ctcLogits: this.ctcFromColumns(columns) };
     });
   }
 
-  /** Image tokens (the decoder's memory) [B, H'*W', D] for x [B,H,W,C]. */
+  /** The decoder's memory for x [B,H,W,C]: image tokens [B, H'*W', D] or columns [B, W', D] (decoder_memory). */
   encode(x: tf.Tensor4D): tf.Tensor3D {
-    return tf.tidy(() => this.imageTokens(this.featureMap(x)));
+    return tf.tidy(() => {
+      const f = this.featureMap(x);
+      const tokens = this.imageTokens(f);
+      return this.config.decoder_memory === 'columns' ? this.columns(tokens, f.shape) : tokens;
+    });
   }
 
   logits(x: tf.Tensor4D, yIn: tf.Tensor2D): tf.Tensor3D {

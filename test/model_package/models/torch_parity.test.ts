@@ -161,6 +161,8 @@ describe.skipIf(!haveTorch)('parity with the PyTorch mirror (bench/torch_mirror.
     ['CTC head after one context layer', { ...NARROW, ctc_weight: 0.5, ctc_context_layers: 1 }],
     ['CTC head on the columns directly (no context layers), [2,1] last stride', { ...NARROW, stages: [{ channels: 8, stride: 2, blocks: 1 }, { channels: 16, stride: [2, 1], blocks: 1 }], ctc_weight: 0.3, ctc_context_layers: 0 }],
     ['CTC head after two context layers, two heads, sinusoidal positions', { ...NARROW, pos_encoding: 'sinusoidal', tf_nhead: 2, tf_fc_dim: 40, ctc_weight: 0.7, ctc_context_layers: 2 }],
+    // The main job's variants: a strided stem, and the decoder attending to the CTC columns.
+    ['stem stride 2, decoder attending to the CTC columns', { ...NARROW, stem_stride: 2, stages: [{ channels: 8, stride: 1, blocks: 1 }, { channels: 16, stride: 2, blocks: 1 }, { channels: 24, stride: [2, 1], blocks: 1 }], ctc_weight: 0.5, decoder_memory: 'columns' }],
   ];
 
   it.each(cases)('same weights -> same logits and greedy tokens: %s', async (_name, overrides) => {
