@@ -33,6 +33,7 @@ import { runStage, type Stage } from './run_stage.js';
 import { reportMain } from './report_cli.js';
 import { exportMain } from './export_cli.js';
 import { predictMain } from '../batch/predict_cli.js';
+import { lmMain } from './lm_cli.js';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -46,6 +47,7 @@ export const COMMANDS: Readonly<Record<string, string>> = {
   predict: 'transcribe images with a trained checkpoint (--ckpt_path)',
   report: 'summarise finished runs (see `run_experiment report --help`)',
   export: 'write the inference-only file of a checkpoint: weights and config, no optimizer state (--ckpt_path, --out)',
+  lm: 'build a character language model for the ctc_beam and joint decode modes from the training text (--out)',
 };
 
 /** Codes that mean "the command line or config is wrong" (exit 2), wherever they surface. */
@@ -86,7 +88,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
   if (command === 'export') return exportMain(args, io);
   try {
     const parsed = parseArgs(args);
-    if (command === 'predict') return await predict(parsed, io);
+    if (command === 'predict' || command === 'lm') return await withOwnFlags(command, parsed, io);
     if (parsed.help) {
       io.stdout.write(commandHelp(command, parsed.configFiles, parsed.overrides));
       return 0;
@@ -144,20 +146,21 @@ function withoutOutputPaths(config: ConfigObject): ConfigObject {
 }
 
 /**
- * `predict` takes its own flags (--input, --output, ...; see batch/predict_cli.ts).
- * The experiment config is optional there (the checkpoint carries the model's): when
+ * `predict` and `lm` take their own flags (--input, --output, --out, ...; see
+ * batch/predict_cli.ts and lm_cli.ts). The experiment config is optional there: when
  * config files or overrides are given they are resolved and validated as for fit.
  */
-async function predict(parsed: ParsedArgs, io: CliIo): Promise<number> {
+async function withOwnFlags(command: 'predict' | 'lm', parsed: ParsedArgs, io: CliIo): Promise<number> {
   const own = [...(parsed.ckptPath ? ['--ckpt_path', parsed.ckptPath] : []), ...parsed.rest, ...(parsed.help ? ['--help'] : [])];
-  if (parsed.positionals.length) throw new ArgvError(`Unexpected argument "${parsed.positionals[0]}". Options start with --; see run_experiment predict --help`);
+  if (parsed.positionals.length) throw new ArgvError(`Unexpected argument "${parsed.positionals[0]}". Options start with --; see run_experiment ${command} --help`);
   const hasConfig = parsed.configFiles.length > 0 || parsed.overrides.length > 0;
   const resolved = hasConfig ? resolveConfig({ configFiles: parsed.configFiles, overrides: parsed.overrides }) : undefined;
   if (resolved && parsed.printConfig) {
     io.stdout.write(configToYaml(printableConfig(resolved)));
     return 0;
   }
-  return predictMain(resolved ? printableConfig(resolved) : undefined, own, io);
+  const config = resolved ? printableConfig(resolved) : undefined;
+  return command === 'predict' ? predictMain(config, own, io) : lmMain(config, own, io);
 }
 
 /** Prints an error without a stack (a config mistake is not a crash) and picks the exit code. */

@@ -12,6 +12,7 @@ import { CharErrorRate, WordErrorRate, cer } from '../metrics/error_rate.js';
 import { batchTensors } from './batch_plan.js';
 import { ctcTargets, trainingLoss } from './loss.js';
 import { decode, resolveDecoding, type Decoding } from '../models/decoding/index.js';
+import type { LmFusion } from '../lm/fusion.js';
 
 export interface EvalOptions {
   /** Metric name prefix: "val" or "test". */
@@ -23,6 +24,8 @@ export interface EvalOptions {
   readonly beamWidth?: number;
   /** CTC share of the joint decode score (default: the mode's own). */
   readonly jointCtcWeight?: number;
+  /** A character language model fused into the CTC beam modes. */
+  readonly lm?: LmFusion;
   /** Decoded rows to return for tables. */
   readonly numPredictions: number;
   /** Called after each batch (progress display, Ctrl-C checks). */
@@ -94,6 +97,7 @@ async function decodeBatch(model: Recognizer, batch: Batch, tokenizer: Tokenizer
       beamWidth: opts.beamWidth ?? 5,
       widths: Array.from(batch.widths),
       ...(opts.jointCtcWeight !== undefined ? { jointCtcWeight: opts.jointCtcWeight } : {}),
+      ...(opts.lm ? { lm: opts.lm } : {}),
     });
     return { loss, texts: hyps.map((h) => tokenizer.decode(h.tokens)) };
   } finally {

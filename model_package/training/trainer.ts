@@ -25,7 +25,8 @@ import { loadModelWeights, readCheckpoint, saveCheckpoint, toTensors, type Check
 import { removeStaleTempFiles } from '../core/atomic_write.js';
 import { maxTimeSeconds, type CheckpointConfig, type EarlyStoppingConfig, type LrSchedulerConfig, type OptimizerConfig, type TrainerConfig } from './config.js';
 import { EarlyStopping, type EarlyStoppingState } from './early_stopping.js';
-import { evaluate, predictRows } from './evaluation.js';
+import { evaluate, predictRows, type EvalOptions } from './evaluation.js';
+import { loadLanguageModel, type CharNgramLm } from '../lm/index.js';
 import type { FitState, LoopPosition } from './fit_state.js';
 import { createLrScheduler } from './lr_scheduler.js';
 import { ModelCheckpoint, type ModelCheckpointState } from './model_checkpoint.js';
@@ -78,6 +79,8 @@ export class Trainer implements TrainerView {
   stopReason = '';
 
   private readonly cfg: TrainerConfig;
+  /** trainer.lm, read at the first evaluation. */
+  private languageModel: { file: string; lm: CharNgramLm } | undefined;
   private readonly loggers: readonly Logger[];
   private readonly callbacks: readonly Callback[];
   private readonly log: (line: string) => void;
@@ -314,12 +317,26 @@ export class Trainer implements TrainerView {
     const { metrics } = await evaluate(fit.model, take(fit.data.valDataloader(), n), {
       prefix: 'val',
       ignorePad: this.cfg.ignore_pad,
-      decoding: this.cfg.decoding,
-      beamWidth: this.cfg.beam_width,
-      ...(this.cfg.joint_ctc_weight !== null ? { jointCtcWeight: this.cfg.joint_ctc_weight } : {}),
+      ...(await this.decodeOptions(fit.model)),
       numPredictions: 0,
     });
     if (metrics['val/loss'] !== undefined) this.log(`Sanity check on ${n} val batch(es): ${formatMetrics(metrics)}`);
+  }
+
+  /** How validation and test decode: the mode, its beam and joint settings, the language model (loaded once). */
+  private async decodeOptions(model: Recognizer): Promise<Pick<EvalOptions, 'decoding' | 'beamWidth' | 'jointCtcWeight' | 'lm'>> {
+    const { decoding, beam_width: beamWidth, joint_ctc_weight: joint, lm, lm_weight: weight, lm_bonus: bonus } = this.cfg;
+    if (lm !== null && this.languageModel?.file !== lm) {
+      const loaded = await loadLanguageModel(lm, model.dataConfig.mapping);
+      this.languageModel = { file: lm, lm: loaded };
+      this.log(`language model ${lm}: ${loaded.order}-gram from ${loaded.lines} lines (weight ${weight}, bonus ${bonus}; used by ctc_beam and joint)`);
+    }
+    return {
+      decoding,
+      beamWidth,
+      ...(joint !== null ? { jointCtcWeight: joint } : {}),
+      ...(lm !== null && this.languageModel ? { lm: { lm: this.languageModel.lm, weight, bonus } } : {}),
+    };
   }
 
   /** Val batches of a pass during fit; overfit_batches validates on all its fixed batches. */
@@ -334,9 +351,7 @@ export class Trainer implements TrainerView {
     return evaluate(model, take(source, n), {
       prefix: stage === 'test' ? 'test' : 'val',
       ignorePad: this.cfg.ignore_pad,
-      decoding: this.cfg.decoding,
-      beamWidth: this.cfg.beam_width,
-      ...(this.cfg.joint_ctc_weight !== null ? { jointCtcWeight: this.cfg.joint_ctc_weight } : {}),
+      ...(await this.decodeOptions(model)),
       numPredictions: this.cfg.num_predictions,
       onBatchEnd: (batchIndex) => this.emit((c) => c.onEvalBatchEnd?.(this, { stage, batchIndex, numBatches: n })),
     });

@@ -4,7 +4,8 @@
  * Inputs are log-softmax outputs [T, V] row-major with blank = token 0, as in
  * ctc_forward.ts.
  */
-import { BLANK_INDEX } from '../../core/tokenizer.js';
+import { BLANK_INDEX, END_INDEX } from '../../core/tokenizer.js';
+import type { LmFusion } from '../../lm/fusion.js';
 import { checkLogProbsShape, ctcLogLikelihood, logAddExp, type LogProbs } from './ctc_forward.js';
 
 export interface CtcGreedyResult {
@@ -20,6 +21,8 @@ export interface CtcHypothesis {
   readonly tokens: number[];
   /** log p(tokens | x) summed over the alignments the beam kept. */
   readonly logScore: number;
+  /** What the beam ranks by: logScore, plus the language model's share with fusion. */
+  readonly score: number;
 }
 
 /** Best path: argmax per frame, merge repeats, drop blanks ([a,a,-,a] -> "aa"). */
@@ -49,34 +52,41 @@ export function ctcGreedy(logProbs: LogProbs, T: number, V: number): CtcGreedyRe
   return { tokens, charProbs, confidence: T > 0 ? Math.exp(pathLogProb / T) : 0 };
 }
 
+/** With a language model, characters below this frame log-probability are not tried (pyctcdecode's token_min_logp). */
+const LM_MIN_TOKEN_LOG_PROB = -10;
+
 /**
  * CTC prefix beam search (Hannun et al. 2014): each hypothesis is a label prefix
  * with the log-probability of all kept alignments ending in a blank and in its
  * last token, so alignments of the same label add up instead of competing.
+ * With `fusion`, prefixes are ranked by that plus the language model's weighted
+ * score (shallow fusion; the end of the line is scored after the last frame).
  * Returns at most `beamWidth` hypotheses, best first.
  */
-export function ctcPrefixBeam(logProbs: LogProbs, T: number, V: number, beamWidth: number): CtcHypothesis[] {
+export function ctcPrefixBeam(logProbs: LogProbs, T: number, V: number, beamWidth: number, fusion?: LmFusion): CtcHypothesis[] {
   checkLogProbsShape(logProbs, T, V);
   if (!Number.isInteger(beamWidth) || beamWidth < 1) throw new RangeError(`beam width must be a positive integer, got ${beamWidth}`);
-  let beams = new Map<string, Prefix>([['', { tokens: [], blank: 0, token: -Infinity }]]);
+  const lmScore = (p: Prefix, v: number): number => (fusion ? p.lm + fusion.weight * fusion.lm.logProb(p.tokens, v) + fusion.bonus : 0);
+  const minTokenLogProb = fusion ? LM_MIN_TOKEN_LOG_PROB : -Infinity;
+  let beams = new Map<string, Prefix>([['', { tokens: [], blank: 0, token: -Infinity, lm: 0 }]]);
   for (let t = 0; t < T; t++) {
     const o = t * V;
     const next = new Map<string, Prefix>();
-    const entry = (key: string, tokens: () => number[]): Prefix => {
+    const entry = (key: string, tokens: () => number[], lm: () => number): Prefix => {
       let p = next.get(key);
-      if (!p) next.set(key, (p = { tokens: tokens(), blank: -Infinity, token: -Infinity }));
+      if (!p) next.set(key, (p = { tokens: tokens(), blank: -Infinity, token: -Infinity, lm: lm() }));
       return p;
     };
     for (const [key, p] of beams) {
       const total = logAddExp(p.blank, p.token);
       // Blank: the prefix stays, now ending in a blank.
-      const stay = entry(key, () => p.tokens);
+      const stay = entry(key, () => p.tokens, () => p.lm);
       stay.blank = logAddExp(stay.blank, total + (logProbs[o + BLANK_INDEX] as number));
       const last = p.tokens.length > 0 ? (p.tokens[p.tokens.length - 1] as number) : -1;
       for (let v = 1; v < V; v++) {
         const lp = logProbs[o + v] as number;
-        if (lp === -Infinity) continue;
-        const grown = entry(key === '' ? String(v) : `${key},${v}`, () => [...p.tokens, v]);
+        if (lp === -Infinity || (lp < minTokenLogProb && v !== last)) continue;
+        const grown = entry(key === '' ? String(v) : `${key},${v}`, () => [...p.tokens, v], () => lmScore(p, v));
         if (v === last) {
           // Repeating the last token merges into it unless a blank separates them.
           stay.token = logAddExp(stay.token, p.token + lp);
@@ -86,14 +96,17 @@ export function ctcPrefixBeam(logProbs: LogProbs, T: number, V: number, beamWidt
         }
       }
     }
-    const ranked = [...next].map(([k, p]) => ({ k, p, total: logAddExp(p.blank, p.token) }));
-    ranked.sort((a, b) => b.total - a.total);
+    const ranked = [...next].map(([k, p]) => ({ k, p, score: logAddExp(p.blank, p.token) + p.lm }));
+    ranked.sort((a, b) => b.score - a.score);
     beams = new Map(ranked.slice(0, beamWidth).map(({ k, p }) => [k, p]));
   }
   return [...beams.values()]
-    .map((p) => ({ tokens: p.tokens, logScore: logAddExp(p.blank, p.token) }))
+    .map((p) => {
+      const logScore = logAddExp(p.blank, p.token);
+      return { tokens: p.tokens, logScore, score: fusion ? logScore + p.lm + fusion.weight * fusion.lm.logProb(p.tokens, END_INDEX) : logScore };
+    })
     .filter((h) => h.logScore > -Infinity)
-    .sort((a, b) => b.logScore - a.logScore);
+    .sort((a, b) => b.score - a.score);
 }
 
 /**
@@ -110,5 +123,7 @@ interface Prefix {
   blank: number;
   /** ... and of those that end in the prefix's last token */
   token: number;
+  /** The language model's weighted score of `tokens` (0 without fusion). */
+  readonly lm: number;
 }
 

@@ -3,6 +3,7 @@
  * `ctc_beam` (CTC prefix beam search) and `joint` (attention and CTC together:
  * candidates from the attention beam and the CTC prefix beam, each scored by both
  * models, `w·log p_ctc + (1 − w)·log p_att` with w = the model's ctc_weight).
+ * Both beam modes take an optional character language model (shallow fusion).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { htrError } from '../../errors.js';
@@ -10,6 +11,7 @@ import { END_INDEX, START_INDEX } from '../../core/tokenizer.js';
 import type { Recognizer } from '../types.js';
 import { ctcGreedy, ctcPrefixBeam, ctcScore } from '../ctc/ctc_decode.js';
 import type { Hypothesis } from './hypothesis.js';
+import { lmLineScore, type LmFusion } from '../../lm/fusion.js';
 
 export interface CtcModeOptions {
   readonly beamWidth: number;
@@ -17,6 +19,8 @@ export interface CtcModeOptions {
   readonly widths?: readonly number[];
   /** CTC share of the joint score (default: defaultJointCtcWeight). */
   readonly jointCtcWeight?: number;
+  /** A character language model fused into ctc_beam and joint. */
+  readonly lm?: LmFusion;
 }
 
 /** Per-row log-probabilities of the CTC head, read back once. */
@@ -68,7 +72,7 @@ export async function ctcGreedyMode(recognizer: Recognizer, x: tf.Tensor4D, opti
 export async function ctcBeamMode(recognizer: Recognizer, x: tf.Tensor4D, options: CtcModeOptions): Promise<Hypothesis[]> {
   const f = await ctcFrames(recognizer, x, options.widths);
   return Array.from({ length: x.shape[0] }, (_, b) => {
-    const best = ctcPrefixBeam(f.row(b), f.frames(b), f.V, options.beamWidth)[0];
+    const best = ctcPrefixBeam(f.row(b), f.frames(b), f.V, options.beamWidth, options.lm)[0];
     const tokens = best?.tokens ?? [];
     // Per-character confidence from the best path where it spells the same label.
     const greedy = ctcGreedy(f.row(b), f.frames(b), f.V);
@@ -102,7 +106,7 @@ export async function jointMode(recognizer: Recognizer, x: tf.Tensor4D, options:
       }
     };
     add((attention[b]?.tokens ?? []).filter((t) => t !== END_INDEX));
-    for (const h of ctcPrefixBeam(f.row(b), f.frames(b), f.V, options.beamWidth)) add(h.tokens);
+    for (const h of ctcPrefixBeam(f.row(b), f.frames(b), f.V, options.beamWidth, options.lm)) add(h.tokens);
     // Every candidate too long to score (an untrained model): keep the attention one, cut to fit.
     if (list.length === 0) list.push((attention[b]?.tokens ?? []).filter((t) => t !== END_INDEX).slice(0, maxTokens));
     candidates.push(list);
@@ -114,7 +118,7 @@ export async function jointMode(recognizer: Recognizer, x: tf.Tensor4D, options:
     let bestScore = -Infinity;
     list.forEach((tokens, k) => {
       const a = att[b]?.[k] as { total: number; perToken: number[] };
-      const score = w * ctcScore(f.row(b), f.frames(b), f.V, tokens) + (1 - w) * a.total;
+      const score = w * ctcScore(f.row(b), f.frames(b), f.V, tokens) + (1 - w) * a.total + (options.lm ? lmLineScore(options.lm, tokens) : 0);
       if (score > bestScore || !best) {
         bestScore = score;
         best = { tokens, charProbs: a.perToken.slice(0, tokens.length).map(Math.exp), confidence: Math.exp(a.total / (tokens.length + 1)) };

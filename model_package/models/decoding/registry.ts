@@ -6,6 +6,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Recognizer } from '../types.js';
 import type { Hypothesis } from './hypothesis.js';
+import type { LmFusion } from '../../lm/fusion.js';
 import { greedyMode } from './greedy.js';
 import { ctcBeamMode, ctcGreedyMode, jointMode } from './ctc_modes.js';
 
@@ -16,6 +17,8 @@ export interface ModeOptions {
   readonly widths?: readonly number[];
   /** CTC share w of the `joint` score w·log p_ctc + (1 − w)·log p_att (default in ctc_modes.ts). */
   readonly jointCtcWeight?: number;
+  /** A character language model fused into the CTC beam modes (ctc_beam, joint). */
+  readonly lm?: LmFusion;
 }
 
 export interface DecodeModeEntry {

@@ -1,0 +1,3 @@
+export { CharNgramLm, type CharNgramJson } from './char_ngram.js';
+export { loadLanguageModel, saveLanguageModel } from './lm_file.js';
+export { lmLineScore, type LmFusion } from './fusion.js';
