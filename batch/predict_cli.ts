@@ -24,6 +24,7 @@ import type { LinePrediction } from '../model_package/inference/line_recognizer.
 import { DECODING_CHOICES } from '../model_package/models/decoding/index.js';
 import { pageXml } from '../model_package/inference/page_xml_writer.js';
 import { loadRecognizerFromCheckpoint } from '../model_package/checkpoint/checkpoint.js';
+import { describeLmFusion, LM_SETTINGS, loadLmFusion } from '../model_package/lm/index.js';
 
 export const PredictCliConfig = z.strictObject({
   ckpt_path: z.string().default('models/demo/demo.ckpt').describe('checkpoint to use (default: the bundled demo model)'),
@@ -33,6 +34,7 @@ export const PredictCliConfig = z.strictObject({
   batch_size: z.number().int().positive().default(16).describe('images read and lines decoded per batch'),
   decoding: z.enum(DECODING_CHOICES).default('auto').describe('auto (the fastest the model supports: ctc_greedy with a CTC head, else greedy), greedy, beam, ctc_greedy, ctc_beam or joint (attention + CTC)'),
   beam_width: z.number().int().positive().default(5).describe('beams per line (beam decoding)'),
+  ...LM_SETTINGS,
   mode: z.enum(['line', 'paragraph']).default('line').describe('each image is one line, or a paragraph cut into lines'),
   max_pixels: z.number().int().positive().default(50_000_000).describe('images with more pixels are reported and skipped'),
   accelerator: z.enum(ACCELERATORS).optional().describe('tensor backend (default: trainer.accelerator of the config, else auto)'),
@@ -297,7 +299,9 @@ export async function predictMain(config: Record<string, unknown> | undefined, a
     if (!existsSync(cfg.ckpt_path) || !statSync(cfg.ckpt_path).isFile()) throw htrError('HTR_ERR_MISSING_FILE', { file: cfg.ckpt_path, key: '--ckpt_path' });
     const recognizer = await loadRecognizerFromCheckpoint(cfg.ckpt_path);
     try {
-      await runPredict(cfg, io, new Predictor(recognizer));
+      const lm = await loadLmFusion(cfg, recognizer.dataConfig.mapping);
+      if (lm && !cfg.quiet) io.stderr.write(`${describeLmFusion(cfg.lm as string, lm)}\n`);
+      await runPredict(cfg, io, new Predictor(recognizer, lm));
     } finally {
       recognizer.dispose();
     }

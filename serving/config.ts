@@ -5,12 +5,14 @@
 import { z } from 'zod';
 import { ACCELERATORS } from '../model_package/backend/init_backend.js';
 import { DECODING_CHOICES } from '../model_package/models/decoding/index.js';
+import { LM_SETTINGS } from '../model_package/lm/settings.js';
 
 /** The bundled demo model (see models/demo/MODEL_CARD.md). */
 export const DEMO_CHECKPOINT = 'models/demo/demo.ckpt';
 
 export const ServerConfig = z.strictObject({
   checkpoint: z.string().default(DEMO_CHECKPOINT).describe('checkpoint to serve (default: the bundled demo model)'),
+  ...LM_SETTINGS,
   accelerator: z.enum(ACCELERATORS).default('auto').describe('tensor backend; auto tries gpu, native, wasm, cpu in order'),
   num_threads: z.number().int().min(0).default(0).describe('wasm threads (0 = measured default)'),
   host: z.string().default('127.0.0.1').describe('interface to listen on (0.0.0.0 for all)'),

@@ -46,7 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const config = parsed.data;
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   await initBackend({ accelerator: config.accelerator, numThreads: config.num_threads, log });
-  const app = await buildServer({ config: { ...config, logger: config.logger }, loadModel: checkpointLoader(config.checkpoint) });
+  const app = await buildServer({ config: { ...config, logger: config.logger }, loadModel: checkpointLoader(config.checkpoint, config) });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

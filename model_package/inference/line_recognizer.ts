@@ -10,6 +10,7 @@ import type { GrayImage } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
 import { decode, type Decoding, type Hypothesis } from '../models/decoding/index.js';
 import { WIDTH_QUANTUM } from '../core/data_types.js';
+import type { LmFusion } from '../lm/fusion.js';
 
 export interface RecognizeOptions {
   /** Decode mode (default auto: the fastest the model supports). */
@@ -37,7 +38,8 @@ export class LineRecognizer {
   /** Widest line the model takes (its inputDims width). */
   readonly width: number;
 
-  constructor(readonly recognizer: Recognizer) {
+  /** `lm`: a character language model fused into the CTC beam modes of every call. */
+  constructor(readonly recognizer: Recognizer, readonly lm?: LmFusion) {
     recognizer.train(false);
     this.tokenizer = new Tokenizer(recognizer.dataConfig.mapping);
     const [, height, width] = recognizer.dataConfig.inputDims;
@@ -51,7 +53,7 @@ export class LineRecognizer {
     const x = this.stack(images);
     try {
       const widths = images.map((img) => img.width);
-      const hyps = await decode(this.recognizer, x, options.decoding ?? 'auto', { beamWidth: options.beamWidth ?? 5, widths });
+      const hyps = await decode(this.recognizer, x, options.decoding ?? 'auto', { beamWidth: options.beamWidth ?? 5, widths, ...(this.lm ? { lm: this.lm } : {}) });
       return hyps.map((h) => this.toPrediction(h));
     } finally {
       x.dispose();

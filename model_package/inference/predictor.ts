@@ -5,6 +5,7 @@
  * into lines. Recognition goes through a pluggable `BatchRecognizer` (the
  * server's micro-batcher, the CLI's plain loop), called once per call.
  */
+import type { LmFusion } from '../lm/fusion.js';
 import { checkImageHeader, decodeGray, grayToLineImage } from '../preprocess/line_image.js';
 import { htrError } from '../errors.js';
 import type { GrayImage } from '../core/data_types.js';
@@ -78,8 +79,9 @@ export const DEFAULT_PIXEL_LIMIT = 50_000_000;
 export class Predictor {
   readonly lines: LineRecognizer;
 
-  constructor(recognizer: Recognizer) {
-    this.lines = new LineRecognizer(recognizer);
+  /** `lm`: a character language model for the ctc_beam and joint modes. */
+  constructor(recognizer: Recognizer, lm?: LmFusion) {
+    this.lines = new LineRecognizer(recognizer, lm);
   }
 
   get recognizer(): Recognizer {

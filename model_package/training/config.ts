@@ -3,6 +3,7 @@
  * validation and --help from them. Keys are snake_case like Lightning's.
  */
 import { z } from 'zod';
+import { LM_SETTINGS } from '../lm/settings.js';
 import { DECODING_CHOICES } from '../models/decoding/index.js';
 
 export const ACCELERATORS = ['auto', 'gpu', 'native', 'wasm', 'cpu'] as const;
@@ -42,10 +43,7 @@ export const TrainerConfig = z.strictObject({
   beam_width: z.number().int().min(1).default(5).describe('beams per line for the beam decode modes'),
   joint_ctc_weight: z.number().min(0).max(1).nullable().default(null)
     .describe("CTC share w of the joint decode score w·log p_ctc + (1−w)·log p_att (null: the model's default, see docs/model.md)"),
-  lm: z.string().min(1).nullable().default(null)
-    .describe('character language model (a file from `run_experiment lm`) fused into the ctc_beam and joint decode modes'),
-  lm_weight: z.number().min(0).default(0.5).describe('weight of the language model\'s log-probabilities in the beam score'),
-  lm_bonus: z.number().default(1).describe('score added per character with a language model (offsets its preference for short lines)'),
+  ...LM_SETTINGS,
   num_predictions: z.number().int().min(0).default(32).describe('decoded validation/test samples handed to loggers and callbacks per pass'),
 });
 export type TrainerConfig = z.infer<typeof TrainerConfig>;

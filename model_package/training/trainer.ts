@@ -26,7 +26,7 @@ import { removeStaleTempFiles } from '../core/atomic_write.js';
 import { maxTimeSeconds, type CheckpointConfig, type EarlyStoppingConfig, type LrSchedulerConfig, type OptimizerConfig, type TrainerConfig } from './config.js';
 import { EarlyStopping, type EarlyStoppingState } from './early_stopping.js';
 import { evaluate, predictRows, type EvalOptions } from './evaluation.js';
-import { loadLanguageModel, type CharNgramLm } from '../lm/index.js';
+import { describeLmFusion, loadLmFusion, type LmFusion } from '../lm/index.js';
 import type { FitState, LoopPosition } from './fit_state.js';
 import { createLrScheduler } from './lr_scheduler.js';
 import { ModelCheckpoint, type ModelCheckpointState } from './model_checkpoint.js';
@@ -80,7 +80,7 @@ export class Trainer implements TrainerView {
 
   private readonly cfg: TrainerConfig;
   /** trainer.lm, read at the first evaluation. */
-  private languageModel: { file: string; lm: CharNgramLm } | undefined;
+  private languageModel: { file: string; fusion: LmFusion } | undefined;
   private readonly loggers: readonly Logger[];
   private readonly callbacks: readonly Callback[];
   private readonly log: (line: string) => void;
@@ -325,17 +325,17 @@ export class Trainer implements TrainerView {
 
   /** How validation and test decode: the mode, its beam and joint settings, the language model (loaded once). */
   private async decodeOptions(model: Recognizer): Promise<Pick<EvalOptions, 'decoding' | 'beamWidth' | 'jointCtcWeight' | 'lm'>> {
-    const { decoding, beam_width: beamWidth, joint_ctc_weight: joint, lm, lm_weight: weight, lm_bonus: bonus } = this.cfg;
+    const { decoding, beam_width: beamWidth, joint_ctc_weight: joint, lm } = this.cfg;
     if (lm !== null && this.languageModel?.file !== lm) {
-      const loaded = await loadLanguageModel(lm, model.dataConfig.mapping);
-      this.languageModel = { file: lm, lm: loaded };
-      this.log(`language model ${lm}: ${loaded.order}-gram from ${loaded.lines} lines (weight ${weight}, bonus ${bonus}; used by ctc_beam and joint)`);
+      const fusion = await loadLmFusion(this.cfg, model.dataConfig.mapping);
+      if (fusion) this.log(describeLmFusion(lm, fusion));
+      this.languageModel = fusion && { file: lm, fusion };
     }
     return {
       decoding,
       beamWidth,
       ...(joint !== null ? { jointCtcWeight: joint } : {}),
-      ...(lm !== null && this.languageModel ? { lm: { lm: this.languageModel.lm, weight, bonus } } : {}),
+      ...(lm !== null && this.languageModel ? { lm: this.languageModel.fusion } : {}),
     };
   }
 

@@ -12,6 +12,7 @@ import type { Recognizer } from '../../model_package/models/types.js';
 import { Predictor, type Prediction, type PredictionOptions } from '../../model_package/inference/predictor.js';
 import type { LinePrediction, RecognizeOptions } from '../../model_package/inference/line_recognizer.js';
 import { DECODE_MODES, resolveDecoding, type Decoding } from '../../model_package/models/decoding/index.js';
+import type { LmFusion } from '../../model_package/lm/fusion.js';
 import { MicroBatcher } from '../batcher.js';
 import type { ServerConfig } from '../config.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -26,6 +27,8 @@ export interface LoadedModel {
   readonly config?: Record<string, unknown>;
   /** Checkpoint metadata (epoch, step, metrics, creation time...). */
   readonly metadata?: Record<string, unknown>;
+  /** A character language model for the ctc_beam and joint modes, and its file. */
+  readonly lm?: { readonly file: string; readonly fusion: LmFusion };
 }
 
 export type ModelLoader = () => Promise<LoadedModel>;
@@ -70,7 +73,7 @@ export class ModelService {
     this.loading = load().then(
       (loaded) => {
         this.loaded = loaded;
-        this.predictor = new Predictor(loaded.recognizer);
+        this.predictor = new Predictor(loaded.recognizer, loaded.lm?.fusion);
         this.state = 'ready';
         metrics.modelLoaded.set(1);
       },

@@ -22,6 +22,9 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       vocabulary: dc.mapping,
       config: loaded.config ?? {},
       metadata: loaded.metadata ?? {},
+      language_model: loaded.lm
+        ? { file: loaded.lm.file, order: loaded.lm.fusion.lm.order, lines: loaded.lm.fusion.lm.lines, weight: loaded.lm.fusion.weight, bonus: loaded.lm.fusion.bonus, modes: ['ctc_beam', 'joint'] }
+        : null,
       batching: { max_batch_size: app.serverConfig.max_batch_size, max_wait_ms: app.serverConfig.max_wait_ms },
     };
   });

@@ -7,6 +7,8 @@ import { predictMain, listInputs, readDone, globMatcher } from '../../batch/pred
 import { Predictor } from '../../model_package/inference/predictor.js';
 import { loadRecognizerFromCheckpoint } from '../../model_package/checkpoint/checkpoint.js';
 import { parsePageXml } from '../../model_package/data/own/page_xml.js';
+import { CharNgramLm, saveLanguageModel } from '../../model_package/lm/index.js';
+import { buildMapping } from '../../model_package/core/tokenizer.js';
 import { zipFolder } from '../fixtures/zip_writer.js';
 import { linePng, tinyCheckpoint, useCpu } from '../serving/helpers.js';
 
@@ -141,6 +143,13 @@ describe('run_experiment predict', () => {
     const noCkpt = await predictMain(undefined, ['--ckpt_path', join(dir, 'none.ckpt'), '--input', images, '--accelerator', 'cpu'], { stdout: new Capture(), stderr: new Capture() });
     expect(noCkpt).toBe(2);
     expect(existsSync(join(dir, 'x.jsonl'))).toBe(false);
+    // A language model must spell with the checkpoint's vocabulary.
+    const lm = join(dir, 'ab.json');
+    await saveLanguageModel(lm, CharNgramLm.build(['ab'], buildMapping('ab'), 2));
+    const wrongLm = await run(['--input', images, '--output', join(dir, 'y.jsonl'), '--lm', lm]);
+    expect(wrongLm.code).not.toBe(0);
+    expect(wrongLm.err).toMatch(/ab\.json.*not the model's/);
+    expect(existsSync(join(dir, 'y.jsonl'))).toBe(false);
   });
 
   it('glob patterns and readDone', () => {
