@@ -3,6 +3,8 @@
  * wall-clock budget on one backend, through the real CLI, then its best checkpoint
  * tested in each decode mode on the held-out fonts and text. Writes JSON: backend,
  * steps, steps/s, validation CER by step, test CER and WER per decode mode, times.
+ * A mode `M+lm` (ctc_beam+lm) builds a character language model from the config's
+ * training split (`run_experiment lm`) and decodes in mode M with it, --lm-beam beams.
  *
  *   npx tsx bench/learning.ts --minutes 30 --accelerator native --out bench/results/learning_native.json
  *   npx tsx bench/learning.ts --minutes 30 --accelerator wasm --out bench/results/learning_wasm.json
@@ -26,11 +28,12 @@ const { values: a } = parseArgs({
     minutes: { type: 'string', default: '30' },
     accelerator: { type: 'string', default: 'native' },
     config: { type: 'string', default: 'configs/synthetic_lines.yaml' },
-    modes: { type: 'string', default: 'ctc_greedy,greedy,joint' },
+    modes: { type: 'string', default: 'ctc_greedy,greedy,joint,ctc_beam+lm' },
     'test-batches': { type: 'string', default: '1' },
     // Attention-only decoding loops on an undertrained model and is slow: these modes (and ctc_greedy beside
     // them, for a like-for-like number) run on the first --test-batches batches; the others on all of them.
     'sampled-modes': { type: 'string', default: 'greedy,beam' },
+    'lm-beam': { type: 'string', default: '8' },
     'run-dir': { type: 'string' },
     out: { type: 'string' },
   },
@@ -66,14 +69,27 @@ const { runDir, seconds: fitSeconds } = await fit();
 const { steps, trainSeconds, valCurve } = readProgress(runDir);
 const best = bestCheckpoint(path.join(runDir, RUN_FILES.checkpoints));
 
-type TestResult = { cer: number; wer: number; seconds: number; test_batches: number | 'all' };
+/** The language model of the `+lm` modes: built once from the config's training split, beside the run. */
+let lmFile: string | undefined;
+async function languageModel(): Promise<string> {
+  if (lmFile) return lmFile;
+  const file = path.join(runDir, 'lm.json');
+  say(`build the language model from the training split of ${a.config}`);
+  const run = await runTsx(ROOT, 'training/run_experiment.ts', ['lm', '--config', a.config as string, '--out', file]);
+  if (run.code !== 0) throw new Error(`lm failed (${run.code}):\n${run.stderr.slice(-3000)}`);
+  return (lmFile = file);
+}
+
+type TestResult = { cer: number; wer: number; seconds: number; test_batches: number | 'all'; beam_width?: number };
 async function testBest(mode: string, batches: number | 'all'): Promise<TestResult> {
   say(`test ${path.basename(best)} with decoding=${mode} on ${batches} test batches`);
   const limit = batches === 'all' ? [] : [`--trainer.limit_test_batches=${batches}`];
-  const run = await runTsx(ROOT, 'training/run_experiment.ts', ['test', '--ckpt_path', best, ...common, `--trainer.decoding=${mode}`, `--trainer.default_root_dir=${mkdtempSync(path.join(os.tmpdir(), 'htr-learning-test-'))}`, ...limit]);
+  const [decoding, lm] = mode.split('+');
+  const lmFlags = lm === 'lm' ? [`--trainer.lm=${await languageModel()}`, `--trainer.beam_width=${a['lm-beam']}`] : [];
+  const run = await runTsx(ROOT, 'training/run_experiment.ts', ['test', '--ckpt_path', best, ...common, `--trainer.decoding=${decoding}`, ...lmFlags, `--trainer.default_root_dir=${mkdtempSync(path.join(os.tmpdir(), 'htr-learning-test-'))}`, ...limit]);
   const out = Object.fromEntries(run.stdout.trim().split('\n').map((l) => l.split('\t')).filter((p) => p.length === 2).map(([k, v]) => [k, Number(v)]));
   if (run.code !== 0 || out['test/cer'] === undefined) throw new Error(`test (${mode}) failed:\n${run.stderr.slice(-3000)}`);
-  return { cer: out['test/cer'] as number, wer: out['test/wer'] as number, seconds: Math.round(run.seconds), test_batches: batches };
+  return { cer: out['test/cer'] as number, wer: out['test/wer'] as number, seconds: Math.round(run.seconds), test_batches: batches, ...(lmFlags.length ? { beam_width: Number(a['lm-beam']) } : {}) };
 }
 
 const sampled = new Set(String(a['sampled-modes']).split(','));
