@@ -8,6 +8,9 @@
  *  - LINEAR: MatMul + BiasAdd (+ Relu), 2-3 calls instead of 6-7 (tfjs's fused matMul
  *    reshapes both operands to 3-D and back, and each reshape is a call here): 2.6x
  *    faster on a decoding step's [16,128] x [128,384].
+ *  - RMS_NORM: Square, Mean, AddV2, Rsqrt, Mul in one kernel call: 124 against 166 µs as
+ *    five tfjs kernels on [16,128] (LRN over the whole depth gives the same in one op
+ *    but needs 4-D input, and the two reshapes cost what it saves).
  * (LayerNorm as FusedBatchNormV3 over NCHW rows was tried: slower than the 9 plain kernels.)
  * Measured on a [16,28,256,32] BatchNorm + ReLU, forward and backward: 4x faster than
  * the same math in tfjs ops (about 25 kernels, each a full pass).
@@ -15,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import {
-  BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, LINEAR, RELU_GRAD, type BatchNormTrainAttrs,
+  BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, LINEAR, RELU_GRAD, RMS_NORM, type BatchNormTrainAttrs,
 } from '../models/layers/fused_kernels.js';
 import { asTfBackend, floatType, runOp, type OpAttr, type TfBackend } from './tf_raw_ops.js';
 
@@ -73,5 +76,20 @@ export function registerNativeFusedKernels(backendName: string): void {
     const out = runOp(b, 'Relu', [floatType(b)], [biased])[0]!;
     biased.dispose();
     return out;
+  }, backendName);
+  register(RMS_NORM, (inputs, attrs, b) => {
+    const { epsilon } = attrs as { epsilon: number };
+    const x = inputs.x!;
+    const f = [floatType(b)];
+    const axis = tf.tensor1d([x.shape.length - 1], 'int32');
+    const eps = tf.scalar(epsilon);
+    const square = runOp(b, 'Square', f, [x])[0]!;
+    const meanAttrs = [...f, { name: 'Tidx', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_INT32 }, { name: 'keep_dims', type: b.binding.TF_ATTR_BOOL, value: true }];
+    const meanSquare = runOp(b, 'Mean', meanAttrs, [square, axis])[0]!;
+    const variance = runOp(b, 'AddV2', f, [meanSquare, eps])[0]!;
+    const inv = runOp(b, 'Rsqrt', f, [variance])[0]!;
+    const y = runOp(b, 'Mul', f, [x, inv])[0]!;
+    tf.dispose([axis, eps, square, meanSquare, variance, inv]);
+    return y;
   }, backendName);
 }

@@ -16,6 +16,7 @@ export interface TfBackend {
     readonly TF_ATTR_STRING: number;
     readonly TF_ATTR_BOOL: number;
     readonly TF_FLOAT: number;
+    readonly TF_INT32: number;
   };
   executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: TensorInfo[], numOutputs: number): tf.Tensor[];
 }

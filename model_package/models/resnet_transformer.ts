@@ -27,6 +27,7 @@ import { ColumnEncoder } from './column_encoder.js';
 import { greedyLoop } from './decoding/greedy.js';
 import { beamSearchLoop } from './decoding/beam_search.js';
 import { CachedStepDecoder, FullStepDecoder, type StepModel } from './step_decoder.js';
+import { FoldedDecoder } from './folded_decoder.js';
 import type { BeamHypothesis, DecodeOptions, Recognizer, StepDecoder } from './types.js';
 
 const positiveInt = z.number().int().positive();
@@ -94,6 +95,8 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
   /** Linear CTC head over height-pooled encoder columns; present when ctc_weight > 0. */
   private readonly ctcHead: Linear | undefined;
   private readonly ctcContext: ColumnEncoder | undefined;
+  /** The folded decoder of the current weights and the data ids it was folded from. */
+  private folded: { readonly decoder: FoldedDecoder; readonly key: readonly object[] } | undefined;
 
   constructor(config: ResnetTransformerConfig, dataConfig: DataConfig) {
     super();
@@ -271,7 +274,39 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
       return this.decoder.memoryKV(memory, useCache ? 'batch' : 'head');
     }));
     const rows = x.shape[0] * repeat;
-    return useCache ? new CachedStepDecoder(this, memoryKV, rows) : new FullStepDecoder(this, memoryKV, rows);
+    return useCache ? new CachedStepDecoder(this.foldedDecoder(), memoryKV, rows) : new FullStepDecoder(this, memoryKV, rows);
+  }
+
+  /**
+   * The decoder folded for cached steps (folded_decoder.ts), owned by the model. It is
+   * folded again when a weight it reads has changed: an optimizer step or a loaded state
+   * dict gives a variable new data (`assign`), so the data ids of the weights are its key.
+   */
+  foldedDecoder(): FoldedDecoder {
+    const key = this.decoderWeights().map((v) => v.dataId);
+    if (this.folded && key.every((id, i) => id === this.folded!.key[i])) return this.folded.decoder;
+    this.folded?.decoder.dispose();
+    const decoder = new FoldedDecoder({
+      tokenTable: this.tokenEmb.weight as tf.Tensor2D,
+      positionTable: () => this.textPos.forward(this.maxLength),
+      decoder: this.decoder,
+      finalNorm: this.decoder.norm,
+      head: this.head,
+      heads: this.heads,
+    });
+    this.folded = { decoder, key };
+    return decoder;
+  }
+
+  /** Every weight the folded decoder is made from. */
+  private decoderWeights(): tf.Variable[] {
+    return [...this.tokenEmb.parameters(), ...this.textPos.parameters(), ...this.decoder.parameters(), ...this.head.parameters()];
+  }
+
+  override dispose(): void {
+    this.folded?.decoder.dispose();
+    this.folded = undefined;
+    super.dispose();
   }
 
   /** Embedded tokens [B,S,D] at positions start.. (token + position). Internal to decoding. */
@@ -289,7 +324,7 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
     });
   }
 
-  /** One cached decoder step: logits [B,V] and the grown caches. */
+  /** One cached decoder step: logits [B,V] and the grown caches (the reference for foldedDecoder). */
   decodeStep(ids: tf.Tensor2D, pos: number, caches: ReadonlyArray<KV | null>, memoryKV: readonly KV[]): { logits: tf.Tensor2D; caches: KV[] } {
     return tidy(() => {
       const r = this.decoder.step(this.embedTokens(ids, pos), caches, memoryKV);

@@ -7,34 +7,32 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { HeadLayout, KV } from './layers/multi_head_attention.js';
 import { tidy } from './module.js';
 import type { StepDecoder } from './types.js';
+import type { CachedStepper } from './folded_decoder.js';
 
 // Decoding code imports the interface and its implementations from one place.
 
-/** What the step decoders need from a model (ResnetTransformer provides it). */
+/** What the uncached step decoder needs from a model (ResnetTransformer provides it). */
 export interface StepModel {
   readonly vocabSize: number;
-  /** Attention heads (rows per image in head-folded caches). */
-  readonly heads: number;
-  /** One cached step: ids [B,1] at position `pos` -> logits [B,V] and the grown caches. */
-  decodeStep(ids: tf.Tensor2D, pos: number, caches: ReadonlyArray<KV | null>, memoryKV: readonly KV[]): { logits: tf.Tensor2D; caches: KV[] };
   /** Teacher-forced logits [B,S,V] of a whole prefix. */
   decodeLogits(memoryKV: readonly KV[], yIn: tf.Tensor2D): tf.Tensor3D;
   withEvalMode<T>(fn: () => T): T;
 }
 
-/** Key/value-cached decoding: each step embeds and attends only the newest token. */
+/**
+ * Key/value-cached decoding: each step embeds and attends only the newest token. It owns
+ * (and disposes) the image memory's keys and values; the stepper belongs to the model.
+ */
 export class CachedStepDecoder implements StepDecoder {
   length = 0;
   private caches: Array<KV | null>;
 
-  constructor(private readonly model: StepModel, private readonly memoryKV: KV[], readonly rows: number) {
+  constructor(private readonly stepper: CachedStepper, private readonly memoryKV: KV[], readonly rows: number) {
     this.caches = memoryKV.map(() => null);
   }
 
   step(tokens: Int32Array): tf.Tensor2D {
-    const ids = tf.tensor2d(tokens, [this.rows, 1], 'int32');
-    const r = this.model.withEvalMode(() => this.model.decodeStep(ids, this.length, this.caches, this.memoryKV));
-    ids.dispose();
+    const r = this.stepper.step(tokens, this.length, this.caches, this.memoryKV);
     disposeKVs(this.caches);
     this.caches = r.caches;
     this.length++;
@@ -43,7 +41,7 @@ export class CachedStepDecoder implements StepDecoder {
 
   reorder(parents: Int32Array): void {
     if (this.caches[0] === null) return;
-    const heads = this.model.heads;
+    const heads = this.stepper.heads;
     const idx = tf.tensor1d(expandHeads(parents, heads, this.caches[0].layout), 'int32');
     const next = this.caches.map((c) => tidy((): KV => ({ ...c!, k: tf.gather(c!.k, idx), v: tf.gather(c!.v, idx) })));
     idx.dispose();

@@ -22,13 +22,13 @@ export interface TransformerDecoderOptions {
 }
 
 export class DecoderLayer extends BaseModule {
-  private readonly norm1: LayerNorm;
+  readonly norm1: LayerNorm;
   readonly selfAttn: MultiHeadAttention;
-  private readonly norm2: LayerNorm;
+  readonly norm2: LayerNorm;
   readonly crossAttn: MultiHeadAttention;
-  private readonly norm3: LayerNorm;
-  private readonly ff1: Linear;
-  private readonly ff2: Linear;
+  readonly norm3: LayerNorm;
+  readonly ff1: Linear;
+  readonly ff2: Linear;
   private readonly rate: number;
   private readonly rng: Rng;
 
@@ -75,7 +75,7 @@ export class DecoderLayer extends BaseModule {
 
 export class TransformerDecoder extends BaseModule {
   readonly layers: DecoderLayer[] = [];
-  private readonly norm: LayerNorm;
+  readonly norm: LayerNorm;
 
   constructor(o: TransformerDecoderOptions) {
     super();

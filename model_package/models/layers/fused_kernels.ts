@@ -25,6 +25,12 @@ export const RELU_GRAD = 'HtrReluGrad';
  */
 export const LINEAR = 'HtrLinear';
 
+/**
+ * x [N, D] * rsqrt(mean(x^2 over D) + epsilon): LayerNorm without centring or affine,
+ * inference only. Inputs x; attrs { epsilon }.
+ */
+export const RMS_NORM = 'HtrRmsNorm';
+
 export interface BatchNormTrainAttrs {
   readonly epsilon: number;
   /** Running-statistics momentum (PyTorch's; TensorFlow calls it exponential_avg_factor). */

@@ -8,6 +8,26 @@ import { constantValues, fanInUniform, xavierUniform } from '../init.js';
 import { backendHas, LINEAR, runKernel } from './fused_kernels.js';
 import type { Rng } from '../../core/rng.js';
 
+export type Activation = 'linear' | 'relu';
+
+/** A weight [in, out] and its bias [out]: a Linear's parameters, or a folded copy of them. */
+export interface Projection {
+  readonly weight: tf.Tensor2D;
+  readonly bias: tf.Tensor1D | null;
+}
+
+/**
+ * x [N, in] @ weight + bias, then the activation. Outside a gradient tape, a backend with a
+ * LINEAR kernel runs it as one call (TensorFlow: no reshapes to 3-D around the product,
+ * which tfjs's fused matMul adds).
+ */
+export function project(x: tf.Tensor2D, p: Projection, activation: Activation = 'linear'): tf.Tensor2D {
+  const direct = p.bias && tf.engine().state.gradientDepth === 0 && backendHas(LINEAR);
+  return direct
+    ? runKernel(LINEAR, { x, weight: p.weight, bias: p.bias! }, { activation })[0] as tf.Tensor2D
+    : tf.fused.matMul({ a: x, b: p.weight, bias: p.bias ?? undefined, activation }) as tf.Tensor2D;
+}
+
 export interface LinearOptions {
   readonly inFeatures: number;
   readonly outFeatures: number;
@@ -19,9 +39,9 @@ export interface LinearOptions {
   readonly rng: Rng;
 }
 
-export class Linear extends BaseModule {
-  readonly weight: tf.Variable;
-  readonly bias: tf.Variable | null;
+export class Linear extends BaseModule implements Projection {
+  readonly weight: tf.Variable<tf.Rank.R2>;
+  readonly bias: tf.Variable<tf.Rank.R1> | null;
   readonly inFeatures: number;
   readonly outFeatures: number;
 
@@ -32,26 +52,19 @@ export class Linear extends BaseModule {
     const shape = [o.inFeatures, o.outFeatures];
     const xavier = o.init === 'xavier';
     this.weight = this.registerParameter('weight', shape,
-      xavier ? xavierUniform(shape, o.inFeatures, o.outFeatures, o.rng) : fanInUniform(shape, o.inFeatures, o.rng));
+      xavier ? xavierUniform(shape, o.inFeatures, o.outFeatures, o.rng) : fanInUniform(shape, o.inFeatures, o.rng)) as tf.Variable<tf.Rank.R2>;
     const b = [o.outFeatures];
     this.bias = o.bias === false
       ? null
-      : this.registerParameter('bias', b, xavier || o.zeroBias ? constantValues(b, 0) : fanInUniform(b, o.inFeatures, o.rng));
+      : this.registerParameter('bias', b, xavier || o.zeroBias ? constantValues(b, 0) : fanInUniform(b, o.inFeatures, o.rng)) as tf.Variable<tf.Rank.R1>;
   }
 
-  /**
-   * `activation: 'relu'` fuses the ReLU into the matMul kernel where the backend can.
-   * Outside a gradient tape, a backend with a LINEAR kernel runs it (TensorFlow: no
-   * reshapes to 3-D around the product, which tfjs's fused matMul adds).
-   */
-  forward<T extends tf.Tensor>(x: T, activation: 'linear' | 'relu' = 'linear'): T {
+  /** `activation: 'relu'` fuses the ReLU into the matMul kernel where the backend can. */
+  forward<T extends tf.Tensor>(x: T, activation: Activation = 'linear'): T {
     return tf.tidy(() => {
       const lead = x.shape.slice(0, -1);
       const x2 = x.rank === 2 ? (x as unknown as tf.Tensor2D) : tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
-      const direct = this.bias && tf.engine().state.gradientDepth === 0 && backendHas(LINEAR);
-      const y = direct
-        ? runKernel(LINEAR, { x: x2, weight: this.weight, bias: this.bias! }, { activation })[0]!
-        : tf.fused.matMul({ a: x2, b: this.weight as tf.Tensor2D, bias: this.bias ?? undefined, activation });
+      const y = project(x2, this, activation);
       return (x.rank === 2 ? y : tf.reshape(y, [...lead, this.outFeatures])) as T;
     });
   }

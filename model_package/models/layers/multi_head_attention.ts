@@ -53,10 +53,11 @@ export class MultiHeadAttention extends BaseModule {
   readonly heads: number;
   readonly headDim: number;
   readonly kind: 'self' | 'cross';
-  private readonly qkv: Linear | null;
-  private readonly q: Linear | null;
-  private readonly kv: Linear | null;
-  private readonly out: Linear;
+  /** Projections (read by the folded decoder, folded_decoder.ts). */
+  readonly qkv: Linear | null;
+  readonly q: Linear | null;
+  readonly kv: Linear | null;
+  readonly out: Linear;
   private readonly dropoutRate: number;
   private readonly rng: Rng;
 
@@ -93,7 +94,7 @@ export class MultiHeadAttention extends BaseModule {
       }
       if (!opts.kv) throw new Error('cross-attention needs kv = projectKV(memory)');
       const q2 = this.q!.forward(flat);
-      const q = opts.kv.layout === 'head' ? this.splitFused(q2, b, s, 1)[0]! : this.foldBatchMajor(q2, b, s);
+      const q = opts.kv.layout === 'head' ? this.splitFused(q2, b, s, 1)[0]! : foldBatchMajor(q2, b, s, this.heads);
       return this.attend(q, opts.kv, b, s, undefined, x.rank === 2) as T;
     });
   }
@@ -117,8 +118,8 @@ export class MultiHeadAttention extends BaseModule {
       const [k2, v2] = cross ? parts : parts.slice(1);
       const k = cross
         ? tf.reshape(tf.transpose(tf.reshape(k2!, [b, t, this.heads, this.headDim]), [0, 2, 3, 1]), [b * this.heads, this.headDim, t])
-        : this.foldBatchMajor(k2 as tf.Tensor2D, b, t);
-      return { k: k as tf.Tensor3D, v: this.foldBatchMajor(v2 as tf.Tensor2D, b, t), kTransposed: cross, layout };
+        : foldBatchMajor(k2 as tf.Tensor2D, b, t, this.heads);
+      return { k: k as tf.Tensor3D, v: foldBatchMajor(v2 as tf.Tensor2D, b, t, this.heads), kTransposed: cross, layout };
     });
   }
 
@@ -129,28 +130,12 @@ export class MultiHeadAttention extends BaseModule {
    */
   step<T extends tf.Tensor2D | tf.Tensor3D>(x: T, cache: KV | null): { out: T; cache: KV } {
     if (this.kind !== 'self') throw new Error('step() is for self-attention; use forward({ kv }) for cross');
-    if (cache && (cache.kTransposed || cache.layout !== 'batch')) throw new Error('step() caches are batch-major, keys untransposed');
     return tidy(() => {
       const b = x.shape[0];
       const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [b, this.dim]) as tf.Tensor2D;
-      // Batch-major: [B, D] -> [B*heads, 1, dh] is a reshape, no transpose.
-      const [q, k, v] = tf.split(this.qkv!.forward(x2), 3, 1)
-        .map((p) => this.foldBatchMajor(p as tf.Tensor2D, b, 1));
-      const next: KV = {
-        k: cache ? tf.concat([cache.k, k!], 1) : k!,
-        v: cache ? tf.concat([cache.v, v!], 1) : v!,
-        kTransposed: false,
-        layout: 'batch',
-      };
-      return { out: this.attend(q!, next, b, 1, undefined, x.rank === 2) as T, cache: next };
+      const grown = appendToCache(this.qkv!.forward(x2), cache, this.heads);
+      return { out: this.attend(grown.q, grown.cache, b, 1, undefined, x.rank === 2) as T, cache: grown.cache };
     });
-  }
-
-  /** [B*S, D] -> [B*heads, S, dh] batch-major (a pure reshape when S = 1). */
-  private foldBatchMajor(t: tf.Tensor2D, b: number, s: number): tf.Tensor3D {
-    const [h, dh] = [this.heads, this.headDim];
-    if (s === 1) return tf.reshape(t, [b * h, 1, dh]);
-    return tf.reshape(tf.transpose(tf.reshape(t, [b, s, h, dh]), [0, 2, 1, 3]), [b * h, s, dh]);
   }
 
   /**
@@ -168,20 +153,71 @@ export class MultiHeadAttention extends BaseModule {
 
   /** Attention output [B,S,D], or [B*S,D] when `flat`. */
   private attend(q: tf.Tensor3D, kv: KV, b: number, s: number, mask?: tf.Tensor2D, flat = false): tf.Tensor2D | tf.Tensor3D {
-    const scaled = tf.mul(q, 1 / Math.sqrt(this.headDim));
-    let scores: tf.Tensor3D = tf.matMul(scaled, kv.k, false, !kv.kTransposed);
-    if (mask) scores = tf.add(scores, mask);
-    const probs = dropout(tf.softmax(scores), this.dropoutRate, this.training, this.rng);
-    const ctx = tf.matMul(probs, kv.v); // [heads*B, S, dh] in kv.layout
-    const [h, dh] = [this.heads, this.headDim];
-    const merged = kv.layout === 'head'
-      ? tf.reshape(tf.transpose(tf.reshape(ctx, [h, b, s, dh]), [1, 2, 0, 3]), [b * s, this.dim])
-      : s === 1
-        ? tf.reshape(ctx, [b, this.dim])
-        : tf.reshape(tf.transpose(tf.reshape(ctx, [b, h, s, dh]), [0, 2, 1, 3]), [b * s, this.dim]);
-    const out = this.out.forward(merged as tf.Tensor2D);
+    const merged = attentionContext(q, kv, b, s, {
+      heads: this.heads,
+      scale: 1 / Math.sqrt(this.headDim),
+      mask,
+      dropProbs: (p) => dropout(p, this.dropoutRate, this.training, this.rng),
+    });
+    const out = this.out.forward(merged);
     return flat ? out : tf.reshape(out, [b, s, this.dim]) as tf.Tensor3D;
   }
+}
+
+export interface AttentionOptions {
+  readonly heads: number;
+  /** Multiplies the queries: 1/sqrt(dh), or 1 where it is folded into their projection. */
+  readonly scale: number;
+  /** Additive [S,T] mask (causal self-attention). */
+  readonly mask?: tf.Tensor2D;
+  /** Dropout on the attention probabilities (training). */
+  readonly dropProbs?: (probs: tf.Tensor3D) => tf.Tensor3D;
+}
+
+/**
+ * Scaled dot-product attention of q [heads*B, S, dh] (in kv's layout) over `kv`: the
+ * heads' outputs merged back to [B*S, D], before the output projection.
+ */
+export function attentionContext(q: tf.Tensor3D, kv: KV, b: number, s: number, o: AttentionOptions): tf.Tensor2D {
+  const scaled = o.scale === 1 ? q : tf.mul(q, o.scale);
+  let scores: tf.Tensor3D = tf.matMul(scaled, kv.k, false, !kv.kTransposed);
+  if (o.mask) scores = tf.add(scores, o.mask);
+  const softmax = tf.softmax(scores);
+  const probs = o.dropProbs ? o.dropProbs(softmax) : softmax;
+  const ctx = tf.matMul(probs, kv.v); // [heads*B, S, dh] in kv.layout
+  const h = o.heads;
+  const dh = q.shape[2];
+  const dim = h * dh;
+  if (kv.layout === 'head') return tf.reshape(tf.transpose(tf.reshape(ctx, [h, b, s, dh]), [1, 2, 0, 3]), [b * s, dim]);
+  if (s === 1) return tf.reshape(ctx, [b, dim]);
+  return tf.reshape(tf.transpose(tf.reshape(ctx, [b, h, s, dh]), [0, 2, 1, 3]), [b * s, dim]);
+}
+
+/**
+ * One decoding step's fused q|k|v projection [B, 3D] -> its query [B*heads, 1, dh] and the
+ * self-attention cache grown by its key and value (batch-major: [B, D] -> [B*heads, 1, dh]
+ * is a reshape, no transpose). The caller owns the new cache and disposes the old one.
+ */
+export function appendToCache(qkv: tf.Tensor2D, cache: KV | null, heads: number): { q: tf.Tensor3D; cache: KV } {
+  if (cache && (cache.kTransposed || cache.layout !== 'batch')) throw new Error('decoding-step caches are batch-major, keys untransposed');
+  const b = qkv.shape[0];
+  const [q, k, v] = tf.split(qkv, 3, 1).map((p) => foldBatchMajor(p as tf.Tensor2D, b, 1, heads));
+  return {
+    q: q!,
+    cache: {
+      k: cache ? tf.concat([cache.k, k!], 1) : k!,
+      v: cache ? tf.concat([cache.v, v!], 1) : v!,
+      kTransposed: false,
+      layout: 'batch',
+    },
+  };
+}
+
+/** [B*S, D] -> [B*heads, S, dh] batch-major (a pure reshape when S = 1). */
+export function foldBatchMajor(t: tf.Tensor2D, b: number, s: number, heads: number): tf.Tensor3D {
+  const dh = t.shape[1] / heads;
+  if (s === 1) return tf.reshape(t, [b * heads, 1, dh]);
+  return tf.reshape(tf.transpose(tf.reshape(t, [b, s, heads, dh]), [0, 2, 1, 3]), [b * heads, s, dh]);
 }
 
 /** Additive causal mask [S,S]: 0 on and below the diagonal, -1e9 above. */

@@ -9,10 +9,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findNativeBuild, initBackend } from '../../../model_package/backend/index.js';
 import { BatchNorm2d } from '../../../model_package/models/layers/batch_norm2d.js';
-import { BATCH_NORM_TRAIN, RELU_GRAD } from '../../../model_package/models/layers/fused_kernels.js';
+import { BATCH_NORM_TRAIN, RELU_GRAD, RMS_NORM } from '../../../model_package/models/layers/fused_kernels.js';
 import { relu } from '../../../model_package/models/layers/relu.js';
 import { Linear } from '../../../model_package/models/layers/linear.js';
 import { LayerNorm } from '../../../model_package/models/layers/layer_norm.js';
+import { rmsNorm } from '../../../model_package/models/layers/rms_norm.js';
 import { Rng } from '../../../model_package/core/rng.js';
 import { CONV_CASES, expectClose, rnd, runOn } from './compare.js';
 
@@ -28,6 +29,7 @@ describe.skipIf(!build)('native kernels vs cpu', () => {
   it('are registered for the TensorFlow backend only', () => {
     expect(tf.getKernel(BATCH_NORM_TRAIN, 'tensorflow')).toBeDefined();
     expect(tf.getKernel(RELU_GRAD, 'tensorflow')).toBeDefined();
+    expect(tf.getKernel(RMS_NORM, 'tensorflow')).toBeDefined();
     expect(tf.getKernel(BATCH_NORM_TRAIN, 'cpu')).toBeUndefined();
   });
 
@@ -96,7 +98,7 @@ describe.skipIf(!build)('native kernels vs cpu', () => {
     await tf.setBackend('cpu');
   });
 
-  it('inference Linear (with and without relu) and LayerNorm, and a same-dtype cast', async () => {
+  it('inference Linear (with and without relu), LayerNorm, RMS normalisation, and a same-dtype cast', async () => {
     const run = () => {
       const rng = new Rng(7);
       const lin = new Linear({ inFeatures: 12, outFeatures: 9, rng });
@@ -105,7 +107,7 @@ describe.skipIf(!build)('native kernels vs cpu', () => {
       ln.bias.assign(rnd([12], 28));
       const x = tf.add(tf.mul(rnd([5, 12], 29), 4), 2);
       const x3 = rnd([2, 3, 12], 30);
-      const out = [lin.forward(x), lin.forward(x3, 'relu'), ln.forward(x), ln.forward(x3), tf.cast(x, 'float32')];
+      const out = [lin.forward(x), lin.forward(x3, 'relu'), ln.forward(x), ln.forward(x3), tf.cast(x, 'float32'), rmsNorm(x as tf.Tensor2D, 1e-3)];
       lin.dispose();
       ln.dispose();
       return out;
