@@ -139,6 +139,8 @@ GYP="$(dirname "$(readlink -f "$NPM_BIN")")/../node_modules/node-gyp/bin/node-gy
 [[ -f "$GYP" ]] || fail 3 "npm's bundled node-gyp not found"
 [[ -f "$NODE_PREFIX/include/node/node_api.h" ]] || fail 3 "Node headers not found under $NODE_PREFIX/include/node"
 step "step 4/$STEPS: node-gyp rebuild (nodedir=$NODE_PREFIX, napi 8)"
+# list(string)/list(type) attributes, for TensorFlow's one-op fused MatMul and Conv2D kernels.
+python3 "$ROOT/scripts/patch_tfjs_binding.py" "$PKG" || fail "patching tfjs-node's binding for list attributes"
 (cd "$PKG" && "$NODE_BIN" "$GYP" rebuild --nodedir="$NODE_PREFIX" --napi_build_version=8 \
   --module_name=tfjs_binding --module_path="$PKG/lib/napi-v8" -j 2) || fail "node-gyp build of tfjs_binding"
 [[ -f "$PKG/lib/napi-v8/tfjs_binding.node" ]] || fail "tfjs_binding.node was not produced"

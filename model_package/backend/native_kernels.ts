@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BatchMatMul, Cast, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, Reshape } from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { asTensor, installKernel, wrapOutput, type KernelArgs } from './wasm_kernels/kernel_util.js';
-import { asTfBackend, floatType, runOp, type OpAttr, type TfBackend } from './tf_raw_ops.js';
+import { asTfBackend, floatType, fusedOpAttrs, runOp, supportsListAttrs, type OpAttr, type TfBackend } from './tf_raw_ops.js';
 import { registerNativeFusedKernels } from './native_fused_kernels.js';
 
 /** tfjs's name for the TensorFlow C++ backend (tfjs-node and our `.native/` build). */
@@ -98,6 +98,13 @@ export function registerNativeKernels(): void {
         const x = tf.pad(asTensor(inputs.x!), [[0, 0], [t, bo], [l, r], [0, 0]]);
         return wrapOutput(stock({ inputs: { ...inputs, x }, backend: b as unknown as tf.KernelBackend, attrs: { ...attrs, pad: 'valid' } }));
       });
+    }
+    const bias = inputs.bias;
+    if (bias && bias.shape.length === 1 && bias.shape[0] === inputs.filter!.shape[3] && supportsListAttrs(b)) {
+      // One op: TensorFlow's _FusedConv2D (oneDNN applies the bias and ReLU as it writes the output).
+      const fused = [...convAttrs(b, attrs.strides as number[], pads), { name: 'TArgs', type: b.binding.TF_ATTR_TYPE, value: [b.binding.TF_FLOAT] },
+        ...fusedOpAttrs(b, activation === 'relu' ? ['BiasAdd', 'Relu'] : ['BiasAdd'])];
+      return runOp(b, '_FusedConv2D', fused, [inputs.x!, inputs.filter!, bias])[0]!;
     }
     return tf.tidy(() => {
       const conv = runOp(b, 'Conv2D', convAttrs(b, attrs.strides as number[], pads), [inputs.x!, inputs.filter!])[0]!;

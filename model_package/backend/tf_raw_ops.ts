@@ -24,7 +24,8 @@ export interface TfBackend {
 export interface OpAttr {
   name: string;
   type: number;
-  value: number | string | boolean | number[];
+  /** Arrays of strings or types need the addon built by our setup (see supportsListAttrs). */
+  value: number | string | boolean | number[] | string[];
 }
 
 export function asTfBackend(backend: tf.KernelBackend): TfBackend {
@@ -38,4 +39,46 @@ export function floatType(b: TfBackend, name = 'T'): OpAttr {
 
 export function runOp(b: TfBackend, name: string, attrs: OpAttr[], inputs: TensorInfo[], numOutputs = 1): tf.Tensor[] {
   return b.executeMultipleOutputs(name, attrs, inputs, numOutputs);
+}
+
+/**
+ * TensorFlow's one-op fused kernels (MatMul or Conv2D + BiasAdd + Relu) need a list of
+ * strings as an attribute, which only an addon built by `npm run setup:native` since
+ * scripts/patch_tfjs_binding.py can pass; older builds get the separate ops.
+ */
+export function fusedOpAttrs(b: TfBackend, ops: readonly string[]): OpAttr[] {
+  return [
+    { name: 'num_args', type: b.binding.TF_ATTR_INT, value: 1 },
+    { name: 'fused_ops', type: b.binding.TF_ATTR_STRING, value: [...ops] },
+  ];
+}
+
+/** _FusedMatMul's attributes: x @ weight, then `ops` (['BiasAdd'] or ['BiasAdd', 'Relu']). */
+export function fusedMatMulAttrs(b: TfBackend, ops: readonly string[]): OpAttr[] {
+  const bool = b.binding.TF_ATTR_BOOL;
+  return [floatType(b), { name: 'transpose_a', type: bool, value: false }, { name: 'transpose_b', type: bool, value: false }, ...fusedOpAttrs(b, ops)];
+}
+
+let listAttrs: boolean | undefined;
+
+/** Forces the separate ops (true) or probes again (false): for tests and A/B timings. */
+export function useSeparateOps(separate: boolean): void {
+  listAttrs = separate ? false : undefined;
+}
+
+/** Can this addon pass list attributes? Probed once with a 1×1 fused product. */
+export function supportsListAttrs(b: TfBackend): boolean {
+  if (listAttrs !== undefined) return listAttrs;
+  const one = tf.tensor2d([[1]]);
+  const bias = tf.tensor1d([1]);
+  try {
+    const [y] = runOp(b, '_FusedMatMul', fusedMatMulAttrs(b, ['BiasAdd']), [one, one, bias]);
+    listAttrs = y!.dataSync()[0] === 2;
+    y!.dispose();
+  } catch {
+    listAttrs = false;
+  } finally {
+    tf.dispose([one, bias]);
+  }
+  return listAttrs;
 }

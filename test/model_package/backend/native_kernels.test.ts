@@ -16,6 +16,9 @@ import { LayerNorm } from '../../../model_package/models/layers/layer_norm.js';
 import { rmsNorm } from '../../../model_package/models/layers/rms_norm.js';
 import { Rng } from '../../../model_package/core/rng.js';
 import { CONV_CASES, expectClose, rnd, runOn } from './compare.js';
+import { asTfBackend, supportsListAttrs, useSeparateOps } from '../../../model_package/backend/tf_raw_ops.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 const build = findNativeBuild();
 if (!build) console.warn('[native_kernels] skipped: no .native build (run `npm run setup:native` to enable)');
@@ -33,7 +36,8 @@ describe.skipIf(!build)('native kernels vs cpu', () => {
     expect(tf.getKernel(BATCH_NORM_TRAIN, 'cpu')).toBeUndefined();
   });
 
-  it.each(CONV_CASES.map((c) => [JSON.stringify(c), c] as const))('conv2d, fused conv2d + bias + relu, dX and dW: %s', async (_, c) => {
+  it.each(CONV_CASES.flatMap((c) => [[JSON.stringify(c), 'one-op', c], [JSON.stringify(c), 'separate ops', c]] as const))('conv2d, fused conv2d + bias + relu, dX and dW: %s (%s)', async (_, route, c) => {
+    useSeparateOps(route === 'separate ops');
     const run = () => {
       const x = rnd(c.x, 1) as tf.Tensor4D;
       const f = rnd(c.f, 2) as tf.Tensor4D;
@@ -45,6 +49,7 @@ describe.skipIf(!build)('native kernels vs cpu', () => {
       return [y, fused, dx!, df!];
     };
     expectClose(await runOn('tensorflow', run), await runOn('cpu', run), 2e-5, JSON.stringify(c));
+    useSeparateOps(false);
   });
 
   it.each([[[3, 5, 7, 4]], [[2, 9, 6, 16]]])('BatchNorm2d + ReLU in train mode: output, gradients, running statistics %j', async (shape) => {
@@ -98,7 +103,8 @@ describe.skipIf(!build)('native kernels vs cpu', () => {
     await tf.setBackend('cpu');
   });
 
-  it('inference Linear (with and without relu), LayerNorm, RMS normalisation, and a same-dtype cast', async () => {
+  it.each(['one-op', 'separate ops'])('inference Linear (with and without relu), LayerNorm, RMS normalisation, and a same-dtype cast (%s)', async (route) => {
+    useSeparateOps(route === 'separate ops');
     const run = () => {
       const rng = new Rng(7);
       const lin = new Linear({ inFeatures: 12, outFeatures: 9, rng });
@@ -113,6 +119,14 @@ describe.skipIf(!build)('native kernels vs cpu', () => {
       return out;
     };
     expectClose(await runOn('tensorflow', run), await runOn('cpu', run), 1e-5, 'linear / layer norm');
+    useSeparateOps(false);
+  });
+
+  it('the addon built by setup:native passes list attributes (the one-op fused kernels run)', async () => {
+    await tf.setBackend('tensorflow');
+    const source = readFileSync(path.join(build!.packageDir, 'binding/tfjs_backend.cc'), 'utf8');
+    expect(supportsListAttrs(asTfBackend(tf.backend()))).toBe(source.includes('htr-ts: list attributes'));
+    await tf.setBackend('cpu');
   });
 
   it('relu gradient is dy where y > 0, else 0', async () => {
