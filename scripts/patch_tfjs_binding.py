@@ -13,50 +13,47 @@ from pathlib import Path
 
 MARK = "// htr-ts: list attributes"
 
-STRING_CASE = """    case TF_ATTR_STRING: {
-"""
-STRING_LIST = """    case TF_ATTR_STRING: {
-      """ + MARK + """ (list(string): an array of strings)
-      if (IsArray(env, nstatus, &js_value)) {
+
+def list_branch(case: str, what: str, declare: str, read_element: str, set_list: str) -> str:
+    """The `case` line followed by a branch that sets a list attribute from a JS array."""
+    return f"""{case}      {MARK} ({what})
+      if (IsArray(env, nstatus, &js_value)) {{
         uint32_t length;
         nstatus = napi_get_array_length(env, js_value, &length);
         ENSURE_NAPI_OK(env, nstatus);
-        std::vector<std::string> strings(length);
-        std::vector<const void *> pointers(length);
-        std::vector<size_t> lengths(length);
-        for (uint32_t i = 0; i < length; ++i) {
+{declare}
+        for (uint32_t i = 0; i < length; ++i) {{
           napi_value element;
           nstatus = napi_get_element(env, js_value, i, &element);
           ENSURE_NAPI_OK(env, nstatus);
-          nstatus = GetStringParam(env, element, strings[i]);
+{read_element}
+        }}
+        {set_list}
+        break;
+      }}
+"""
+
+
+STRING_CASE = "    case TF_ATTR_STRING: {\n"
+STRING_LIST = list_branch(
+    STRING_CASE, "list(string): an array of strings",
+    """        std::vector<std::string> strings(length);
+        std::vector<const void *> pointers(length);
+        std::vector<size_t> lengths(length);""",
+    """          nstatus = GetStringParam(env, element, strings[i]);
           ENSURE_NAPI_OK(env, nstatus);
           pointers[i] = strings[i].data();
-          lengths[i] = strings[i].size();
-        }
-        TFE_OpSetAttrStringList(tfe_op, attr_name, pointers.data(), lengths.data(), static_cast<int>(length));
-        break;
-      }
-"""
-TYPE_CASE = """    case TF_ATTR_TYPE: {
-"""
-TYPE_LIST = """    case TF_ATTR_TYPE: {
-      """ + MARK + """ (list(type): an array of TF_DataType values)
-      if (IsArray(env, nstatus, &js_value)) {
-        uint32_t length;
-        nstatus = napi_get_array_length(env, js_value, &length);
-        ENSURE_NAPI_OK(env, nstatus);
-        std::vector<TF_DataType> types(length);
-        for (uint32_t i = 0; i < length; ++i) {
-          napi_value element;
-          nstatus = napi_get_element(env, js_value, i, &element);
-          ENSURE_NAPI_OK(env, nstatus);
-          nstatus = napi_get_value_int32(env, element, reinterpret_cast<int32_t *>(&types[i]));
-          ENSURE_NAPI_OK(env, nstatus);
-        }
-        TFE_OpSetAttrTypeList(tfe_op, attr_name, types.data(), static_cast<int>(length));
-        break;
-      }
-"""
+          lengths[i] = strings[i].size();""",
+    "TFE_OpSetAttrStringList(tfe_op, attr_name, pointers.data(), lengths.data(), static_cast<int>(length));",
+)
+TYPE_CASE = "    case TF_ATTR_TYPE: {\n"
+TYPE_LIST = list_branch(
+    TYPE_CASE, "list(type): an array of TF_DataType values",
+    "        std::vector<TF_DataType> types(length);",
+    """          nstatus = napi_get_value_int32(env, element, reinterpret_cast<int32_t *>(&types[i]));
+          ENSURE_NAPI_OK(env, nstatus);""",
+    "TFE_OpSetAttrTypeList(tfe_op, attr_name, types.data(), static_cast<int>(length));",
+)
 
 
 def main() -> int:
