@@ -56,9 +56,9 @@ export class BasicBlock extends BaseModule {
   /** Eval mode: each BatchNorm folded into its convolution (one fused kernel per conv). */
   private forwardEval(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      const h = this.conv1.forwardFolded(x, this.bn1.evalAffine(), 'relu');
-      const main = this.conv2.forwardFolded(h, this.bn2.evalAffine(), 'linear');
-      const skip = this.skipConv.forwardFolded(x, this.skipBn.evalAffine(), 'linear');
+      const h = this.conv1.forwardFolded(x, this.bn1, 'relu');
+      const main = this.conv2.forwardFolded(h, this.bn2, 'linear');
+      const skip = this.skipConv.forwardFolded(x, this.skipBn, 'linear');
       return tf.relu(tf.add(main, skip)) as tf.Tensor4D;
     });
   }

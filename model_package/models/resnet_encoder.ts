@@ -63,7 +63,7 @@ export class ResnetEncoder extends BaseModule {
     return tf.tidy(() => {
       let h = this.training
         ? this.stemBn.forward(this.stemConv.forward(x), 'relu')
-        : this.stemConv.forwardFolded(x, this.stemBn.evalAffine(), 'relu'); // BN folded into the conv
+        : this.stemConv.forwardFolded(x, this.stemBn, 'relu'); // BN folded into the conv
       for (const b of this.blocks) h = b.forward(h);
       return h;
     });

@@ -28,6 +28,7 @@ import { greedyLoop } from './decoding/greedy.js';
 import { beamSearchLoop } from './decoding/beam_search.js';
 import { CachedStepDecoder, FullStepDecoder, type StepModel } from './step_decoder.js';
 import { FoldedDecoder } from './folded_decoder.js';
+import { DerivedWeights } from './derived_weights.js';
 import type { BeamHypothesis, DecodeOptions, Recognizer, StepDecoder } from './types.js';
 
 const positiveInt = z.number().int().positive();
@@ -95,8 +96,7 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
   /** Linear CTC head over height-pooled encoder columns; present when ctc_weight > 0. */
   private readonly ctcHead: Linear | undefined;
   private readonly ctcContext: ColumnEncoder | undefined;
-  /** The folded decoder of the current weights and the data ids it was folded from. */
-  private folded: { readonly decoder: FoldedDecoder; readonly key: readonly object[] } | undefined;
+  private readonly folded = new DerivedWeights<FoldedDecoder>();
 
   constructor(config: ResnetTransformerConfig, dataConfig: DataConfig) {
     super();
@@ -283,19 +283,14 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
    * dict gives a variable new data (`assign`), so the data ids of the weights are its key.
    */
   foldedDecoder(): FoldedDecoder {
-    const key = this.decoderWeights().map((v) => v.dataId);
-    if (this.folded && key.every((id, i) => id === this.folded!.key[i])) return this.folded.decoder;
-    this.folded?.decoder.dispose();
-    const decoder = new FoldedDecoder({
+    return this.folded.get(this.decoderWeights(), () => new FoldedDecoder({
       tokenTable: this.tokenEmb.weight as tf.Tensor2D,
       positionTable: () => this.textPos.forward(this.maxLength),
       decoder: this.decoder,
       finalNorm: this.decoder.norm,
       head: this.head,
       heads: this.heads,
-    });
-    this.folded = { decoder, key };
-    return decoder;
+    }));
   }
 
   /** Every weight the folded decoder is made from. */
@@ -304,8 +299,7 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
   }
 
   override dispose(): void {
-    this.folded?.decoder.dispose();
-    this.folded = undefined;
+    this.folded.dispose();
     super.dispose();
   }
 

@@ -48,12 +48,18 @@ export class BatchNorm2d extends BaseModule {
     });
   }
 
+  /** What the eval-mode affine is computed from. */
+  evalState(): tf.Variable[] {
+    return [this.weight, this.bias, this.runningMean, this.runningVar];
+  }
+
   /**
    * Eval-mode BatchNorm as a per-channel affine y = x * scale + shift, for folding
    * into the preceding convolution (see Conv2d.forwardFolded). Tensors belong to
    * the caller's tidy.
    */
   evalAffine(): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
+    // (evalState() lists what this reads.)
     const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps))) as tf.Tensor1D;
     const shift = tf.sub(this.bias, tf.mul(this.runningMean, scale)) as tf.Tensor1D;
     return { scale, shift };

@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BaseModule } from '../module.js';
 import { fanInUniform, kaimingNormalFanOut } from '../init.js';
+import { DerivedWeights, KeptTensors } from '../derived_weights.js';
+import type { BatchNorm2d } from './batch_norm2d.js';
 import type { Rng } from '../../core/rng.js';
 
 export type Pair = number | readonly [number, number];
@@ -33,6 +35,7 @@ export class Conv2d extends BaseModule {
   readonly padding: [number, number];
   readonly inChannels: number;
   readonly outChannels: number;
+  private readonly folded = new DerivedWeights<KeptTensors<{ filter: tf.Tensor4D; bias: tf.Tensor1D }>>();
 
   constructor(o: Conv2dOptions) {
     super();
@@ -67,16 +70,33 @@ export class Conv2d extends BaseModule {
   }
 
   /**
-   * conv -> per-channel affine (an eval-mode BatchNorm) -> activation as ONE fused
-   * kernel: the affine is folded into the filter and bias. Inference only: the
-   * folded weights are recomputed per call, so they never go stale during training.
+   * conv -> eval-mode BatchNorm -> activation as ONE fused kernel: the BatchNorm's affine
+   * is folded into the filter and bias. Outside a gradient tape the folded weights are
+   * kept until this conv's or the BatchNorm's weights or statistics change; under a tape
+   * they are folded again, so gradients reach the weights.
    */
-  forwardFolded(x: tf.Tensor4D, affine: { scale: tf.Tensor1D; shift: tf.Tensor1D }, activation: 'linear' | 'relu'): tf.Tensor4D {
+  forwardFolded(x: tf.Tensor4D, bn: BatchNorm2d, activation: 'linear' | 'relu'): tf.Tensor4D {
     return tf.tidy(() => {
-      const filter = tf.mul(this.weight, affine.scale) as tf.Tensor4D; // scale broadcasts over cout
-      const bias = this.bias ? tf.add(tf.mul(this.bias, affine.scale), affine.shift) as tf.Tensor1D : affine.shift;
+      const taped = tf.engine().state.gradientDepth > 0;
+      const sources = [this.weight, ...(this.bias ? [this.bias] : []), ...bn.evalState()];
+      const { filter, bias } = taped
+        ? this.foldBatchNorm(bn)
+        : this.folded.get(sources, () => new KeptTensors(tf.tidy(() => this.foldBatchNorm(bn)))).tensors;
       return this.run(x, filter, bias, activation);
     });
+  }
+
+  private foldBatchNorm(bn: BatchNorm2d): { filter: tf.Tensor4D; bias: tf.Tensor1D } {
+    const affine = bn.evalAffine();
+    return {
+      filter: tf.mul(this.weight, affine.scale) as tf.Tensor4D, // scale broadcasts over cout
+      bias: this.bias ? tf.add(tf.mul(this.bias, affine.scale), affine.shift) as tf.Tensor1D : affine.shift,
+    };
+  }
+
+  override dispose(): void {
+    this.folded.dispose();
+    super.dispose();
   }
 
   private run(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | null, activation: 'linear' | 'relu'): tf.Tensor4D {

@@ -79,11 +79,23 @@ describe('Conv2d.forwardFolded', () => {
       const y = bn.forward(conv.forward(input));
       return activation === 'relu' ? tf.relu(y) : y;
     });
-    const got = tf.tidy(() => conv.forwardFolded(input, bn.evalAffine(), activation));
+    const got = tf.tidy(() => conv.forwardFolded(input, bn, activation));
     expect(got.shape).toEqual(want.shape);
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(got, want))).dataSync()[0])).toBeLessThan(1e-5);
-    tf.dispose([input, got, want]);
+    // The fold is kept (made inside the tidy above, it outlived it) and follows new statistics.
+    const again = conv.forwardFolded(input, bn, activation);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(again, got))).dataSync()[0])).toBe(0);
+    bn.runningMean.assign(tf.tensor1d([1, 1, 1, 1]));
+    const moved = tf.tidy(() => {
+      const y = bn.forward(conv.forward(input));
+      return tf.max(tf.abs(tf.sub(conv.forwardFolded(input, bn, activation), activation === 'relu' ? tf.relu(y) : y))).dataSync()[0];
+    });
+    expect(moved).toBeLessThan(1e-5);
+    tf.dispose([input, got, want, again]);
+    const before = tf.memory().numTensors;
     conv.dispose();
+    // The conv's weights and its folded filter and bias.
+    expect(before - tf.memory().numTensors).toBe(bias ? 4 : 3);
     bn.dispose();
   });
 });
