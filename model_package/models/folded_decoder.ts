@@ -13,7 +13,8 @@
  *   RMS normalisation instead of nine kernels. (The pre-LN to pre-RMSNorm equivalence
  *   of Jiang et al., "Pre-RMSNorm and Pre-CRMSNorm Transformers", NeurIPS 2023.)
  *
- * `ResnetTransformer.decodeStep` is the unfolded reference; tests hold the two together.
+ * The tests hold its logits at every step to the uncached decoder's, which runs the whole
+ * prefix through the unfolded layers.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { htrError } from '../errors.js';

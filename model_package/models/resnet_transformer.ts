@@ -318,15 +318,6 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
     });
   }
 
-  /** One cached decoder step: logits [B,V] and the grown caches (the reference for foldedDecoder). */
-  decodeStep(ids: tf.Tensor2D, pos: number, caches: ReadonlyArray<KV | null>, memoryKV: readonly KV[]): { logits: tf.Tensor2D; caches: KV[] } {
-    return tidy(() => {
-      const r = this.decoder.step(this.embedTokens(ids, pos), caches, memoryKV);
-      const logits = this.head.forward(r.out);
-      return { logits, caches: r.caches };
-    });
-  }
-
   private decodeLength(options: DecodeOptions): number {
     const length = options.maxLength ?? this.maxLength;
     if (!Number.isInteger(length) || length < 2 || length > this.maxLength) {

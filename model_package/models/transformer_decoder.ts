@@ -1,11 +1,11 @@
 /**
  * Pre-norm transformer decoder (PyTorch TransformerDecoderLayer, norm_first=True):
  *   x += SelfAttn(LN1(x), causal); x += CrossAttn(LN2(x), memory); x += FF(LN3(x))
- * with a final LayerNorm. `forward` runs a whole prefix; `step` one new token with
- * per-layer key/value caches.
+ * with a final LayerNorm. `forward` runs a whole prefix; cached decoding steps run the
+ * folded copy of this decoder (folded_decoder.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BaseModule, tidy } from './module.js';
+import { BaseModule } from './module.js';
 import { LayerNorm } from './layers/layer_norm.js';
 import { Linear } from './layers/linear.js';
 import { MultiHeadAttention, type HeadLayout, type KV } from './layers/multi_head_attention.js';
@@ -54,16 +54,6 @@ export class DecoderLayer extends BaseModule {
     });
   }
 
-  /** One new token x [B,D] (2-D: no reshapes between the sublayers); returns the output and the grown self-attention cache. */
-  step(x: tf.Tensor2D, cache: KV | null, memoryKV: KV): { out: tf.Tensor2D; cache: KV } {
-    return tidy(() => {
-      const sa = this.selfAttn.step(this.norm1.forward(x), cache);
-      let h: tf.Tensor2D = tf.add(x, sa.out);
-      h = tf.add(h, this.crossAttn.forward(this.norm2.forward(h), { kv: memoryKV }));
-      return { out: tf.add(h, this.feedForward(this.norm3.forward(h))) as tf.Tensor2D, cache: sa.cache };
-    });
-  }
-
   private feedForward<T extends tf.Tensor2D | tf.Tensor3D>(x: T): T {
     return this.ff2.forward(this.drop(this.ff1.forward(x, 'relu')));
   }
@@ -85,7 +75,7 @@ export class TransformerDecoder extends BaseModule {
 
   /**
    * Cross-attention keys/values of the image memory [B,N,D], one per layer; computed
-   * once per image. `forward` takes the 'head' layout, `step` the 'batch' one.
+   * once per image. `forward` takes the 'head' layout, cached decoding steps the 'batch' one.
    */
   memoryKV(memory: tf.Tensor3D, layout: HeadLayout = 'head'): KV[] {
     return this.layers.map((l) => l.crossAttn.projectKV(memory, layout));
@@ -97,20 +87,6 @@ export class TransformerDecoder extends BaseModule {
       let h = x;
       this.layers.forEach((l, i) => { h = l.forward(h, memoryKV[i]!, mask); });
       return this.norm.forward(h);
-    });
-  }
-
-  /** One token x [B,1,D] with per-layer caches (null entries at the first step) -> out [B,D]. */
-  step(x: tf.Tensor3D, caches: ReadonlyArray<KV | null>, memoryKV: readonly KV[]): { out: tf.Tensor2D; caches: KV[] } {
-    return tidy(() => {
-      let h = tf.reshape(x, [x.shape[0], x.shape[2]]) as tf.Tensor2D;
-      const next: KV[] = [];
-      this.layers.forEach((l, i) => {
-        const r = l.step(h, caches[i] ?? null, memoryKV[i]!);
-        h = r.out;
-        next.push(r.cache);
-      });
-      return { out: this.norm.forward(h), caches: next };
     });
   }
 }

@@ -48,7 +48,7 @@ export class BatchNorm2d extends BaseModule {
     });
   }
 
-  /** What the eval-mode affine is computed from. */
+  /** What evalAffine() reads: a fold made from it is stale once any of these has new data. */
   evalState(): tf.Variable[] {
     return [this.weight, this.bias, this.runningMean, this.runningVar];
   }
@@ -59,7 +59,6 @@ export class BatchNorm2d extends BaseModule {
    * the caller's tidy.
    */
   evalAffine(): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
-    // (evalState() lists what this reads.)
     const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps))) as tf.Tensor1D;
     const shift = tf.sub(this.bias, tf.mul(this.runningMean, scale)) as tf.Tensor1D;
     return { scale, shift };
