@@ -151,6 +151,13 @@ SHIM="$NATIVE/node_modules/@tensorflow/tfjs"
 mkdir -p "$SHIM"
 printf '{"name":"@tensorflow/tfjs","version":"%s","main":"index.js"}\n' "$TFJS_NODE_VERSION" > "$SHIM/package.json"
 printf "module.exports = require('@tensorflow/tfjs-core');\n" > "$SHIM/index.js"
+# tfjs-node's kernels also require('@tensorflow/tfjs-core'). Inside the checkout that finds the project's copy;
+# an HTR_NATIVE_DIR elsewhere gets a link to it (a link, so that it is the same module, not a second engine).
+case "$(cd "$NATIVE" && pwd -P)/" in
+  "$(cd "$ROOT" && pwd -P)/"*) ;;
+  *) ln -sfn "$(cd "$ROOT/node_modules/@tensorflow/tfjs-core" && pwd -P)" "$NATIVE/node_modules/@tensorflow/tfjs-core" \
+       || fail 3 "@tensorflow/tfjs-core not installed in $ROOT (run npm ci)" ;;
+esac
 
 # Its backend class loads a protobuf schema (summaries) at import: google-protobuf has no
 # dependencies, so unpack it beside tfjs-node rather than running an install.
