@@ -174,6 +174,7 @@ step "step 5/$STEPS: smoke test"
 (cd "$ROOT" && "$NODE_BIN" -e "
   const b = require('$PKG/lib/napi-v8/tfjs_binding.node');
   require('$PKG/dist/nodejs_kernel_backend.js');
+  require('$PKG/dist/register_all_kernels.js');
   console.log('[setup:native] TensorFlow', b.TF_Version);
 ") || fail "loading the built addon"
 
