@@ -24,14 +24,7 @@ import { rmsNorm } from './layers/rms_norm.js';
 import type { LayerNorm } from './layers/layer_norm.js';
 import { appendToCache, attentionContext, foldBatchMajor, type KV } from './layers/multi_head_attention.js';
 import type { TransformerDecoder } from './transformer_decoder.js';
-
-/** What the cached step decoder needs: one step. */
-export interface CachedStepper {
-  /** Attention heads (rows per image in the head-folded caches). */
-  readonly heads: number;
-  /** Token ids of each row at position `pos` -> logits [rows, V] and the grown caches. */
-  step(tokens: Int32Array, pos: number, caches: ReadonlyArray<KV | null>, memoryKV: readonly KV[]): { logits: tf.Tensor2D; caches: KV[] };
-}
+import type { CachedStepper } from './step_decoder.js';
 
 /** The decoder's parts, as trained. */
 export interface DecoderParts {

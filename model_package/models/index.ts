@@ -13,5 +13,5 @@ export { Linear } from './layers/linear.js';
 export { Embedding } from './layers/embedding.js';
 export { LayerNorm } from './layers/layer_norm.js';
 export { MultiHeadAttention, causalMask, type KV, type HeadLayout } from './layers/multi_head_attention.js';
-export { CachedStepDecoder, FullStepDecoder, type StepModel } from './step_decoder.js';
+export { CachedStepDecoder, FullStepDecoder, type CachedStepper, type StepModel } from './step_decoder.js';
 export * from './decoding/index.js';

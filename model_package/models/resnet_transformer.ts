@@ -278,9 +278,8 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
   }
 
   /**
-   * The decoder folded for cached steps (folded_decoder.ts), owned by the model. It is
-   * folded again when a weight it reads has changed: an optimizer step or a loaded state
-   * dict gives a variable new data (`assign`), so the data ids of the weights are its key.
+   * The decoder folded for cached steps (folded_decoder.ts), owned by the model and folded
+   * again when a weight it reads changes.
    */
   foldedDecoder(): FoldedDecoder {
     return this.folded.get(this.decoderWeights(), () => new FoldedDecoder({
@@ -303,10 +302,11 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
     super.dispose();
   }
 
-  /** Embedded tokens [B,S,D] at positions start.. (token + position). Internal to decoding. */
-  embedTokens(ids: tf.Tensor2D, start = 0): tf.Tensor3D {
-    return tf.tidy(() => tf.add(this.tokenEmb.forward(ids), this.textPos.forward(ids.shape[1], start)) as tf.Tensor3D);
+  /** Embedded tokens [B,S,D] at positions 0.. (token + position). */
+  private embedTokens(ids: tf.Tensor2D): tf.Tensor3D {
+    return tf.tidy(() => tf.add(this.tokenEmb.forward(ids), this.textPos.forward(ids.shape[1])) as tf.Tensor3D);
   }
+
 
   /** Teacher-forced logits [B,S,V] of the prefix yIn against precomputed memory K/V. */
   decodeLogits(memoryKV: readonly KV[], yIn: tf.Tensor2D): tf.Tensor3D {

@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { HeadLayout, KV } from './layers/multi_head_attention.js';
 import { tidy } from './module.js';
 import type { StepDecoder } from './types.js';
-import type { CachedStepper } from './folded_decoder.js';
 
 // Decoding code imports the interface and its implementations from one place.
 
@@ -17,6 +16,14 @@ export interface StepModel {
   /** Teacher-forced logits [B,S,V] of a whole prefix. */
   decodeLogits(memoryKV: readonly KV[], yIn: tf.Tensor2D): tf.Tensor3D;
   withEvalMode<T>(fn: () => T): T;
+}
+
+/** What the cached step decoder needs: one step (the model's folded decoder provides it). */
+export interface CachedStepper {
+  /** Attention heads (rows per image in the head-folded caches). */
+  readonly heads: number;
+  /** Token ids of each row at position `pos` -> logits [rows, V] and the grown caches. */
+  step(tokens: Int32Array, pos: number, caches: ReadonlyArray<KV | null>, memoryKV: readonly KV[]): { logits: tf.Tensor2D; caches: KV[] };
 }
 
 /**
