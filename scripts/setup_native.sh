@@ -97,15 +97,16 @@ fi
 [[ -f "$WHEEL" ]] || fail 4 "wheel not found: $WHEEL"
 step "step 1/$STEPS: wheel $WHEEL"
 
-# 2. tfjs-node's sources from the npm registry (no install scripts run).
-if [[ ! -f "$PKG/binding.gyp" ]]; then
+# 2. tfjs-node's sources from the npm registry (no install scripts run), unpacked afresh
+#    each time so that step 4 patches pristine sources.
+TARBALL="$WORK/tensorflow-tfjs-node-$TFJS_NODE_VERSION.tgz"
+if [[ ! -f "$TARBALL" ]]; then
   step "step 2/$STEPS: npm pack @tensorflow/tfjs-node@$TFJS_NODE_VERSION"
   (cd "$WORK" && "$NPM_BIN" pack "@tensorflow/tfjs-node@$TFJS_NODE_VERSION" --silent >/dev/null) \
     || fail "npm pack @tensorflow/tfjs-node@$TFJS_NODE_VERSION"
-  rm -rf "$PKG" && mkdir -p "$PKG"
-  tar xzf "$WORK/tensorflow-tfjs-node-$TFJS_NODE_VERSION.tgz" -C "$PKG" --strip-components=1 \
-    || fail "unpacking the tfjs-node tarball"
 fi
+rm -rf "$PKG" && mkdir -p "$PKG"
+tar xzf "$TARBALL" -C "$PKG" --strip-components=1 || { rm -f "$TARBALL"; fail "unpacking the tfjs-node tarball (removed; run again)"; }
 
 # 3. libtensorflow + C API headers out of the wheel, where binding.gyp expects them.
 step "step 3/$STEPS: extracting libtensorflow_cc.so.2, libtensorflow_framework.so.2 and headers"
@@ -139,8 +140,8 @@ GYP="$(dirname "$(readlink -f "$NPM_BIN")")/../node_modules/node-gyp/bin/node-gy
 [[ -f "$GYP" ]] || fail 3 "npm's bundled node-gyp not found"
 [[ -f "$NODE_PREFIX/include/node/node_api.h" ]] || fail 3 "Node headers not found under $NODE_PREFIX/include/node"
 step "step 4/$STEPS: node-gyp rebuild (nodedir=$NODE_PREFIX, napi 8)"
-# list(string)/list(type) attributes, for TensorFlow's one-op fused MatMul and Conv2D kernels.
-python3 "$ROOT/scripts/patch_tfjs_binding.py" "$PKG" || fail "patching tfjs-node's binding for list attributes"
+# list(string)/list(type) attributes (TensorFlow's one-op fused MatMul and Conv2D kernels) and graph functions.
+python3 "$ROOT/scripts/patch_tfjs_binding.py" "$PKG" || fail "patching tfjs-node's binding"
 (cd "$PKG" && "$NODE_BIN" "$GYP" rebuild --nodedir="$NODE_PREFIX" --napi_build_version=8 \
   --module_name=tfjs_binding --module_path="$PKG/lib/napi-v8" -j 2) || fail "node-gyp build of tfjs_binding"
 [[ -f "$PKG/lib/napi-v8/tfjs_binding.node" ]] || fail "tfjs_binding.node was not produced"
@@ -175,6 +176,7 @@ step "step 5/$STEPS: smoke test"
   const b = require('$PKG/lib/napi-v8/tfjs_binding.node');
   require('$PKG/dist/nodejs_kernel_backend.js');
   require('$PKG/dist/register_all_kernels.js');
+  if (typeof b.addGraphFunction !== 'function') throw new Error('the addon has no graph functions (scripts/patch_tfjs_binding.py)');
   console.log('[setup:native] TensorFlow', b.TF_Version);
 ") || fail "loading the built addon"
 
