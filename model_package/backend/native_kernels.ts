@@ -9,11 +9,13 @@
  * Small batched products run as BatchMatMulV3 (see registerBatchMatMulRoute).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchMatMul, Cast, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, Reshape } from '@tensorflow/tfjs-core';
+import { BatchMatMul, Cast, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, GatherV2, Reshape } from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { asTensor, installKernel, wrapOutput, type KernelArgs } from './wasm_kernels/kernel_util.js';
-import { asTfBackend, floatType, fusedOpAttrs, runOp, supportsListAttrs, type OpAttr, type TfBackend } from './tf_raw_ops.js';
+import { asTfBackend, floatType, fusedOpAttrs, runOp, supportsListAttrs, tfDtype, type OpAttr, type TfBackend } from './tf_raw_ops.js';
 import { registerNativeFusedKernels } from './native_fused_kernels.js';
+import { registerFunctionCompiler } from '../models/compiled_functions.js';
+import { compileGraphFunction } from './graph_function.js';
 
 /** tfjs's name for the TensorFlow C++ backend (tfjs-node and our `.native/` build). */
 export const TF_BACKEND_NAME = 'tensorflow';
@@ -85,8 +87,10 @@ export function registerNativeKernels(): void {
   if (registered) return;
   registered = true;
   registerNativeFusedKernels(TF_BACKEND_NAME);
+  registerFunctionCompiler(TF_BACKEND_NAME, compileGraphFunction);
   registerAliasingReshape();
   registerBatchMatMulRoute();
+  registerGatherWithoutReadBack();
   withPads(Conv2D, (pads, inputs, attrs, b) =>
     runOp(b, 'Conv2D', convAttrs(b, attrs.strides as number[], pads), [inputs.x!, inputs.filter!])[0]!);
   withPads(FusedConv2D, (pads, inputs, attrs, b, stock) => {
@@ -150,6 +154,31 @@ function registerBatchMatMulRoute(): void {
       return runOp(tb, 'BatchMatMulV3', opAttrs, [a!, b!])[0]!;
     },
   );
+}
+
+/**
+ * tfjs-node's GatherV2 reads the indices back to JavaScript to check their range before
+ * running TensorFlow's GatherV2, which checks them itself ("indices[0] = 9 is not in
+ * [0, 8)"): a synchronous read per embedding lookup, and one a compiled function
+ * (graph_function.ts) cannot contain.
+ */
+function registerGatherWithoutReadBack(): void {
+  overrideTfNodeKernel(GatherV2, ({ inputs, attrs, backend }) => {
+    const { x, indices } = inputs;
+    const { axis, batchDims } = attrs as { axis: number; batchDims: number };
+    const tb = asTfBackend(backend);
+    const t = tb.binding;
+    return tf.tidy(() => {
+      const axisTensor = tf.scalar(axis, 'int32');
+      const opAttrs = [
+        { name: 'batch_dims', type: t.TF_ATTR_INT, value: batchDims },
+        { name: 'Tparams', type: t.TF_ATTR_TYPE, value: tfDtype(tb, x!.dtype) },
+        { name: 'Tindices', type: t.TF_ATTR_TYPE, value: tfDtype(tb, indices!.dtype) },
+        { name: 'Taxis', type: t.TF_ATTR_TYPE, value: t.TF_INT32 },
+      ];
+      return runOp(tb, 'GatherV2', opAttrs, [x!, indices!, axisTensor])[0]!;
+    });
+  });
 }
 
 /**

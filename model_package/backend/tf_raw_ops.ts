@@ -17,6 +17,7 @@ export interface TfBackend {
     readonly TF_ATTR_BOOL: number;
     readonly TF_FLOAT: number;
     readonly TF_INT32: number;
+    readonly TF_BOOL: number;
   };
   executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: TensorInfo[], numOutputs: number): tf.Tensor[];
 }
@@ -35,6 +36,16 @@ export function asTfBackend(backend: tf.KernelBackend): TfBackend {
 /** The float32 type attribute `name` ('T', 'U'). */
 export function floatType(b: TfBackend, name = 'T'): OpAttr {
   return { name, type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT };
+}
+
+/** The TF_DataType of a tfjs dtype. */
+export function tfDtype(b: TfBackend, dtype: tf.DataType): number {
+  switch (dtype) {
+    case 'float32': return b.binding.TF_FLOAT;
+    case 'int32': return b.binding.TF_INT32;
+    case 'bool': return b.binding.TF_BOOL;
+    default: throw new Error(`no TensorFlow type for ${dtype} here`);
+  }
 }
 
 export function runOp(b: TfBackend, name: string, attrs: OpAttr[], inputs: TensorInfo[], numOutputs = 1): tf.Tensor[] {

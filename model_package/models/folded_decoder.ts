@@ -25,6 +25,7 @@ import type { LayerNorm } from './layers/layer_norm.js';
 import { appendToCache, attentionContext, foldBatchMajor, type KV } from './layers/multi_head_attention.js';
 import type { TransformerDecoder } from './transformer_decoder.js';
 import type { CachedStepper } from './step_decoder.js';
+import { CompiledFunctions } from './compiled_functions.js';
 
 /** The decoder's parts, as trained. */
 export interface DecoderParts {
@@ -61,6 +62,8 @@ export class FoldedDecoder implements CachedStepper {
   readonly heads: number;
   private readonly w: FoldedWeights;
   private readonly finalEps: number;
+  /** The step as one backend call where the backend compiles functions, per batch size and first/later step. */
+  private readonly compiled: CompiledFunctions;
 
   constructor(parts: DecoderParts) {
     this.heads = parts.heads;
@@ -68,33 +71,57 @@ export class FoldedDecoder implements CachedStepper {
     this.w = tidy(() => foldWeights(parts));
     // The model keeps it across calls: a caller's tf.tidy around the first decode must not free it.
     for (const t of this.tensors()) tf.keep(t);
+    this.compiled = new CompiledFunctions(this.tensors());
   }
 
   step(tokens: Int32Array, pos: number, caches: ReadonlyArray<KV | null>, memoryKV: readonly KV[]): { logits: tf.Tensor2D; caches: KV[] } {
-    const [maxLength, dim] = this.w.positions.shape;
+    const maxLength = this.w.positions.shape[0];
     if (pos >= maxLength) {
       throw htrError('HTR_ERR_SHAPE_MISMATCH', { key: 'text length', expected: `at most ${maxLength}`, actual: pos + 1 });
     }
+    const cached = caches[0] != null;
     return tidy(() => {
-      const b = tokens.length;
-      const opts = { heads: this.heads, scale: UNSCALED };
-      const ids = tf.tensor1d(tokens, 'int32');
-      let x = tf.add(tf.gather(this.w.tokens, ids), tf.slice(this.w.positions, [pos, 0], [1, dim])) as tf.Tensor2D;
-      const next: KV[] = [];
-      this.w.layers.forEach((l, i) => {
-        const grown = appendToCache(project(rmsNorm(x, l.eps[0]), l.selfQkv), caches[i] ?? null, this.heads);
-        next.push(grown.cache);
-        x = tf.add(x, project(attentionContext(grown.q, grown.cache, b, 1, opts), l.selfOut));
-        const q = foldBatchMajor(project(rmsNorm(x, l.eps[1]), l.crossQ), b, 1, this.heads);
-        x = tf.add(x, project(attentionContext(q, memoryKV[i]!, b, 1, opts), l.crossOut));
-        x = tf.add(x, project(project(rmsNorm(x, l.eps[2]), l.ff1, 'relu'), l.ff2));
-      });
-      return { logits: project(rmsNorm(x, this.finalEps), this.w.head), caches: next };
+      const inputs = [
+        tf.tensor1d(tokens, 'int32'),
+        tf.tensor1d([pos], 'int32'),
+        ...(cached ? caches.flatMap((c) => [c!.k, c!.v]) : []),
+        ...memoryKV.flatMap((m) => [m.k, m.v]),
+      ];
+      const [logits, ...grown] = this.compiled.run(`${tokens.length}:${cached}`, (t) => this.stepTensors(t, cached, memoryKV), inputs);
+      const next = memoryKV.map((_, i): KV => ({ k: grown[2 * i]! as tf.Tensor3D, v: grown[2 * i + 1]! as tf.Tensor3D, kTransposed: false, layout: 'batch' }));
+      return { logits: logits as tf.Tensor2D, caches: next };
     });
   }
 
   dispose(): void {
+    this.compiled.dispose();
     tf.dispose(this.tensors());
+  }
+
+  /**
+   * One step on tensors only: [token ids [B], position [1], (self-attention k, v per layer),
+   * memory k, v per layer] -> [logits [B, V], grown k, v per layer]. The memory's layout
+   * fields come from `memoryKV`; its tensors from the inputs.
+   */
+  private stepTensors(inputs: readonly tf.Tensor[], cached: boolean, memoryKV: readonly KV[]): tf.Tensor[] {
+    const layers = this.w.layers.length;
+    const [ids, position] = inputs as [tf.Tensor1D, tf.Tensor1D];
+    const kv = (offset: number, i: number, like: Pick<KV, 'kTransposed' | 'layout'>): KV => ({ ...like, k: inputs[offset + 2 * i] as tf.Tensor3D, v: inputs[offset + 2 * i + 1] as tf.Tensor3D });
+    const cacheAt = (i: number): KV | null => (cached ? kv(2, i, { kTransposed: false, layout: 'batch' }) : null);
+    const memoryAt = (i: number): KV => kv(cached ? 2 + 2 * layers : 2, i, memoryKV[i]!);
+    const b = ids.shape[0];
+    const opts = { heads: this.heads, scale: UNSCALED };
+    let x = tf.add(tf.gather(this.w.tokens, ids), tf.gather(this.w.positions, position)) as tf.Tensor2D;
+    const grown: tf.Tensor[] = [];
+    this.w.layers.forEach((l, i) => {
+      const self = appendToCache(project(rmsNorm(x, l.eps[0]), l.selfQkv), cacheAt(i), this.heads);
+      grown.push(self.cache.k, self.cache.v);
+      x = tf.add(x, project(attentionContext(self.q, self.cache, b, 1, opts), l.selfOut));
+      const q = foldBatchMajor(project(rmsNorm(x, l.eps[1]), l.crossQ), b, 1, this.heads);
+      x = tf.add(x, project(attentionContext(q, memoryAt(i), b, 1, opts), l.crossOut));
+      x = tf.add(x, project(project(rmsNorm(x, l.eps[2]), l.ff1, 'relu'), l.ff2));
+    });
+    return [project(rmsNorm(x, this.finalEps), this.w.head), ...grown];
   }
 
   private tensors(): tf.Tensor[] {

@@ -1,0 +1,92 @@
+/**
+ * Inference functions run as ONE backend call where the backend can compile them: the
+ * backend records the function's own kernels once (the model stays defined once, in
+ * TypeScript) and replays them as a graph. On the TensorFlow backend a decoding step is
+ * ~90 small ops, and their per-op eager dispatch costs more than their arithmetic.
+ * Where no backend compiler is registered, or it declines, the function runs as written.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A function of tensors to tensors, with no read-back to JavaScript inside. */
+export type TensorFunction = (inputs: readonly tf.Tensor[]) => tf.Tensor[];
+
+export interface CompiledFunction {
+  run(inputs: readonly tf.Tensor[]): tf.Tensor[];
+  dispose(): void;
+}
+
+/** A function the backend cannot compile (it then runs as written); any other error is the function's own. */
+export class NotCompilableError extends Error {
+  override readonly name = 'NotCompilableError';
+}
+
+/**
+ * Runs `fn` once on `inputs` while recording it, and returns its outputs and the compiled
+ * function (null when it cannot be compiled). Tensors `fn` reads other than its inputs must
+ * be among `constants`; their current values are baked into the compiled function.
+ */
+export type FunctionCompiler = (fn: TensorFunction, inputs: readonly tf.Tensor[], constants: readonly tf.Tensor[]) => {
+  readonly outputs: tf.Tensor[];
+  readonly compiled: CompiledFunction | null;
+};
+
+const compilers = new Map<string, FunctionCompiler>();
+const warned = new Set<string>();
+
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(`[htr-ts] running op by op: ${message}`);
+}
+
+export function registerFunctionCompiler(backendName: string, compiler: FunctionCompiler): void {
+  compilers.set(backendName, compiler);
+}
+
+/** Compiles on/off (tests compare both routes; benchmarks time both). */
+let enabled = true;
+export function setFunctionCompilation(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * Compiled variants of one function, one per key (the shapes that the recorded graph
+ * fixes, such as the batch size). The constants are fixed for the cache's life: make a
+ * new one when they change.
+ */
+export class CompiledFunctions {
+  private readonly compiled = new Map<string, { backend: string; fn: CompiledFunction | null }>();
+
+  constructor(private readonly constants: readonly tf.Tensor[]) {}
+
+  run(key: string, fn: TensorFunction, inputs: readonly tf.Tensor[]): tf.Tensor[] {
+    const backend = tf.getBackend();
+    const compiler = enabled ? compilers.get(backend) : undefined;
+    if (!compiler) return fn(inputs);
+    const entry = this.compiled.get(key);
+    if (entry && entry.backend === backend) return entry.fn ? entry.fn.run(inputs) : fn(inputs);
+    entry?.fn?.dispose();
+    try {
+      const { outputs, compiled } = compiler(fn, inputs, this.constants);
+      this.compiled.set(key, { backend, fn: compiled });
+      return outputs;
+    } catch (e) {
+      if (!(e instanceof NotCompilableError)) throw e;
+      warnOnce(e.message);
+      this.compiled.set(key, { backend, fn: null });
+      return fn(inputs);
+    }
+  }
+
+  /** How many variants are compiled (tests). */
+  get size(): number {
+    let n = 0;
+    for (const e of this.compiled.values()) if (e.fn) n++;
+    return n;
+  }
+
+  dispose(): void {
+    for (const e of this.compiled.values()) e.fn?.dispose();
+    this.compiled.clear();
+  }
+}

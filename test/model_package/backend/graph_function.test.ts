@@ -1,0 +1,178 @@
+/**
+ * Compiled functions on the TensorFlow backend (backend/graph_function.ts): a function's
+ * ops recorded once and replayed as one TensorFlow function call, against the same
+ * function run op by op. Skipped, with the reason, when the native build is absent.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { findNativeBuild, initBackend } from '../../../model_package/backend/index.js';
+import { compileGraphFunction, supportsGraphFunctions } from '../../../model_package/backend/graph_function.js';
+import { CompiledFunctions, setFunctionCompilation, type TensorFunction } from '../../../model_package/models/compiled_functions.js';
+import { START_INDEX } from '../../../model_package/core/tokenizer.js';
+import { Rng } from '../../../model_package/core/rng.js';
+import type { ResnetTransformer } from '../../../model_package/models/resnet_transformer.js';
+import { expectNoTensorLeak } from '../../helpers/tf.js';
+import { images, tinyModel } from '../models/fixtures.js';
+
+const build = findNativeBuild();
+if (!build) console.warn('[graph_function] skipped: no .native build (run `npm run setup:native` to enable)');
+
+/** Attention of one query over a growing cache, with a baked weight and an embedding lookup. */
+function attendStep(weight: tf.Tensor2D, table: tf.Tensor2D): TensorFunction {
+  return ([ids, cache, memory]) => {
+    const q = tf.matMul(tf.gather(table, ids as tf.Tensor1D), weight); // [B, D]
+    const grown = tf.concat([cache as tf.Tensor3D, tf.expandDims(q, 1)], 1); // [B, S+1, D]
+    const scores = tf.softmax(tf.matMul(tf.expandDims(q, 1), grown, false, true)); // [B, 1, S+1]
+    const [b, d] = q.shape;
+    const ctx = tf.add(tf.reshape(tf.matMul(scores, grown), [b, d]), tf.mean(memory!, 1));
+    return [tf.relu(ctx), grown];
+  };
+}
+
+/** The tensors' values; disposes them. */
+function values(ts: tf.Tensor[]): { shape: number[]; data: Float32Array }[] {
+  const out = ts.map((t) => ({ shape: t.shape, data: Float32Array.from(t.dataSync()) }));
+  tf.dispose(ts);
+  return out;
+}
+
+function relDiff(a: { data: Float32Array }, b: { data: Float32Array }): number {
+  let err = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < a.data.length; i++) {
+    err = Math.max(err, Math.abs(a.data[i]! - b.data[i]!));
+    scale = Math.max(scale, Math.abs(b.data[i]!));
+  }
+  return err / scale;
+}
+
+describe.skipIf(!build)('compiled functions on the TensorFlow backend', () => {
+  const rng = new Rng(4);
+  const rnd = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.next() - 0.5), shape);
+  let weight: tf.Tensor2D;
+  let table: tf.Tensor2D;
+
+  beforeAll(async () => {
+    await initBackend({ accelerator: 'native', log: () => {} });
+    weight = rnd([8, 8]) as tf.Tensor2D;
+    table = rnd([10, 8]) as tf.Tensor2D;
+  });
+  afterAll(() => tf.dispose([weight, table]));
+
+  it('the addon built by setup:native registers graph functions', () => {
+    expect(supportsGraphFunctions(tf.backend())).toBe(true);
+  });
+
+  it('replays the recorded ops exactly, for other input values and a longer cache', async () => {
+    const fn = attendStep(weight, table);
+    const inputsAt = (len: number, seed: number) => {
+      const r = new Rng(seed);
+      return [tf.tensor1d([r.int(0, 9), r.int(0, 9), r.int(0, 9)], 'int32'), rnd([3, len, 8]), rnd([3, 5, 8])];
+    };
+    const first = inputsAt(2, 1);
+    const { outputs, compiled } = compileGraphFunction(fn, first, [weight, table]);
+    expect(compiled).not.toBeNull();
+    expect(relDiff(values(outputs)[0]!, values(tf.tidy(() => fn(first)))[0]!)).toBe(0); // the recording run is the eager run
+    await expectNoTensorLeak(() => {
+      for (const [len, seed] of [[2, 2], [7, 3], [1, 4]] as const) {
+        const inputs = inputsAt(len, seed);
+        const got = values(tf.tidy(() => compiled!.run(inputs)));
+        const want = values(tf.tidy(() => fn(inputs)));
+        expect(got.map((g) => g.shape)).toEqual(want.map((w) => w.shape));
+        got.forEach((g, i) => expect(relDiff(g, want[i]!), `len ${len} output ${i}`).toBeLessThan(1e-6));
+        tf.dispose(inputs);
+      }
+    }, 'compiled runs');
+    compiled!.dispose();
+    expect(() => compiled!.run(first)).toThrow(/disposed/);
+    tf.dispose(first);
+  });
+
+  it('refuses a read-back inside the function and a tensor it was not given, and leaves the backend working', () => {
+    const x = tf.tensor1d([1, 2, 3]);
+    const hidden = tf.tensor1d([4, 5, 6]);
+    const readBack: TensorFunction = ([a]) => [tf.scalar(a!.dataSync()[0]!)];
+    expect(() => tf.tidy(() => compileGraphFunction(readBack, [x], []).outputs)).toThrow(/cannot read a tensor back/);
+    const capture: TensorFunction = ([a]) => [tf.add(a!, hidden)];
+    expect(() => tf.tidy(() => compileGraphFunction(capture, [x], []).outputs)).toThrow(/neither an input nor a constant/);
+    expect(Array.from(tf.add(x, hidden).dataSync())).toEqual([5, 7, 9]);
+    tf.dispose([x, hidden]);
+  });
+
+  it('an embedding lookup out of range is TensorFlow\'s error (no read-back to check it first)', () => {
+    const ids = tf.tensor1d([1, 12], 'int32');
+    expect(() => tf.gather(table, ids).dataSync()).toThrow(/12 is not in \[0, 10\)/);
+    ids.dispose();
+  });
+
+  it('keeps one variant per key and frees them with the cache', async () => {
+    const fn = attendStep(weight, table);
+    const cache = new CompiledFunctions([weight, table]);
+    const inputs = [tf.tensor1d([1, 2], 'int32'), rnd([2, 3, 8]), rnd([2, 4, 8])];
+    await expectNoTensorLeak(() => {
+      for (let i = 0; i < 3; i++) tf.dispose(cache.run('b2', fn, inputs));
+    }, 'cached runs');
+    expect(cache.size).toBe(1);
+    cache.dispose();
+    expect(cache.size).toBe(0);
+    tf.dispose(inputs);
+  });
+
+  it('runs a function it cannot compile op by op, once warned', async () => {
+    const cache = new CompiledFunctions([]);
+    const x = tf.tensor1d([2, 3]);
+    const readBack: TensorFunction = ([a]) => [tf.mul(a!, a!.dataSync()[0]!)];
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await expectNoTensorLeak(() => {
+      for (let i = 0; i < 2; i++) expect(Array.from(values(cache.run('k', readBack, [x]))[0]!.data)).toEqual([4, 6]);
+    }, 'op-by-op runs');
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/running op by op: a compiled function cannot read a tensor back/);
+    warn.mockRestore();
+    expect(cache.size).toBe(0);
+    x.dispose();
+  });
+
+  describe('the folded decoder\'s step', () => {
+    let model: ResnetTransformer;
+    let x: tf.Tensor4D;
+
+    beforeAll(() => {
+      model = tinyModel({ seed: 5 });
+      x = tf.tidy(() => tf.mul(images(3, 16, 48, 4), tf.tensor4d([1, 10, 40], [3, 1, 1, 1])));
+    });
+    afterAll(() => {
+      setFunctionCompilation(true);
+      model.dispose();
+      x.dispose();
+    });
+
+    function decode(compiled: boolean, rows: number, steps: number): { shape: number[]; data: Float32Array }[] {
+      setFunctionCompilation(compiled);
+      const batch = tf.slice(x, 0, rows);
+      const dec = model.stepDecoder(batch, 1, true);
+      batch.dispose();
+      const rng = new Rng(3);
+      let tokens = new Int32Array(rows).fill(START_INDEX);
+      const out = [];
+      for (let t = 0; t < steps; t++) {
+        const logits = dec.step(tokens);
+        out.push(...values([logits]));
+        logits.dispose();
+        tokens = tokens.map(() => rng.int(4, 11));
+      }
+      dec.dispose();
+      return out;
+    }
+
+    it('gives the op-by-op logits at every step, for each batch size', async () => {
+      for (const rows of [3, 1]) {
+        const eager = decode(false, rows, 7);
+        const compiled = await expectNoTensorLeak(() => decode(true, rows, 7), `compiled decoding of ${rows} rows`);
+        compiled.forEach((c, t) => expect(relDiff(c, eager[t]!), `${rows} rows, step ${t}`).toBeLessThan(2e-5));
+      }
+      // Two variants per batch size: the first step (no cache yet) and the later ones.
+      expect((model.foldedDecoder() as unknown as { compiled: CompiledFunctions }).compiled.size).toBe(4);
+    });
+  });
+});
