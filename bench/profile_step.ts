@@ -13,7 +13,9 @@
  *    backward, loss read-back, Adam), phases forward_backward and optimizer;
  *  - decode_prepare: encoder + cross-attention keys/values, once per line batch;
  *  - decode_step: one KV-cached greedy step at position --decode-pos (embedding,
- *    decoder, head, argMax and its read-back), as greedyLoop runs it.
+ *    decoder, head, argMax and its read-back), as greedyLoop runs it. On native the
+ *    step is one compiled function call (HtrGraphFunction); --op-by-op profiles the
+ *    same step run kernel by kernel.
  *
  * bench:args --json --rounds 1
  */
@@ -31,6 +33,7 @@ import { START_INDEX } from '../model_package/core/tokenizer.js';
 import { buildBenchModel, MODEL_ARGS } from './lib/bench_model.js';
 import { instrumentBackend, phase, recordKernels, summarize, type KernelRecord, type KernelSummary } from './lib/kernel_timer.js';
 import { median } from './lib/timing.js';
+import { setFunctionCompilation } from '../model_package/models/compiled_functions.js';
 import { runTsx } from './lib/run_script.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,6 +48,7 @@ const { values: a } = parseArgs({
     reps: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2' },
     'decode-pos': { type: 'string', default: '16' },
+    'op-by-op': { type: 'boolean', default: false },
     top: { type: 'string', default: '12' },
     json: { type: 'boolean', default: false },
     markdown: { type: 'boolean', default: false },
@@ -106,6 +110,7 @@ function medianSummary(ss: readonly KernelSummary[]): KernelSummary {
 async function profileEngine(engine: string): Promise<EngineProfile> {
   const info = await initBackend({ accelerator: engine as Accelerator, numThreads: Number(a.threads), log: () => {} });
   instrumentBackend(tf.getBackend());
+  setFunctionCompilation(!a['op-by-op']);
   const bench = buildBenchModel(a);
   const { model, x, batch } = bench;
   const params = paramIndex(model);
@@ -228,6 +233,7 @@ const engines = String(a.engines).split(',').filter(Boolean);
 const rounds = Number(a.rounds);
 const forward = Object.entries(a).flatMap(([k, v]) =>
   k in MODEL_ARGS || k === 'threads' || k === 'reps' || k === 'warmup' || k === 'decode-pos' ? [`--${k}`, String(v)] : []);
+if (a['op-by-op']) forward.push('--op-by-op');
 const loadStart = os.loadavg().map(r1);
 const runs = new Map<string, EngineProfile[]>();
 for (let r = 0; r < rounds; r++) {

@@ -15,7 +15,7 @@ import { asTensor, installKernel, wrapOutput, type KernelArgs } from './wasm_ker
 import { asTfBackend, floatType, fusedOpAttrs, runOp, supportsListAttrs, tfDtype, type OpAttr, type TfBackend } from './tf_raw_ops.js';
 import { registerNativeFusedKernels } from './native_fused_kernels.js';
 import { registerFunctionCompiler } from '../models/compiled_functions.js';
-import { compileGraphFunction } from './graph_function.js';
+import { compileGraphFunction, registerGraphFunctionKernel } from './graph_function.js';
 
 /** tfjs's name for the TensorFlow C++ backend (tfjs-node and our `.native/` build). */
 export const TF_BACKEND_NAME = 'tensorflow';
@@ -87,6 +87,7 @@ export function registerNativeKernels(): void {
   if (registered) return;
   registered = true;
   registerNativeFusedKernels(TF_BACKEND_NAME);
+  registerGraphFunctionKernel(TF_BACKEND_NAME);
   registerFunctionCompiler(TF_BACKEND_NAME, compileGraphFunction);
   registerAliasingReshape();
   registerBatchMatMulRoute();

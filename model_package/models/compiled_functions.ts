@@ -51,21 +51,34 @@ export function setFunctionCompilation(on: boolean): void {
 
 /**
  * Compiled variants of one function, one per key (the shapes that the recorded graph
- * fixes, such as the batch size). The constants are fixed for the cache's life: make a
- * new one when they change.
+ * fixes, such as the batch size), the most recently used `maxVariants` kept (each holds a
+ * copy of the constants). The constants are fixed for the cache's life: make a new one
+ * when they change.
  */
 export class CompiledFunctions {
   private readonly compiled = new Map<string, { backend: string; fn: CompiledFunction | null }>();
 
-  constructor(private readonly constants: readonly tf.Tensor[]) {}
+  constructor(private readonly constants: readonly tf.Tensor[], private readonly maxVariants = 16) {}
 
   run(key: string, fn: TensorFunction, inputs: readonly tf.Tensor[]): tf.Tensor[] {
     const backend = tf.getBackend();
-    const compiler = enabled ? compilers.get(backend) : undefined;
+    // A compiled run is one call that no gradient tape sees: under a tape, run as written.
+    const compiler = enabled && tf.engine().state.gradientDepth === 0 ? compilers.get(backend) : undefined;
     if (!compiler) return fn(inputs);
     const entry = this.compiled.get(key);
-    if (entry && entry.backend === backend) return entry.fn ? entry.fn.run(inputs) : fn(inputs);
+    if (entry && entry.backend === backend) {
+      // Most recently used last.
+      this.compiled.delete(key);
+      this.compiled.set(key, entry);
+      return entry.fn ? entry.fn.run(inputs) : fn(inputs);
+    }
     entry?.fn?.dispose();
+    this.compiled.delete(key);
+    for (const [oldest, e] of this.compiled) {
+      if (this.compiled.size < this.maxVariants) break;
+      e.fn?.dispose();
+      this.compiled.delete(oldest);
+    }
     try {
       const { outputs, compiled } = compiler(fn, inputs, this.constants);
       this.compiled.set(key, { backend, fn: compiled });

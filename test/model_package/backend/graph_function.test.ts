@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findNativeBuild, initBackend } from '../../../model_package/backend/index.js';
-import { compileGraphFunction, supportsGraphFunctions } from '../../../model_package/backend/graph_function.js';
+import { compileGraphFunction, GRAPH_FUNCTION, supportsGraphFunctions } from '../../../model_package/backend/graph_function.js';
 import { CompiledFunctions, setFunctionCompilation, type TensorFunction } from '../../../model_package/models/compiled_functions.js';
 import { START_INDEX } from '../../../model_package/core/tokenizer.js';
 import { Rng } from '../../../model_package/core/rng.js';
@@ -118,6 +118,17 @@ describe.skipIf(!build)('compiled functions on the TensorFlow backend', () => {
     tf.dispose(inputs);
   });
 
+  it('keeps the most recently used variants only', () => {
+    const cache = new CompiledFunctions([], 2);
+    const x = tf.tensor1d([1, 2]);
+    const double: TensorFunction = ([a]) => [tf.add(a!, a!)];
+    for (const key of ['a', 'b', 'a', 'c']) tf.dispose(cache.run(key, double, [x])); // 'b' is the least recent when 'c' comes
+    expect(cache.size).toBe(2);
+    expect((cache as unknown as { compiled: Map<string, unknown> }).compiled.has('b')).toBe(false);
+    cache.dispose();
+    x.dispose();
+  });
+
   it('runs a function it cannot compile op by op, once warned', async () => {
     const cache = new CompiledFunctions([]);
     const x = tf.tensor1d([2, 3]);
@@ -131,6 +142,26 @@ describe.skipIf(!build)('compiled functions on the TensorFlow backend', () => {
     warn.mockRestore();
     expect(cache.size).toBe(0);
     x.dispose();
+  });
+
+  it('runs as written under a gradient tape (a compiled call has no gradient), and as one kernel otherwise', async () => {
+    const cache = new CompiledFunctions([]);
+    const square: TensorFunction = ([a]) => [tf.mul(a!, a!)];
+    const x = tf.tensor1d([3, -2]);
+    const dx = tf.grad((t: tf.Tensor) => tf.sum(cache.run('sq', square, [t])[0]!))(x);
+    expect(Array.from(dx.dataSync())).toEqual([6, -4]);
+    expect(cache.size).toBe(0);
+    tf.dispose(cache.run('sq', square, [x])); // compiles
+    let again: tf.Tensor[] = [];
+    const info = await tf.profile(() => {
+      again = cache.run('sq', square, [x]);
+      return again;
+    });
+    expect(info.kernelNames).toEqual([GRAPH_FUNCTION]);
+    expect(Array.from(again[0]!.dataSync())).toEqual([9, 4]);
+    expect(cache.size).toBe(1);
+    tf.dispose([dx, x, ...again]);
+    cache.dispose();
   });
 
   describe('the folded decoder\'s step', () => {
