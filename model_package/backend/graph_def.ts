@@ -40,16 +40,19 @@ export interface GraphNode {
 /** A producer version TensorFlow 2.x accepts without upgrading the graph. */
 const PRODUCER_VERSION = 1286;
 
+/** Protobuf wire format into a list of byte chunks: a constant's data is copied once per nesting level, by memcpy. */
 class ProtoWriter {
-  private chunks: number[] = [];
+  private chunks: Uint8Array[] = [];
+  private small: number[] = [];
+  private length = 0;
 
   varint(value: number | bigint): void {
     let v = BigInt.asUintN(64, BigInt(value));
     while (v >= 0x80n) {
-      this.chunks.push(Number(v & 0x7fn) | 0x80);
+      this.small.push(Number(v & 0x7fn) | 0x80);
       v >>= 7n;
     }
-    this.chunks.push(Number(v));
+    this.small.push(Number(v));
   }
 
   tag(field: number, wireType: 0 | 2 | 5): void {
@@ -95,11 +98,27 @@ class ProtoWriter {
   }
 
   finish(): Uint8Array {
-    return Uint8Array.from(this.chunks);
+    this.flushSmall();
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
   }
 
   private raw(bytes: Uint8Array): void {
-    for (const b of bytes) this.chunks.push(b);
+    this.flushSmall();
+    this.chunks.push(bytes);
+    this.length += bytes.length;
+  }
+
+  private flushSmall(): void {
+    if (!this.small.length) return;
+    this.chunks.push(Uint8Array.from(this.small));
+    this.length += this.small.length;
+    this.small = [];
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { NotCompilableError, type CompiledFunction, type FunctionCompiler, type TensorFunction } from '../models/compiled_functions.js';
+import { NotCompilableError, type CompiledFunction, type Constants, type FunctionCompiler, type TensorFunction } from '../models/compiled_functions.js';
 import { AttrKind, encodeGraphDef, placeholderNode, type ConstValue, type GraphAttr, type GraphNode } from './graph_def.js';
 import { completeTypeAttrs, parseOpDef, type OpDef } from './op_def.js';
 import { asTfBackend, type OpAttr, type TfBackend } from './tf_raw_ops.js';
@@ -68,8 +68,8 @@ class Recorder {
   private readonly refs = new Map<number, string>();
   /** "node:index" -> its TF_DataType. */
   private readonly dtypes = new Map<string, number>();
-  /** Ids of tensors that existed before the run and may be baked in, with their tensors. */
-  private readonly capturable = new Map<number, tf.Tensor>();
+  /** Ids of tensors that existed before the run and may be baked in, with their shapes and dtypes. */
+  private readonly capturable = new Map<number, Pick<TensorInfo, 'shape' | 'dtype'>>();
 
   constructor(private readonly real: Binding) {}
 
@@ -81,7 +81,7 @@ class Recorder {
     return node.name;
   }
 
-  allowCapture(id: number, t: tf.Tensor): void {
+  allowCapture(id: number, t: Pick<TensorInfo, 'shape' | 'dtype'>): void {
     this.capturable.set(id, t);
   }
 
@@ -183,7 +183,7 @@ function reachable(nodes: readonly GraphNode[], outputs: readonly string[]): Gra
  * A tensor made before the run whose values tfjs-node has not yet handed to TensorFlow
  * would reach the binding as a new constant: it is refused unless the run made it.
  */
-function recordInto(backend: RecordingBackend, recorder: Recorder): () => void {
+function recordInto(backend: RecordingBackend, recorder: Recorder, captureExisting: boolean): () => void {
   const real = { binding: backend.binding, move: backend.move, getInputTensorIds: backend.getInputTensorIds };
   const madeInRun = new WeakSet<object>();
   backend.binding = recorder.wrap() as RecordingBackend['binding'];
@@ -192,13 +192,17 @@ function recordInto(backend: RecordingBackend, recorder: Recorder): () => void {
     real.move.call(backend, dataId, ...rest);
   };
   backend.getInputTensorIds = (tensors) => {
-    for (const t of tensors) {
-      const pending = t.dataId && backend.tensorMap.get(t.dataId)?.values != null;
-      if (pending && !madeInRun.has(t.dataId)) {
-        throw new NotCompilableError('a compiled function read a tensor that is neither an input nor a constant of it (made before it ran)');
+    if (!captureExisting) {
+      for (const t of tensors) {
+        const pending = t.dataId && backend.tensorMap.get(t.dataId)?.values != null;
+        if (pending && !madeInRun.has(t.dataId)) {
+          throw new NotCompilableError('a compiled function read a tensor that is neither an input nor a constant of it (made before it ran)');
+        }
       }
     }
-    return real.getInputTensorIds.call(backend, tensors);
+    const ids = real.getInputTensorIds.call(backend, tensors);
+    if (captureExisting) tensors.forEach((t, i) => t.dataId && !madeInRun.has(t.dataId) && recorder.allowCapture(ids[i]!, t));
+    return ids;
   };
   return () => {
     backend.binding = real.binding;
@@ -249,7 +253,7 @@ class GraphFunction implements CompiledFunction {
   }
 }
 
-export const compileGraphFunction: FunctionCompiler = (fn: TensorFunction, inputs: readonly tf.Tensor[], constants: readonly tf.Tensor[]) => {
+export const compileGraphFunction: FunctionCompiler = (fn: TensorFunction, inputs: readonly tf.Tensor[], constants: Constants) => {
   const backend = asTfBackend(tf.backend()) as RecordingBackend;
   if (!supportsGraphFunctions(tf.backend())) return { outputs: fn(inputs), compiled: null };
   const real = backend.binding;
@@ -260,10 +264,10 @@ export const compileGraphFunction: FunctionCompiler = (fn: TensorFunction, input
     if (dtype === undefined) throw new NotCompilableError(`a compiled function cannot take a ${inputs[i]!.dtype} input`);
     return recorder.addInput(id, dtype);
   });
-  backend.getInputTensorIds(constants).forEach((id, i) => recorder.allowCapture(id, constants[i]!));
+  if (constants !== 'existing') backend.getInputTensorIds(constants).forEach((id, i) => recorder.allowCapture(id, constants[i]!));
 
   let outputs: tf.Tensor[];
-  const stop = recordInto(backend, recorder);
+  const stop = recordInto(backend, recorder, constants === 'existing');
   try {
     outputs = tf.tidy(() => fn(inputs));
   } finally {

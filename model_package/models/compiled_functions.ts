@@ -21,11 +21,19 @@ export class NotCompilableError extends Error {
 }
 
 /**
+ * The tensors a compiled function may read besides its inputs, baked in with their current
+ * values: a list, or 'existing' for every tensor that existed before the recording run (for
+ * functions of a whole model's state, whose owner drops the compiled copies when any
+ * weight changes).
+ */
+export type Constants = readonly tf.Tensor[] | 'existing';
+
+/**
  * Runs `fn` once on `inputs` while recording it, and returns its outputs and the compiled
  * function (null when it cannot be compiled). Tensors `fn` reads other than its inputs must
- * be among `constants`; their current values are baked into the compiled function.
+ * be among `constants`.
  */
-export type FunctionCompiler = (fn: TensorFunction, inputs: readonly tf.Tensor[], constants: readonly tf.Tensor[]) => {
+export type FunctionCompiler = (fn: TensorFunction, inputs: readonly tf.Tensor[], constants: Constants) => {
   readonly outputs: tf.Tensor[];
   readonly compiled: CompiledFunction | null;
 };
@@ -50,15 +58,41 @@ export function setFunctionCompilation(on: boolean): void {
 }
 
 /**
+ * Runs `fn` op by op: for passes whose weights change before a compiled copy would pay
+ * for itself (validation during training, where compiling a shape costs ~100 ms).
+ */
+export async function withoutFunctionCompilation<T>(fn: () => Promise<T>): Promise<T> {
+  const was = enabled;
+  enabled = false;
+  try {
+    return await fn();
+  } finally {
+    enabled = was;
+  }
+}
+
+export interface CompiledFunctionsOptions {
+  /** Variants kept, most recently used first (each holds a copy of the constants). */
+  readonly maxVariants?: number;
+  /** Compile a key on its n-th run (earlier runs go op by op): 1 compiles at once. */
+  readonly compileOnRun?: number;
+}
+
+/**
  * Compiled variants of one function, one per key (the shapes that the recorded graph
- * fixes, such as the batch size), the most recently used `maxVariants` kept (each holds a
- * copy of the constants). The constants are fixed for the cache's life: make a new one
- * when they change.
+ * fixes, such as the batch size). The constants are fixed for the cache's life: make a
+ * new one when they change.
  */
 export class CompiledFunctions {
   private readonly compiled = new Map<string, { backend: string; fn: CompiledFunction | null }>();
+  private readonly runs = new Map<string, number>();
+  private readonly maxVariants: number;
+  private readonly compileOnRun: number;
 
-  constructor(private readonly constants: readonly tf.Tensor[], private readonly maxVariants = 16) {}
+  constructor(private readonly constants: Constants, options: CompiledFunctionsOptions = {}) {
+    this.maxVariants = options.maxVariants ?? 16;
+    this.compileOnRun = options.compileOnRun ?? 1;
+  }
 
   run(key: string, fn: TensorFunction, inputs: readonly tf.Tensor[]): tf.Tensor[] {
     const backend = tf.getBackend();
@@ -74,6 +108,12 @@ export class CompiledFunctions {
     }
     entry?.fn?.dispose();
     this.compiled.delete(key);
+    const run = (this.runs.get(key) ?? 0) + 1;
+    if (run < this.compileOnRun) {
+      this.runs.set(key, run);
+      return fn(inputs);
+    }
+    this.runs.delete(key);
     for (const [oldest, e] of this.compiled) {
       if (this.compiled.size < this.maxVariants) break;
       e.fn?.dispose();

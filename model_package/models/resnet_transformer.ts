@@ -29,6 +29,7 @@ import { beamSearchLoop } from './decoding/beam_search.js';
 import { CachedStepDecoder, FullStepDecoder, type StepModel } from './step_decoder.js';
 import { FoldedDecoder } from './folded_decoder.js';
 import { DerivedWeights } from './derived_weights.js';
+import { CompiledFunctions } from './compiled_functions.js';
 import type { BeamHypothesis, DecodeOptions, Recognizer, StepDecoder } from './types.js';
 
 const positiveInt = z.number().int().positive();
@@ -97,6 +98,10 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
   private readonly ctcHead: Linear | undefined;
   private readonly ctcContext: ColumnEncoder | undefined;
   private readonly folded = new DerivedWeights<FoldedDecoder>();
+  /** Eval-mode passes over an image batch compiled per input shape (compiled_functions.ts), dropped when any state changes. */
+  private readonly evalPasses = new DerivedWeights<CompiledFunctions>();
+  /** The key/value layout of the last memory pass per compiled key (a compiled run returns bare tensors). */
+  private readonly memoryLayouts = new Map<string, Array<Omit<KV, 'k' | 'v'>>>();
 
   constructor(config: ResnetTransformerConfig, dataConfig: DataConfig) {
     super();
@@ -195,10 +200,22 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
 
   /** CTC logits [B, W', V] (blank = index 0), pre-softmax. */
   ctcLogits(x: tf.Tensor4D): tf.Tensor3D {
-    return tf.tidy(() => {
-      const f = this.featureMap(x);
-      return this.ctcFromColumns(this.columns(this.imageTokens(f), f.shape));
-    });
+    return this.evalPass('ctc', x, (t) => tf.tidy(() => {
+      const f = this.featureMap(t);
+      return [this.ctcFromColumns(this.columns(this.imageTokens(f), f.shape))];
+    }))[0] as tf.Tensor3D;
+  }
+
+  /**
+   * fn(x), compiled per input shape in eval mode where the backend compiles functions
+   * (one call instead of one per kernel); from its second run for a shape, so that a
+   * one-off shape costs no compilation. Training mode runs it as written.
+   */
+  private evalPass(name: string, x: tf.Tensor4D, fn: (x: tf.Tensor4D) => tf.Tensor[]): tf.Tensor[] {
+    if (this.training) return fn(x);
+    const state = [...this.parameters(), ...this.namedBuffers().map(([, b]) => b)];
+    const passes = this.evalPasses.get(state, () => new CompiledFunctions('existing', { compileOnRun: 2 }));
+    return passes.run(`${name}:${x.shape.join('x')}`, ([t]) => fn(t as tf.Tensor4D), [x]);
   }
 
   /** Teacher-forced decoder logits and CTC logits from one encoder pass (joint training). */
@@ -264,15 +281,20 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
    * The caller disposes it.
    */
   stepDecoder(x: tf.Tensor4D, repeat: number, useCache: boolean): StepDecoder {
-    const memoryKV = this.withEvalMode(() => tidy(() => {
-      let memory = this.encode(x);
+    // Cached steps attend batch-major (no per-step transposes); full passes head-major.
+    const layout = useCache ? 'batch' : 'head';
+    const key = `memory:${layout}:${repeat}`;
+    const flat = this.withEvalMode(() => this.evalPass(key, x, (t) => tidy(() => {
+      let memory = this.encode(t);
       if (repeat > 1) {
-        const idx = new Int32Array(x.shape[0] * repeat).map((_, i) => Math.floor(i / repeat));
+        const idx = new Int32Array(t.shape[0] * repeat).map((_, i) => Math.floor(i / repeat));
         memory = tf.gather(memory, tf.tensor1d(idx, 'int32'));
       }
-      // Cached steps attend batch-major (no per-step transposes); full passes head-major.
-      return this.decoder.memoryKV(memory, useCache ? 'batch' : 'head');
-    }));
+      const kvs = this.decoder.memoryKV(memory, layout);
+      this.memoryLayouts.set(key, kvs.map(({ kTransposed, layout: l }) => ({ kTransposed, layout: l })));
+      return kvs.flatMap((kv) => [kv.k, kv.v]);
+    })));
+    const memoryKV = this.memoryLayouts.get(key)!.map((m, i): KV => ({ ...m, k: flat[2 * i] as tf.Tensor3D, v: flat[2 * i + 1] as tf.Tensor3D }));
     const rows = x.shape[0] * repeat;
     return useCache ? new CachedStepDecoder(this.foldedDecoder(), memoryKV, rows) : new FullStepDecoder(this, memoryKV, rows);
   }
@@ -299,6 +321,7 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
 
   override dispose(): void {
     this.folded.dispose();
+    this.evalPasses.dispose();
     super.dispose();
   }
 

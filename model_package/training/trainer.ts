@@ -35,6 +35,7 @@ import { OverfitData } from './overfit_data.js';
 import { ProgressLine } from './progress_line.js';
 import { accumulateGradients, applyGradients, paramIndex } from './train_step.js';
 import type { LossStats } from './loss.js';
+import { withoutFunctionCompilation } from '../models/compiled_functions.js';
 
 export interface TrainerOptions {
   readonly trainer: TrainerConfig;
@@ -300,7 +301,8 @@ export class Trainer implements TrainerView {
 
   /** A validation pass during fit: metrics, loggers, callbacks. Returns false if nothing ran. */
   private async runValidation(fit: FitState): Promise<boolean> {
-    const { metrics, predictions } = await this.evaluatePass('validate', fit.model, fit.data, this.valLimit(fit.data));
+    // The weights change before the next validation: compiled passes would not pay for themselves.
+    const { metrics, predictions } = await withoutFunctionCompilation(() => this.evaluatePass('validate', fit.model, fit.data, this.valLimit(fit.data)));
     fit.model.train(true);
     if (Object.keys(metrics).length === 0) return false;
     Object.assign(this.metrics, metrics);
@@ -314,12 +316,12 @@ export class Trainer implements TrainerView {
   private async sanityCheck(fit: FitState): Promise<void> {
     if (this.cfg.limit_val_batches <= 0) return;
     const n = Math.min(this.cfg.num_sanity_val_steps, this.valLimit(fit.data));
-    const { metrics } = await evaluate(fit.model, take(fit.data.valDataloader(), n), {
+    const { metrics } = await withoutFunctionCompilation(async () => evaluate(fit.model, take(fit.data.valDataloader(), n), {
       prefix: 'val',
       ignorePad: this.cfg.ignore_pad,
       ...(await this.decodeOptions(fit.model)),
       numPredictions: 0,
-    });
+    }));
     if (metrics['val/loss'] !== undefined) this.log(`Sanity check on ${n} val batch(es): ${formatMetrics(metrics)}`);
   }
 

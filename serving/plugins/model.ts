@@ -71,9 +71,10 @@ export class ModelService {
       },
     );
     this.loading = load().then(
-      (loaded) => {
+      async (loaded) => {
         this.loaded = loaded;
         this.predictor = new Predictor(loaded.recognizer, loaded.lm?.fusion);
+        await warmUp(this.predictor, loaded.recognizer.dataConfig.inputDims);
         this.state = 'ready';
         metrics.modelLoaded.set(1);
       },
@@ -191,3 +192,16 @@ export const modelPlugin = fp(
   },
   { name: 'htr-model', dependencies: ['htr-metrics'] },
 );
+
+/**
+ * Two recognitions of a blank single line before the server says it is ready: the first
+ * request then finds its kernels loaded and, on native, the single-line pass compiled
+ * (a shape is compiled on its second run, models/compiled_functions.ts).
+ */
+async function warmUp(predictor: Predictor, [, height, width]: readonly number[]): Promise<void> {
+  const line: GrayImage = { height: height!, width: Math.min(width!, WARM_UP_WIDTH), data: new Float32Array(height! * Math.min(width!, WARM_UP_WIDTH)) };
+  for (let i = 0; i < 2; i++) await predictor.recognize([line]);
+}
+
+/** A short line (px); other widths compile on their own second run. */
+const WARM_UP_WIDTH = 256;

@@ -45,6 +45,26 @@ describe('health, readiness and model info', () => {
     }
   });
 
+  it('warms up before it is ready: two blank single-line recognitions, the lines a short request sends', async () => {
+    const recognizer = tinyRecognizer();
+    const seen: number[][] = [];
+    // Whatever the default decoding reads first: the image memory, or the CTC head's logits.
+    const ctc = recognizer.ctcLogits?.bind(recognizer);
+    const stepDecoder = recognizer.stepDecoder!.bind(recognizer);
+    recognizer.stepDecoder = (x, repeat, useCache) => (seen.push(x.shape), stepDecoder(x, repeat, useCache));
+    if (ctc) recognizer.ctcLogits = (x) => (seen.push(x.shape), ctc(x));
+    const app = await buildServer({ config: {}, loadModel: async () => ({ recognizer, name: 't', config: {}, metadata: {} }) });
+    try {
+      await app.ready();
+      await app.htr.whenLoaded();
+      const [, height, width] = recognizer.dataConfig.inputDims;
+      expect(seen).toEqual([[1, height, Math.min(width!, 256), 1], [1, height, Math.min(width!, 256), 1]]);
+      expect((await app.inject({ url: '/v1/ready' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('GET /v1/ready reports a model that failed to load', async () => {
     const broken = await buildServer({ loadModel: async () => Promise.reject(new Error('checkpoint is corrupt')), config: { docs: false } });
     await broken.ready();

@@ -119,7 +119,7 @@ describe.skipIf(!build)('compiled functions on the TensorFlow backend', () => {
   });
 
   it('keeps the most recently used variants only', () => {
-    const cache = new CompiledFunctions([], 2);
+    const cache = new CompiledFunctions([], { maxVariants: 2 });
     const x = tf.tensor1d([1, 2]);
     const double: TensorFunction = ([a]) => [tf.add(a!, a!)];
     for (const key of ['a', 'b', 'a', 'c']) tf.dispose(cache.run(key, double, [x])); // 'b' is the least recent when 'c' comes
@@ -162,6 +162,65 @@ describe.skipIf(!build)('compiled functions on the TensorFlow backend', () => {
     expect(cache.size).toBe(1);
     tf.dispose([dx, x, ...again]);
     cache.dispose();
+  });
+
+  describe('the model\'s eval passes (encoder, CTC head, memory keys and values)', () => {
+    let model: ResnetTransformer;
+    let x: tf.Tensor4D;
+    const passes = () => (model as unknown as { evalPasses: { get(w: tf.Tensor[], make: () => CompiledFunctions): CompiledFunctions } }).evalPasses
+      .get([...model.parameters(), ...model.namedBuffers().map(([, b]) => b)], () => new CompiledFunctions([]));
+
+    beforeAll(() => {
+      model = tinyModel({ seed: 6, ctc_weight: 0.5 });
+      x = tf.tidy(() => tf.mul(images(3, 16, 48, 5), tf.tensor4d([1, 10, 40], [3, 1, 1, 1])));
+    });
+    afterAll(() => {
+      setFunctionCompilation(true);
+      model.dispose();
+      x.dispose();
+    });
+
+    const ctc = (compiled: boolean) => {
+      setFunctionCompilation(compiled);
+      return model.withEvalMode(() => values([model.ctcLogits(x)])[0]!);
+    };
+    const greedy = (compiled: boolean) => {
+      setFunctionCompilation(compiled);
+      const ids = model.greedyDecode(x, { earlyStop: false });
+      return Array.from(values([ids])[0]!.data);
+    };
+
+    it('compile a shape on its second run and give the op-by-op results, until a weight changes', async () => {
+      const eager = ctc(false);
+      const eagerIds = greedy(false); // also folds the decoder, which the model keeps
+      await expectNoTensorLeak(() => {
+        expect(relDiff(ctc(true), eager)).toBeLessThan(1e-5);
+        expect(passes().size).toBe(0); // the first run of a shape goes op by op
+        for (let i = 0; i < 2; i++) expect(relDiff(ctc(true), eager)).toBeLessThan(1e-5);
+        expect(passes().size).toBe(1);
+        expect(greedy(true)).toEqual(eagerIds);
+        expect(greedy(true)).toEqual(eagerIds); // compiled memory pass and steps
+      }, 'compiled eval passes');
+      expect(passes().size).toBe(2);
+
+      // A training step's worth of change: the compiled copies are dropped, the answers follow the weights.
+      const w = model.parameters()[0]!;
+      const before = w.clone();
+      w.assign(tf.tidy(() => tf.mul(w, 1.5)));
+      const changed = ctc(false);
+      expect(relDiff(changed, eager)).toBeGreaterThan(1e-3);
+      for (let i = 0; i < 2; i++) expect(relDiff(ctc(true), changed)).toBeLessThan(1e-5);
+      w.assign(before);
+      before.dispose();
+    });
+
+    it('training mode runs op by op', () => {
+      setFunctionCompilation(true);
+      model.train(true);
+      for (let i = 0; i < 3; i++) tf.dispose(model.ctcLogits(x));
+      model.train(false);
+      expect(passes().size).toBe(0);
+    });
   });
 
   describe('the folded decoder\'s step', () => {
