@@ -183,61 +183,38 @@ napi_value TFJSBackend::GetOpDef(napi_env env, napi_value op_name_value) {{
 }}  // namespace tfnodejs
 """
 
-FUNCTION_WRAPPERS = f"""{FUNCTION_MARK}
-static napi_value AddGraphFunction(napi_env env, napi_callback_info info) {{
-  size_t argc = 4;
-  napi_value args[4];
+def napi_wrapper(name: str, usage: str, checks: dict[int, str], call: str) -> str:
+    """A static N-API function that checks its arguments and calls TFJSBackend's `name`."""
+    n = usage.count(",") + 1
+    lines = [f"  ENSURE_VALUE_IS_{kind}_RETVAL(env, args[{i}], nullptr);" for i, kind in checks.items()]
+    return f"""static napi_value {name}(napi_env env, napi_callback_info info) {{
+  size_t argc = {n};
+  napi_value args[{n}];
   napi_value js_this;
   napi_status nstatus = napi_get_cb_info(env, info, &argc, args, &js_this, nullptr);
   ENSURE_NAPI_OK_RETVAL(env, nstatus, nullptr);
-  if (argc < 4) {{
-    NAPI_THROW_ERROR(env, "addGraphFunction(name, graphDef, inputs, outputs) takes 4 args, got %d", argc);
+  if (argc < {n}) {{
+    NAPI_THROW_ERROR(env, "{usage}: expected {n} arguments, got %d", argc);
     return nullptr;
   }}
-  ENSURE_VALUE_IS_STRING_RETVAL(env, args[0], nullptr);
-  ENSURE_VALUE_IS_ARRAY_RETVAL(env, args[2], nullptr);
-  ENSURE_VALUE_IS_ARRAY_RETVAL(env, args[3], nullptr);
+{chr(10).join(lines)}
   TFJSBackend *const backend = GetTFJSBackend(env);
   if (!backend) return nullptr;
-  return backend->AddGraphFunction(env, args[0], args[1], args[2], args[3]);
+  {call}
 }}
 
-static napi_value RemoveGraphFunction(napi_env env, napi_callback_info info) {{
-  size_t argc = 1;
-  napi_value args[1];
-  napi_value js_this;
-  napi_status nstatus = napi_get_cb_info(env, info, &argc, args, &js_this, nullptr);
-  ENSURE_NAPI_OK_RETVAL(env, nstatus, nullptr);
-  if (argc < 1) {{
-    NAPI_THROW_ERROR(env, "removeGraphFunction(name) takes 1 arg");
-    return nullptr;
-  }}
-  ENSURE_VALUE_IS_STRING_RETVAL(env, args[0], nullptr);
-  TFJSBackend *const backend = GetTFJSBackend(env);
-  if (!backend) return nullptr;
-  backend->RemoveGraphFunction(env, args[0]);
-  return nullptr;
-}}
-
-static napi_value GetOpDef(napi_env env, napi_callback_info info) {{
-  size_t argc = 1;
-  napi_value args[1];
-  napi_value js_this;
-  napi_status nstatus = napi_get_cb_info(env, info, &argc, args, &js_this, nullptr);
-  ENSURE_NAPI_OK_RETVAL(env, nstatus, nullptr);
-  if (argc < 1) {{
-    NAPI_THROW_ERROR(env, "getOpDef(opName) takes 1 arg");
-    return nullptr;
-  }}
-  ENSURE_VALUE_IS_STRING_RETVAL(env, args[0], nullptr);
-  TFJSBackend *const backend = GetTFJSBackend(env);
-  if (!backend) return nullptr;
-  return backend->GetOpDef(env, args[0]);
-}}
-
-/**
- * Called by Node to cleanup our instance data, which is
 """
+
+
+FUNCTION_WRAPPERS = (
+    f"{FUNCTION_MARK}\n"
+    + napi_wrapper("AddGraphFunction", "addGraphFunction(name, graphDef, inputs, outputs)", {0: "STRING", 2: "ARRAY", 3: "ARRAY"},
+                   "return backend->AddGraphFunction(env, args[0], args[1], args[2], args[3]);")
+    + napi_wrapper("RemoveGraphFunction", "removeGraphFunction(name)", {0: "STRING"},
+                   "backend->RemoveGraphFunction(env, args[0]);\n  return nullptr;")
+    + napi_wrapper("GetOpDef", "getOpDef(opName)", {0: "STRING"}, "return backend->GetOpDef(env, args[0]);")
+    + "/**\n * Called by Node to cleanup our instance data, which is\n"
+)
 
 FUNCTION_EXPORTS = """      {"addGraphFunction", nullptr, AddGraphFunction, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"removeGraphFunction", nullptr, RemoveGraphFunction, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -283,7 +260,7 @@ def patch_graph_functions(binding: Path) -> str:
     # All three texts are made before any is written; the header, which carries the mark, last.
     for source in (backend, exports, header):
         write(source, texts[source])
-    return "graph functions added (addGraphFunction, removeGraphFunction)"
+    return "graph functions added (addGraphFunction, removeGraphFunction, getOpDef)"
 
 
 def main() -> int:
