@@ -10,7 +10,8 @@
  * shared); every number is the median over rounds of the per-process median over
  * --reps profiled repetitions. Parts:
  *  - train_step: the trainer's step (accumulateGradients + applyGradients: forward,
- *    backward, loss read-back, Adam), phases forward_backward and optimizer;
+ *    backward, loss read-back, Adam), phases forward_backward and optimizer; on native the
+ *    forward and backward passes are one compiled call (HtrGraphFunction) unless --op-by-op;
  *  - decode_prepare: encoder + cross-attention keys/values, once per line batch;
  *  - decode_step: one KV-cached greedy step at position --decode-pos (embedding,
  *    decoder, head, argMax and its read-back), as greedyLoop runs it. On native the
@@ -28,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { initBackend, type Accelerator } from '../model_package/backend/index.js';
 import { createOptimizer } from '../model_package/training/optimizer.js';
 import { OptimizerConfig } from '../model_package/training/config.js';
-import { accumulateGradients, applyGradients, paramIndex } from '../model_package/training/train_step.js';
+import { accumulateGradients, applyGradients, compiledTrainSteps, paramIndex } from '../model_package/training/train_step.js';
 import { START_INDEX } from '../model_package/core/tokenizer.js';
 import { buildBenchModel, MODEL_ARGS } from './lib/bench_model.js';
 import { instrumentBackend, phase, recordKernels, summarize, type KernelRecord, type KernelSummary } from './lib/kernel_timer.js';
@@ -114,6 +115,7 @@ async function profileEngine(engine: string): Promise<EngineProfile> {
   const bench = buildBenchModel(a);
   const { model, x, batch } = bench;
   const params = paramIndex(model);
+  const trainSteps = compiledTrainSteps();
   const optimizer = createOptimizer(model.namedParameters(), OptimizerConfig.parse({ lr: 1e-3 }));
   const reps = Number(a.reps);
   const warmup = Number(a.warmup);
@@ -122,7 +124,7 @@ async function profileEngine(engine: string): Promise<EngineProfile> {
   const trainStep = (): void => {
     phase('forward_backward');
     const grads = new Map<string, tf.Tensor>();
-    accumulateGradients(model, batch, params, 1, grads, false);
+    accumulateGradients(model, batch, params, 1, grads, false, undefined, trainSteps);
     phase('optimizer');
     applyGradients(optimizer, grads, 1e-3, 0);
   };
@@ -152,6 +154,7 @@ async function profileEngine(engine: string): Promise<EngineProfile> {
   for (let i = 0; i < warmup; i++) decodeRuns();
   const decodes = Array.from({ length: reps }, decodeRuns);
   optimizer.dispose();
+  trainSteps.dispose();
   bench.dispose();
   return {
     engine: info.name,

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { initBackend, type Accelerator } from '../model_package/backend/index.js';
 import { registerWasmKernels, type WasmKernelSet } from '../model_package/backend/wasm_kernels/index.js';
-import { teacherForcedLoss } from '../model_package/training/loss.js';
+import { accumulateGradients, applyGradients, compiledTrainSteps, paramIndex } from '../model_package/training/train_step.js';
 import { createOptimizer } from '../model_package/training/optimizer.js';
 import { OptimizerConfig } from '../model_package/training/config.js';
 import { median, timed } from './lib/timing.js';
@@ -50,23 +50,19 @@ const backend = await initBackend({
   log: a.json ? () => {} : (m) => console.error(m),
 });
 
-const { model, x, y, dispose } = buildBenchModel(a);
+const { model, x, batch: data, dispose } = buildBenchModel(a);
 const [batch, height, width] = x.shape;
-const params = model.namedParameters();
-const optimizer = createOptimizer(params, OptimizerConfig.parse({ lr: 1e-3 }));
-const varList = params.map(([, v]) => v);
-const nameOf = new Map(params.map(([n, v]) => [v.name, n]));
+const optimizer = createOptimizer(model.namedParameters(), OptimizerConfig.parse({ lr: 1e-3 }));
+const params = paramIndex(model);
+// The trainer's own step: on native, compiled from the second step of a batch shape.
+const trainSteps = compiledTrainSteps();
 
 function trainStep(): void {
-  const { value, grads } = tf.variableGrads(() => teacherForcedLoss(model, x, y, { ignorePad: false }), varList);
-  value.dataSync();
-  value.dispose();
-  const named = new Map<string, tf.Tensor>();
-  for (const [k, g] of Object.entries(grads)) named.set(nameOf.get(k) ?? k, g);
-  optimizer.apply(named);
-  for (const g of named.values()) g.dispose();
+  const grads = new Map<string, tf.Tensor>();
+  accumulateGradients(model, data, params, 1, grads, false, undefined, trainSteps);
+  applyGradients(optimizer, grads, 1e-3, 0);
   // Read one weight so the timing includes the (possibly asynchronous) update.
-  varList[0]!.dataSync();
+  params.vars[0]!.dataSync();
 }
 
 function decode(): void {
@@ -133,6 +129,7 @@ const res = {
   train_samples_per_s: +((batch * 1000) / trainMs).toFixed(2),
 };
 console.log(a.json ? JSON.stringify(res) : Object.entries(res).map(([k, v]) => `${k}: ${v}`).join('\n'));
+trainSteps.dispose();
 dispose();
 // The threaded wasm build keeps worker threads alive.
 process.exit(0);

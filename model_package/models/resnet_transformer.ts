@@ -154,6 +154,10 @@ export class ResnetTransformer extends BaseModule implements Recognizer, StepMod
     this.ctcHead = ctc ? this.registerModule('ctc_head', new Linear({ inFeatures: d, outFeatures: this.vocabSize, rng })) : undefined;
   }
 
+  get deterministicTraining(): boolean {
+    return this.config.tf_dropout === 0;
+  }
+
   get ctcWeight(): number {
     return this.ctcHead ? this.config.ctc_weight : 0;
   }

@@ -76,6 +76,11 @@ export interface Recognizer extends Module {
   stepDecoder?(x: tf.Tensor4D, repeat: number, useCache: boolean): StepDecoder;
   /** Weight of the CTC loss in joint training; 0 (or absent) when the model has no CTC head. */
   readonly ctcWeight?: number;
+  /**
+   * True when a training forward pass draws no random numbers (no dropout): only then may
+   * a backend compile the train step (a compiled step would replay one random draw).
+   */
+  readonly deterministicTraining?: boolean;
   /** CTC logits [B, frames, vocab] (blank = index 0), pre-softmax. Caller owns them. */
   ctcLogits?(x: tf.Tensor4D): tf.Tensor3D;
   /** Decoder and CTC logits from one encoder pass. Caller owns both. */

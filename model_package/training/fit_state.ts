@@ -11,6 +11,7 @@ import type { FitPlan } from './batch_plan.js';
 import type { LrScheduler } from './lr_scheduler.js';
 import type { AdamOptimizer } from './optimizer.js';
 import type { ProgressLine } from './progress_line.js';
+import type { CompiledFunctions } from '../models/compiled_functions.js';
 
 /** A place in the train loop: this epoch, after this many of its batches. */
 export interface LoopPosition {
@@ -24,6 +25,8 @@ export interface FitState {
   readonly data: DataModule;
   readonly plan: FitPlan;
   readonly optimizer: AdamOptimizer;
+  /** The fit's compiled train steps, one per batch shape (native only; see train_step.ts). */
+  readonly trainSteps: CompiledFunctions;
   readonly scheduler: LrScheduler;
   readonly progress: ProgressLine;
   /** fast_dev_run: one short pass, no checkpoints. */

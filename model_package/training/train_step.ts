@@ -11,6 +11,7 @@ import type { Recognizer } from '../models/types.js';
 import { batchTensors } from './batch_plan.js';
 import { ctcTargets, trainingLoss, type LossStats } from './loss.js';
 import type { AdamOptimizer } from './optimizer.js';
+import { CompiledFunctions } from '../models/compiled_functions.js';
 
 /** The model's trainable variables and their module names (gradients come back by variable name). */
 export interface ParamIndex {
@@ -23,6 +24,16 @@ export function paramIndex(model: Recognizer): ParamIndex {
   return { vars: params.map(([, v]) => v), nameOf: new Map(params.map(([name, v]) => [v.name, name])) };
 }
 
+/**
+ * Compiled forward + backward passes for one fit (models/compiled_functions.ts): on native,
+ * a model whose training draws no random numbers and has no CTC loss (whose
+ * forward-backward runs in JavaScript) trains each batch shape as one TensorFlow call from
+ * that shape's second batch. The caller disposes it at the end of the fit.
+ */
+export function compiledTrainSteps(): CompiledFunctions {
+  return new CompiledFunctions([], { compileOnRun: 2 });
+}
+
 /** Adds d(loss / groupSize)/dθ of `batch` into `grads`; returns the batch's (unscaled) loss. */
 export function accumulateGradients(
   model: Recognizer,
@@ -32,14 +43,15 @@ export function accumulateGradients(
   grads: Map<string, tf.Tensor>,
   ignorePad: boolean,
   stats?: LossStats,
+  compiled?: CompiledFunctions,
 ): number {
   const { x, y } = batchTensors(batch, { trimPadding: ignorePad });
   const ctc = (model.ctcWeight ?? 0) > 0 ? ctcTargets(model, batch) : undefined;
   try {
-    const { value, grads: g } = tf.variableGrads(
-      () => tf.div(trainingLoss(model, x, y, ctc, { ignorePad }, stats), groupSize) as tf.Scalar,
-      params.vars,
-    );
+    const lossOf = () => tf.div(trainingLoss(model, x, y, ctc, { ignorePad }, stats), groupSize) as tf.Scalar;
+    const { value, grads: g } = compiled && !ctc && model.deterministicTraining
+      ? compiledGrads(compiled, `${x.shape}|${y.shape}|${groupSize}|${ignorePad}`, model, lossOf, [x, y], params.vars)
+      : tf.variableGrads(lossOf, params.vars);
     const loss = (value.dataSync()[0] as number) * groupSize;
     value.dispose();
     for (const [varName, grad] of Object.entries(g)) {
@@ -58,6 +70,33 @@ export function accumulateGradients(
     x.dispose();
     y.dispose();
   }
+}
+
+/**
+ * tf.variableGrads(lossOf, vars) as one compiled call. The parameters and buffers (BatchNorm's
+ * running statistics) are the function's inputs, never baked in; the buffers' new values are
+ * outputs too, assigned after the call as the forward pass would have.
+ */
+function compiledGrads(
+  compiled: CompiledFunctions,
+  key: string,
+  model: Recognizer,
+  lossOf: () => tf.Scalar,
+  data: readonly tf.Tensor[],
+  vars: readonly tf.Variable[],
+): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
+  const buffers = model.namedBuffers().map(([, b]) => b);
+  const [value, ...rest] = compiled.run(key, () => {
+    const { value: v, grads } = tf.variableGrads(lossOf, [...vars]);
+    return [v, ...vars.map((p) => grads[p.name]!), ...buffers];
+  }, [...data, ...vars, ...buffers]);
+  buffers.forEach((b, i) => {
+    const updated = rest[vars.length + i]!;
+    if (updated === b) return; // ran op by op: the forward pass assigned it already
+    b.assign(updated);
+    updated.dispose();
+  });
+  return { value: value as tf.Scalar, grads: Object.fromEntries(vars.map((p, i) => [p.name, rest[i]!])) };
 }
 
 /** Clips (when clipVal > 0), applies one update at `lr` and disposes `grads`. Returns the pre-clip norm if clipped. */

@@ -33,7 +33,7 @@ import { ModelCheckpoint, type ModelCheckpointState } from './model_checkpoint.j
 import { createOptimizer, type AdamOptimizer } from './optimizer.js';
 import { OverfitData } from './overfit_data.js';
 import { ProgressLine } from './progress_line.js';
-import { accumulateGradients, applyGradients, paramIndex } from './train_step.js';
+import { accumulateGradients, applyGradients, compiledTrainSteps, paramIndex } from './train_step.js';
 import type { LossStats } from './loss.js';
 import { withoutFunctionCompilation } from '../models/compiled_functions.js';
 
@@ -128,6 +128,7 @@ export class Trainer implements TrainerView {
       data: train,
       plan,
       optimizer: createOptimizer(model.namedParameters(), this.options.optimizer),
+      trainSteps: compiledTrainSteps(),
       scheduler: createLrScheduler(this.options.lr_scheduler, this.options.optimizer.lr, plan.totalSteps),
       progress: new ProgressLine(this, this.log, this.cfg.enable_progress_bar && !this.callbacks.some((c) => c.providesProgress)),
       devRun: fastDevRunBatches(this.cfg) > 0,
@@ -159,6 +160,7 @@ export class Trainer implements TrainerView {
       process.off('SIGINT', onSigint);
       model.train(false);
       fit.optimizer.dispose();
+      fit.trainSteps.dispose();
       await this.emit((c) => c.onFitEnd?.(this, status));
       await Promise.all(this.loggers.map((l) => l.finish(status)));
     }
@@ -205,7 +207,7 @@ export class Trainer implements TrainerView {
         await new Promise((resolve) => setImmediate(resolve));
         const groupStart = Math.floor(b / accum) * accum;
         const groupSize = Math.min(accum, plan.trainBatches - groupStart);
-        const loss = accumulateGradients(model, batch, params, groupSize, grads, this.cfg.ignore_pad, lossStats);
+        const loss = accumulateGradients(model, batch, params, groupSize, grads, this.cfg.ignore_pad, lossStats, fit.trainSteps);
         groupLoss += loss / groupSize;
         epochLoss += loss;
         epochBatches += 1;

@@ -13,6 +13,11 @@ import { Rng } from '../../../model_package/core/rng.js';
 import type { ResnetTransformer } from '../../../model_package/models/resnet_transformer.js';
 import { expectNoTensorLeak } from '../../helpers/tf.js';
 import { images, tinyModel } from '../models/fixtures.js';
+import { buildMapping, Tokenizer } from '../../../model_package/core/tokenizer.js';
+import type { Batch, DataConfig } from '../../../model_package/core/data_types.js';
+import { accumulateGradients, applyGradients, compiledTrainSteps, paramIndex } from '../../../model_package/training/train_step.js';
+import { createOptimizer } from '../../../model_package/training/optimizer.js';
+import { OptimizerConfig } from '../../../model_package/training/config.js';
 
 const build = findNativeBuild();
 if (!build) console.warn('[graph_function] skipped: no .native build (run `npm run setup:native` to enable)');
@@ -220,6 +225,73 @@ describe.skipIf(!build)('compiled functions on the TensorFlow backend', () => {
       for (let i = 0; i < 3; i++) tf.dispose(model.ctcLogits(x));
       model.train(false);
       expect(passes().size).toBe(0);
+    });
+  });
+
+  describe('the train step (forward and backward passes)', () => {
+    const DATA: DataConfig = { inputDims: [1, 16, 48], outputDims: [8], mapping: buildMapping('abcdefgh ') };
+    function batchOf(texts: string[]): Batch {
+      const tok = new Tokenizer(DATA.mapping);
+      const x = new Float32Array(texts.length * 16 * 48).map((_, i) => ((i * 7919) % 97) / 97);
+      const y = new Int32Array(texts.length * 8);
+      texts.forEach((t, i) => y.set(tok.encode(t, 8), i * 8));
+      return { x, y, batchSize: texts.length, height: 16, width: 48, widths: new Int32Array(texts.length).fill(48), seqLength: 8, texts, ids: texts };
+    }
+    const STEPS = [['abc', 'hgf e'], ['dd', 'a b c'], ['abc', 'hgf e']];
+    function setUp(overrides: Record<string, unknown>) {
+      const model = tinyModel({ seed: 8, ...overrides }, DATA);
+      model.train(true);
+      return { model, params: paramIndex(model), optimizer: createOptimizer(model.namedParameters(), OptimizerConfig.parse({ lr: 1e-2 })) };
+    }
+    const bufferValues = (m: ResnetTransformer) => m.namedBuffers().map(([n, b]) => ({ name: n, data: Float32Array.from(b.dataSync()) }));
+
+    it('gives the op-by-op loss, gradients and running statistics at every step, compiled from a shape\'s second step', async () => {
+      // Two copies of one model; both take the op-by-op gradients' update, so they stay equal
+      // (Adam would amplify float noise in parameters whose true gradient is 0).
+      const a = setUp({});
+      const b = setUp({});
+      const compiled = compiledTrainSteps();
+      await expectNoTensorLeak(() => {
+        for (const [i, texts] of STEPS.entries()) {
+          const ga = new Map<string, tf.Tensor>();
+          const gb = new Map<string, tf.Tensor>();
+          const la = accumulateGradients(a.model, batchOf(texts), a.params, 1, ga, false);
+          const lb = accumulateGradients(b.model, batchOf(texts), b.params, 1, gb, false, undefined, compiled);
+          expect(lb, `loss at step ${i}`).toBeCloseTo(la, 5);
+          const scale = Math.max(...[...ga.values()].map((g) => tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0]!)));
+          for (const [name, g] of ga) {
+            const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(g, gb.get(name)!))).dataSync()[0]!);
+            expect(diff / scale, `${name} at step ${i}`).toBeLessThan(1e-5);
+          }
+          bufferValues(b.model).forEach((t, j) => expect(relDiff(t, bufferValues(a.model)[j]!), `${t.name} at step ${i}`).toBeLessThan(1e-5));
+          tf.dispose([...gb.values()]);
+          const copy = new Map([...ga].map(([n, g]) => [n, g.clone()]));
+          applyGradients(a.optimizer, ga, 1e-2, 1);
+          applyGradients(b.optimizer, copy, 1e-2, 1);
+        }
+      }, 'compiled training');
+      expect(compiled.size).toBe(1); // one batch shape, compiled at its second step
+      for (const m of [a, b]) {
+        m.optimizer.dispose();
+        m.model.dispose();
+      }
+      compiled.dispose();
+    });
+
+    it('stays op by op for a model that draws random numbers in training (dropout) or has a CTC loss', () => {
+      for (const overrides of [{ tf_dropout: 0.1 }, { ctc_weight: 0.5 }]) {
+        const { model, params, optimizer } = setUp(overrides);
+        const compiled = compiledTrainSteps();
+        for (const texts of STEPS) {
+          const grads = new Map<string, tf.Tensor>();
+          accumulateGradients(model, batchOf(texts), params, 1, grads, false, undefined, compiled);
+          applyGradients(optimizer, grads, 1e-2, 1);
+        }
+        expect(compiled.size, JSON.stringify(overrides)).toBe(0);
+        compiled.dispose();
+        optimizer.dispose();
+        model.dispose();
+      }
     });
   });
 
