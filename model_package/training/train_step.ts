@@ -88,15 +88,31 @@ function compiledGrads(
   const buffers = model.namedBuffers().map(([, b]) => b);
   const [value, ...rest] = compiled.run(key, () => {
     const { value: v, grads } = tf.variableGrads(lossOf, [...vars]);
-    return [v, ...vars.map((p) => grads[p.name]!), ...buffers];
+    // Variables the loss does not reach have no gradient; a compiled call returns the same ones.
+    const reached = vars.map((p) => p.name).filter((name) => grads[name]);
+    namesOf(compiled).set(key, reached);
+    return [v, ...reached.map((name) => grads[name]!), ...buffers];
   }, [...data, ...vars, ...buffers]);
+  const names = namesOf(compiled).get(key)!;
   buffers.forEach((b, i) => {
-    const updated = rest[vars.length + i]!;
+    const updated = rest[names.length + i]!;
     if (updated === b) return; // ran op by op: the forward pass assigned it already
     b.assign(updated);
     updated.dispose();
   });
-  return { value: value as tf.Scalar, grads: Object.fromEntries(vars.map((p, i) => [p.name, rest[i]!])) };
+  return { value: value as tf.Scalar, grads: Object.fromEntries(names.map((name, i) => [name, rest[i]!])) };
+}
+
+/** Per cache (one fit, one model): which variables' gradients a step of each key returns, in order. */
+const gradNames = new WeakMap<CompiledFunctions, Map<string, string[]>>();
+
+function namesOf(compiled: CompiledFunctions): Map<string, string[]> {
+  let m = gradNames.get(compiled);
+  if (!m) {
+    m = new Map();
+    gradNames.set(compiled, m);
+  }
+  return m;
 }
 
 /** Clips (when clipVal > 0), applies one update at `lr` and disposes `grads`. Returns the pre-clip norm if clipped. */
