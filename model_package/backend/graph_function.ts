@@ -15,7 +15,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { NotCompilableError, type CompiledFunction, type Constants, type FunctionCompiler, type TensorFunction } from '../models/compiled_functions.js';
 import { AttrKind, encodeGraphDef, placeholderNode, type ConstValue, type GraphAttr, type GraphNode } from './graph_def.js';
 import { completeTypeAttrs, parseOpDef, type OpDef } from './op_def.js';
-import { asTfBackend, type OpAttr, type TfBackend } from './tf_raw_ops.js';
+import { asTfBackend, tfDtypeOf, type OpAttr, type TfBackend } from './tf_raw_ops.js';
 
 interface TensorMetadata {
   readonly id: number;
@@ -39,9 +39,6 @@ interface RecordingBackend extends TfBackend {
   move(dataId: object, values: unknown, shape: number[], dtype: string, refCount: number): void;
   readonly tensorMap: { get(dataId: object): { values: unknown } | undefined };
 }
-
-/** TF_DataType of the dtypes a graph may hold. */
-const TF_DTYPES: Readonly<Record<string, number>> = { float32: 1, int32: 3, bool: 10 };
 
 let functionCount = 0;
 const opDefs = new Map<string, OpDef>();
@@ -71,7 +68,7 @@ class Recorder {
   /** Ids of tensors that existed before the run and may be baked in, with their shapes and dtypes. */
   private readonly capturable = new Map<number, Pick<TensorInfo, 'shape' | 'dtype'>>();
 
-  constructor(private readonly real: Binding) {}
+  constructor(private readonly real: Binding, private readonly dtypeOf: (dtype: tf.DataType) => number | undefined) {}
 
   addInput(id: number, dtype: number): string {
     const node = placeholderNode(`input_${this.nodes.length}`, dtype);
@@ -139,7 +136,7 @@ class Recorder {
     if (known !== undefined) return known;
     const captured = this.capturable.get(id);
     if (!captured) throw new NotCompilableError(`${user} read a tensor that is neither an input nor a constant of the compiled function (tensor ${id})`);
-    const dtype = TF_DTYPES[captured.dtype];
+    const dtype = this.dtypeOf(captured.dtype);
     if (dtype === undefined) throw new NotCompilableError(`a compiled function cannot hold a ${captured.dtype} constant`);
     // tfjs-node reads a tensor's data through the binding; this one existed before the run.
     const data = this.real.tensorDataSync(id);
@@ -257,10 +254,10 @@ export const compileGraphFunction: FunctionCompiler = (fn: TensorFunction, input
   const backend = asTfBackend(tf.backend()) as RecordingBackend;
   if (!supportsGraphFunctions(tf.backend())) return { outputs: fn(inputs), compiled: null };
   const real = backend.binding;
-  const recorder = new Recorder(real);
+  const recorder = new Recorder(real, (dtype) => tfDtypeOf(backend, dtype));
   // Hand every input and constant to TensorFlow now, so that the recording sees their ids.
   const inputNames = backend.getInputTensorIds(inputs).map((id, i) => {
-    const dtype = TF_DTYPES[inputs[i]!.dtype];
+    const dtype = tfDtypeOf(backend, inputs[i]!.dtype);
     if (dtype === undefined) throw new NotCompilableError(`a compiled function cannot take a ${inputs[i]!.dtype} input`);
     return recorder.addInput(id, dtype);
   });

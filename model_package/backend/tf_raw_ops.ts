@@ -38,14 +38,16 @@ export function floatType(b: TfBackend, name = 'T'): OpAttr {
   return { name, type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT };
 }
 
-/** The TF_DataType of a tfjs dtype. */
+/** The TF_DataType of a tfjs dtype; undefined for those the ops called here never take (string, complex64). */
+export function tfDtypeOf(b: TfBackend, dtype: tf.DataType): number | undefined {
+  const types: Partial<Record<tf.DataType, number>> = { float32: b.binding.TF_FLOAT, int32: b.binding.TF_INT32, bool: b.binding.TF_BOOL };
+  return types[dtype];
+}
+
 export function tfDtype(b: TfBackend, dtype: tf.DataType): number {
-  switch (dtype) {
-    case 'float32': return b.binding.TF_FLOAT;
-    case 'int32': return b.binding.TF_INT32;
-    case 'bool': return b.binding.TF_BOOL;
-    default: throw new Error(`no TensorFlow type for ${dtype} here`);
-  }
+  const t = tfDtypeOf(b, dtype);
+  if (t === undefined) throw new Error(`no TensorFlow type for ${dtype} here`);
+  return t;
 }
 
 export function runOp(b: TfBackend, name: string, attrs: OpAttr[], inputs: TensorInfo[], numOutputs = 1): tf.Tensor[] {
