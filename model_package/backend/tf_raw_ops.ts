@@ -17,6 +17,7 @@ export interface TfBackend {
     readonly TF_ATTR_BOOL: number;
     readonly TF_FLOAT: number;
     readonly TF_INT32: number;
+    readonly TF_INT64: number;
     readonly TF_BOOL: number;
   };
   executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: TensorInfo[], numOutputs: number): tf.Tensor[];
@@ -48,6 +49,44 @@ export function tfDtype(b: TfBackend, dtype: tf.DataType): number {
   const t = tfDtypeOf(b, dtype);
   if (t === undefined) throw new Error(`no TensorFlow type for ${dtype} here`);
   return t;
+}
+
+/** A TensorFlow tensor handle that tfjs does not track (an int64 index tensor, say). */
+export interface TfHandle {
+  readonly id: number;
+  readonly shape: number[];
+  readonly dtype: number;
+}
+
+/** What tfjs-node's backend offers below its tensors: ops on handles. */
+interface HandleBackend {
+  readonly binding: {
+    executeOp(name: string, attrs: OpAttr[], inputIds: number[], numOutputs: number): TfHandle[];
+    deleteTensor(id: number): void;
+  };
+  getInputTensorIds(tensors: readonly TensorInfo[]): number[];
+  createOutputTensor(handle: TfHandle): tf.Tensor;
+}
+
+/**
+ * Runs op `name` on tfjs tensors and raw handles, returning raw handles: for chains
+ * through types tfjs has no tensor for (int64), which tfjs-node would otherwise
+ * convert with a warning at every call. Wrap outputs with `tensorOfHandle` or free
+ * them with `deleteHandle`.
+ */
+export function runOpOnHandles(b: TfBackend, name: string, attrs: OpAttr[], inputs: ReadonlyArray<TensorInfo | TfHandle>, numOutputs = 1): TfHandle[] {
+  const hb = b as unknown as HandleBackend;
+  const ids = inputs.map((t) => ('id' in t && typeof t.id === 'number' && !('dataId' in t) ? t.id : hb.getInputTensorIds([t as TensorInfo])[0]!));
+  return hb.binding.executeOp(name, attrs, ids, numOutputs);
+}
+
+/** The engine-tracked tensor of a float32, int32 or bool handle (the tensor now owns it). */
+export function tensorOfHandle(b: TfBackend, handle: TfHandle): tf.Tensor {
+  return (b as unknown as HandleBackend).createOutputTensor(handle);
+}
+
+export function deleteHandle(b: TfBackend, handle: TfHandle): void {
+  (b as unknown as HandleBackend).binding.deleteTensor(handle.id);
 }
 
 export function runOp(b: TfBackend, name: string, attrs: OpAttr[], inputs: TensorInfo[], numOutputs = 1): tf.Tensor[] {

@@ -3,13 +3,14 @@
  * `F.ctc_loss(F.log_softmax(logits), ..., blank=0)`.
  *
  * The forward-backward runs in plain TypeScript (model_package/models/ctc), so the
- * logits are read back once per call: cheap at line-recognizer sizes, and it keeps
- * every backend (cpu, wasm, native) on the same code. The gradient w.r.t. the
+ * logits are read back once per call: cheap at line-recognizer sizes, on every backend.
+ * Training on native uses TensorFlow's kernel instead (ctc_loss_tf.ts), which a compiled
+ * step can hold. The gradient w.r.t. the
  * logits is softmax - occupancy per valid frame and 0 past each input length,
  * scaled by the reduction and the upstream gradient.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ctcForwardBackward, logSoftmaxRows } from '../models/ctc/ctc_forward.js';
+import { ctcForwardBackward, ctcMinFrames, logSoftmaxRows } from '../models/ctc/ctc_forward.js';
 
 export type CtcReduction = 'mean' | 'sum' | 'none';
 
@@ -129,4 +130,13 @@ function reduce(losses: Float64Array, labels: ReadonlyArray<ArrayLike<number>>, 
     sum += reduction === 'mean' ? l / Math.max((labels[b] as ArrayLike<number>).length, 1) : l;
   }
   return reduction === 'mean' && losses.length > 0 ? sum / losses.length : sum;
+}
+
+/** How many rows' labels cannot be aligned in their frames (their loss is infinite, or 0 with zeroInfinity). */
+export function infeasibleCtcRows(frames: ArrayLike<number>, labels: ReadonlyArray<ArrayLike<number>>): number {
+  let count = 0;
+  labels.forEach((label, b) => {
+    if ((frames[b] as number) < ctcMinFrames(label)) count++;
+  });
+  return count;
 }

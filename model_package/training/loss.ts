@@ -10,7 +10,8 @@ import { PAD_INDEX } from '../core/tokenizer.js';
 import type { Batch } from '../core/data_types.js';
 import type { Recognizer } from '../models/types.js';
 import { ctcLabelsFromEncoded } from '../models/ctc/ctc_targets.js';
-import { ctcLoss } from './ctc_loss.js';
+import { ctcLoss, infeasibleCtcRows } from './ctc_loss.js';
+import { ctcLabelTensors, tensorflowCtcAvailable, tensorflowCtcLoss, type CtcLabelTensors } from './ctc_loss_tf.js';
 
 export interface LossOptions {
   readonly ignorePad: boolean;
@@ -48,6 +49,8 @@ export function teacherForcedLoss(model: Recognizer, x: tf.Tensor4D, y: tf.Tenso
 export interface CtcTargets {
   readonly frames: Int32Array;
   readonly labels: readonly Int32Array[];
+  /** The same as tensors (inputs of a compiled step); made on the fly when absent. */
+  readonly tensors?: CtcLabelTensors;
 }
 
 /** CTC targets of `batch` for `model` (frames from each image's own width). */
@@ -76,8 +79,16 @@ export function trainingLoss(model: Recognizer, x: tf.Tensor4D, y: tf.Tensor2D, 
     const { yIn, yOut } = shiftLabels(y);
     const { logits, ctcLogits } = (model.jointLogits as NonNullable<Recognizer['jointLogits']>)(x, yIn);
     const frames = ctc.frames.map((f) => Math.min(f, ctcLogits.shape[1]));
-    const { loss, infeasible } = ctcLoss(ctcLogits, frames, ctc.labels, { reduction: 'mean', zeroInfinity: true });
-    if (stats) stats.ctcInfeasible += infeasible;
+    let loss: tf.Scalar;
+    if (tensorflowCtcAvailable()) {
+      // TensorFlow's kernel: no read-back, so the step can be compiled (train_step.ts).
+      loss = tensorflowCtcLoss(ctcLogits, ctc.tensors ?? ctcLabelTensors(frames, ctc.labels, y.shape[1]), 'mean') as tf.Scalar;
+      if (stats) stats.ctcInfeasible += infeasibleCtcRows(frames, ctc.labels);
+    } else {
+      const r = ctcLoss(ctcLogits, frames, ctc.labels, { reduction: 'mean', zeroInfinity: true });
+      loss = r.loss;
+      if (stats) stats.ctcInfeasible += r.infeasible;
+    }
     if (w >= 1) return loss;
     return tf.add(tf.mul(loss, w), tf.mul(crossEntropy(logits, yOut, opts), 1 - w)) as tf.Scalar;
   });

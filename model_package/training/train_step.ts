@@ -12,6 +12,8 @@ import { batchTensors } from './batch_plan.js';
 import { ctcTargets, trainingLoss, type LossStats } from './loss.js';
 import type { AdamOptimizer } from './optimizer.js';
 import { CompiledFunctions } from '../models/compiled_functions.js';
+import { infeasibleCtcRows } from './ctc_loss.js';
+import { ctcLabelTensors, tensorflowCtcAvailable } from './ctc_loss_tf.js';
 
 /** The model's trainable variables and their module names (gradients come back by variable name). */
 export interface ParamIndex {
@@ -26,12 +28,13 @@ export function paramIndex(model: Recognizer): ParamIndex {
 
 /**
  * Compiled forward + backward passes for one fit (models/compiled_functions.ts): on native,
- * a model whose training draws no random numbers and has no CTC loss (whose
- * forward-backward runs in JavaScript) trains each batch shape as one TensorFlow call from
- * that shape's second batch. The caller disposes it at the end of the fit.
+ * a model whose training draws no random numbers trains each batch shape as one
+ * TensorFlow call from that shape's second batch (a CTC loss included: it is TensorFlow's
+ * kernel there, training/ctc_loss_tf.ts). The caller disposes it at the end of the fit.
  */
 export function compiledTrainSteps(): CompiledFunctions {
-  return new CompiledFunctions([], { compileOnRun: 2 });
+  // One variant per batch shape: a fit of lines padded to multiples of 32 px up to 2048 has at most 64.
+  return new CompiledFunctions([], { compileOnRun: 2, maxVariants: 64 });
 }
 
 /** Adds d(loss / groupSize)/dθ of `batch` into `grads`; returns the batch's (unscaled) loss. */
@@ -46,12 +49,27 @@ export function accumulateGradients(
   compiled?: CompiledFunctions,
 ): number {
   const { x, y } = batchTensors(batch, { trimPadding: ignorePad });
-  const ctc = (model.ctcWeight ?? 0) > 0 ? ctcTargets(model, batch) : undefined;
+  const targets = (model.ctcWeight ?? 0) > 0 ? ctcTargets(model, batch) : undefined;
+  const compile = compiled !== undefined && model.deterministicTraining && (!targets || tensorflowCtcAvailable());
+  // A compiled step reads the CTC targets as inputs, never as constants baked in at its recording.
+  const ctcInputs = compile && targets ? ctcLabelTensors(targets.frames, targets.labels, y.shape[1]) : undefined;
+  const ctc = targets && { ...targets, tensors: ctcInputs };
   try {
-    const lossOf = () => tf.div(trainingLoss(model, x, y, ctc, { ignorePad }, stats), groupSize) as tf.Scalar;
-    const { value, grads: g } = compiled && !ctc && model.deterministicTraining
-      ? compiledGrads(compiled, `${x.shape}|${y.shape}|${groupSize}|${ignorePad}`, model, lossOf, [x, y], params.vars)
-      : tf.variableGrads(lossOf, params.vars);
+    let value: tf.Scalar;
+    let g: Record<string, tf.Tensor>;
+    if (compile) {
+      const lossOf = () => tf.div(trainingLoss(model, x, y, ctc, { ignorePad }), groupSize) as tf.Scalar;
+      const data = [x, y, ...(ctcInputs ? [ctcInputs.frames, ctcInputs.labels, ctcInputs.lengths] : [])];
+      ({ value, grads: g } = compiledGrads(compiled, `${x.shape}|${y.shape}|${groupSize}|${ignorePad}`, model, lossOf, data, params.vars));
+      // A compiled run skips the loss function, so the host counts what it would have.
+      if (stats && targets) {
+        const T = model.ctcFrames!(x.shape[2]); // x is [B, H, W, 1]
+        stats.ctcInfeasible += infeasibleCtcRows(targets.frames.map((f) => Math.min(f, T)), targets.labels);
+      }
+    } else {
+      const lossOf = () => tf.div(trainingLoss(model, x, y, ctc, { ignorePad }, stats), groupSize) as tf.Scalar;
+      ({ value, grads: g } = tf.variableGrads(lossOf, params.vars));
+    }
     const loss = (value.dataSync()[0] as number) * groupSize;
     value.dispose();
     for (const [varName, grad] of Object.entries(g)) {
@@ -67,8 +85,7 @@ export function accumulateGradients(
     }
     return loss;
   } finally {
-    x.dispose();
-    y.dispose();
+    tf.dispose([x, y, ...(ctcInputs ? Object.values(ctcInputs) : [])]);
   }
 }
 

@@ -230,14 +230,17 @@ describe.skipIf(!build)('compiled functions on the TensorFlow backend', () => {
 
   describe('the train step (forward and backward passes)', () => {
     const DATA: DataConfig = { inputDims: [1, 16, 48], outputDims: [8], mapping: buildMapping('abcdefgh ') };
-    function batchOf(texts: string[]): Batch {
+    /** A batch of `texts` (images 48 px wide; `widths` gives each row's own width, which sets its CTC frames). */
+    function batchOf(texts: string[], widths: number[] = texts.map(() => 48)): Batch {
       const tok = new Tokenizer(DATA.mapping);
       const x = new Float32Array(texts.length * 16 * 48).map((_, i) => ((i * 7919) % 97) / 97);
       const y = new Int32Array(texts.length * 8);
       texts.forEach((t, i) => y.set(tok.encode(t, 8), i * 8));
-      return { x, y, batchSize: texts.length, height: 16, width: 48, widths: new Int32Array(texts.length).fill(48), seqLength: 8, texts, ids: texts };
+      return { x, y, batchSize: texts.length, height: 16, width: 48, widths: Int32Array.from(widths), seqLength: 8, texts, ids: texts };
     }
     const STEPS = [['abc', 'hgf e'], ['dd', 'a b c'], ['abc', 'hgf e']];
+    // With a CTC head: an empty label, and rows whose labels do not fit their frames (counted, loss 0).
+    const CTC_STEPS: Array<[string[], number[]]> = [[['abc', 'hgf e', ''], [48, 48, 40]], [['dd', 'a b c', 'aaabb'], [48, 8, 12]], [['abc', 'hgf e', ''], [48, 48, 40]]];
     function setUp(overrides: Record<string, unknown>) {
       const model = tinyModel({ seed: 8, ...overrides }, DATA);
       model.train(true);
@@ -245,19 +248,26 @@ describe.skipIf(!build)('compiled functions on the TensorFlow backend', () => {
     }
     const bufferValues = (m: ResnetTransformer) => m.namedBuffers().map(([n, b]) => ({ name: n, data: Float32Array.from(b.dataSync()) }));
 
-    it('gives the op-by-op loss, gradients and running statistics at every step, compiled from a shape\'s second step', async () => {
+    for (const [what, overrides, steps] of [
+      ['cross-entropy', {}, STEPS.map((t) => [t, undefined])],
+      ['cross-entropy and CTC', { ctc_weight: 0.5 }, CTC_STEPS],
+    ] as Array<[string, Record<string, unknown>, Array<[string[], number[] | undefined]>]>) {
+    it(`gives the op-by-op loss, gradients and running statistics at every step, compiled from a shape's second step (${what})`, async () => {
       // Two copies of one model; both take the op-by-op gradients' update, so they stay equal
       // (Adam would amplify float noise in parameters whose true gradient is 0).
-      const a = setUp({});
-      const b = setUp({});
+      const a = setUp(overrides);
+      const b = setUp(overrides);
       const compiled = compiledTrainSteps();
+      const statsA = { ctcInfeasible: 0 };
+      const statsB = { ctcInfeasible: 0 };
       await expectNoTensorLeak(() => {
-        for (const [i, texts] of STEPS.entries()) {
+        for (const [i, [texts, widths]] of steps.entries()) {
           const ga = new Map<string, tf.Tensor>();
           const gb = new Map<string, tf.Tensor>();
-          const la = accumulateGradients(a.model, batchOf(texts), a.params, 1, ga, false);
-          const lb = accumulateGradients(b.model, batchOf(texts), b.params, 1, gb, false, undefined, compiled);
+          const la = accumulateGradients(a.model, batchOf(texts, widths), a.params, 1, ga, false, statsA);
+          const lb = accumulateGradients(b.model, batchOf(texts, widths), b.params, 1, gb, false, statsB, compiled);
           expect(lb, `loss at step ${i}`).toBeCloseTo(la, 5);
+          expect(statsB.ctcInfeasible, `infeasible rows counted by step ${i}`).toBe(statsA.ctcInfeasible);
           const scale = Math.max(...[...ga.values()].map((g) => tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0]!)));
           for (const [name, g] of ga) {
             const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(g, gb.get(name)!))).dataSync()[0]!);
@@ -271,15 +281,17 @@ describe.skipIf(!build)('compiled functions on the TensorFlow backend', () => {
         }
       }, 'compiled training');
       expect(compiled.size).toBe(1); // one batch shape, compiled at its second step
+      if (overrides.ctc_weight) expect(statsB.ctcInfeasible).toBe(2); // 'a b c' (5 frames) in 8 px, 'aaabb' (8) in 12
       for (const m of [a, b]) {
         m.optimizer.dispose();
         m.model.dispose();
       }
       compiled.dispose();
     });
+    }
 
-    it('stays op by op for a model that draws random numbers in training (dropout) or has a CTC loss', () => {
-      for (const overrides of [{ tf_dropout: 0.1 }, { ctc_weight: 0.5 }]) {
+    it('stays op by op for a model that draws random numbers in training (dropout)', () => {
+      for (const overrides of [{ tf_dropout: 0.1 }]) {
         const { model, params, optimizer } = setUp(overrides);
         const compiled = compiledTrainSteps();
         for (const texts of STEPS) {
