@@ -12,8 +12,9 @@ Two uses, both on the CPU:
                            test (test/model_package/models/torch_parity.test.ts)
                            compares these with our own forward pass.
   time [--batch 16 ...]    Time one training step (forward, backward, Adam) and one
-                           greedy decode of the default model; same flags and JSON
-                           keys as bench/train_step.ts. bench/compare_torch.ts uses it.
+                           greedy decode of the default model, and ctc_greedy of its
+                           twin with a CTC head; same flags and JSON keys as
+                           bench/train_step.ts. bench/compare_torch.ts uses it.
 
 INPUT.json: {"x": {"shape": [B, H, W, C], "data": [...]}, "y_in": [[1, ...], ...]}
 (NHWC images in [0, 1] as our batches are, any width; token ids starting with <S>).
@@ -383,9 +384,14 @@ def cmd_time(a):
     m.eval()
     # All max_len tokens: an untrained model rarely emits <E>.
     decode_ms = median_ms(lambda: m.greedy(x, early_stop=False), 1, max(2, a.reps // 2))
+    # The twin with a CTC head (ctc_weight 0.5), decoded by best path as ours: its encoder pass is
+    # the floor of our ctc_greedy.
+    twin = Recognizer({**config, "ctc_weight": 0.5}, 1, a.vocab, a.max_len).eval()
+    ctc_ms = median_ms(lambda: twin.ctc_greedy(x), 2, max(2, a.reps // 2))
     res = {"engine": f"pytorch-{torch.__version__}-cpu", "threads": a.threads,
            "params": sum(p.numel() for p in m.parameters()), "batch": a.batch, "height": a.height, "width": a.width,
            "train_step_ms": round(train_ms, 2), "greedy_decode_batch_ms": round(decode_ms, 2),
+           "ctc_greedy_decode_batch_ms": round(ctc_ms, 2),
            "train_samples_per_s": round(a.batch * 1000 / train_ms, 2)}
     print(json.dumps(res) if a.json else "\n".join(f"{k}: {v}" for k, v in res.items()))
 

@@ -11,10 +11,13 @@
  * once: the gradients are concatenated, the moment and step arithmetic is a dozen
  * kernels over the flat vector, and each parameter gets one subtraction. Per-parameter
  * updates took 13 kernels per parameter (1040 for the default model), and on the
- * TensorFlow backend every kernel is a binding call.
+ * TensorFlow backend every kernel is a binding call. There the update is also compiled
+ * (models/compiled_functions.ts): from the second step it is one call, with the
+ * step's learning rate and bias corrections as inputs.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { htrError } from '../errors.js';
+import { CompiledFunctions } from '../models/compiled_functions.js';
 import type { OptimizerConfig } from './config.js';
 
 interface Slot {
@@ -38,6 +41,8 @@ export class AdamOptimizer {
   private readonly total: number;
   private readonly m: tf.Variable;
   private readonly v: tf.Variable;
+  /** The update per set of parameters with gradients and clipping on/off. */
+  private readonly updates = new CompiledFunctions([], { compileOnRun: 2, maxVariants: 4 });
 
   constructor(
     params: ReadonlyArray<[string, tf.Variable]>,
@@ -56,6 +61,11 @@ export class AdamOptimizer {
     this.v = zerosVariable(offset);
   }
 
+  /** How many variants of the update are compiled (tests). */
+  get compiledUpdates(): number {
+    return this.updates.size;
+  }
+
   /** Optimizer steps taken so far. */
   get step(): number {
     return this.t;
@@ -71,40 +81,72 @@ export class AdamOptimizer {
     const present = this.slots.map((s) => grads.has(s.name));
     if (!present.some(Boolean)) return undefined;
     const [b1, b2] = this.config.betas;
-    const { eps, weight_decay: wd } = this.config;
+    const clipNorm = options.clipNorm ?? 0;
     const lr = this.lr;
-    const bc1 = 1 - b1 ** this.t;
-    const bc2Sqrt = Math.sqrt(1 - b2 ** this.t);
+    // What changes from step to step is an input, so one compiled update serves every step.
+    const stepValues = tf.tensor1d([lr / (1 - b1 ** this.t), Math.sqrt(1 - b2 ** this.t), 1 - lr * this.config.weight_decay, clipNorm]);
+    const gradients = this.slots.filter((_, i) => present[i]).map((s) => grads.get(s.name)!);
+    const params = this.slots.map((s) => s.param);
+    const key = `${present.map(Number).join('')}|${clipNorm > 0}`;
+    const [norm, m, v, ...updated] = this.updates.run(
+      key,
+      (inputs) => this.update(inputs, present, clipNorm > 0),
+      [stepValues, this.m, this.v, ...params, ...gradients],
+    );
+    stepValues.dispose();
+    // Read back once: the trainer logs the norm.
+    const normValue = clipNorm > 0 ? (norm!.dataSync()[0] as number) : undefined;
+    norm!.dispose();
+    for (const [variable, value] of [[this.m, m!], [this.v, v!]] as const) {
+      variable.assign(value);
+      value.dispose();
+    }
+    this.slots.filter((_, i) => present[i]).forEach((s, j) => {
+      s.param.assign(updated[j]!);
+      updated[j]!.dispose();
+    });
+    return normValue;
+  }
+
+  /**
+   * The update as a function of tensors: [step values, m, v, ...every parameter, ...the gradients
+   * present] -> [pre-clip norm (0 without clipping), m, v, ...the updated parameters present].
+   */
+  private update(inputs: readonly tf.Tensor[], present: readonly boolean[], clip: boolean): tf.Tensor[] {
+    const [b1, b2] = this.config.betas;
+    const { eps, weight_decay: wd } = this.config;
     const decoupled = this.name === 'AdamW';
-    let norm: number | undefined;
-    tf.tidy(() => {
-      let g = this.flatten((s, i) => (present[i] ? grads.get(s.name)! : tf.zeros([s.size])));
-      if (options.clipNorm !== undefined && options.clipNorm > 0) {
-        const sq = tf.sum(tf.square(g));
-        norm = Math.sqrt(sq.dataSync()[0] as number);
-        const coef = options.clipNorm / (norm + 1e-6);
-        if (coef < 1) g = tf.mul(g, coef);
+    const n = this.slots.length;
+    return tf.tidy(() => {
+      const [stepValues, m, v] = inputs as [tf.Tensor1D, tf.Tensor, tf.Tensor];
+      const params = inputs.slice(3, 3 + n);
+      const gradients = inputs.slice(3 + n);
+      const [stepSize, bc2Sqrt, decay, clipNorm] = tf.unstack(stepValues);
+      let j = 0;
+      let g: tf.Tensor = this.flatten((s, i) => (present[i] ? gradients[j++]! : tf.zeros([s.size])));
+      let norm: tf.Tensor = tf.scalar(0);
+      if (clip) {
+        norm = tf.sqrt(tf.sum(tf.square(g)));
+        g = tf.mul(g, tf.minimum(tf.div(clipNorm!, tf.add(norm, 1e-6)), 1));
       }
-      if (wd > 0 && !decoupled) g = tf.add(g, tf.mul(this.flatten((s) => s.param), wd));
-      let mNew: tf.Tensor = tf.add(tf.mul(this.m, b1), tf.mul(g, 1 - b1));
-      let vNew: tf.Tensor = tf.add(tf.mul(this.v, b2), tf.mul(tf.square(g), 1 - b2));
-      const denom = tf.add(tf.div(tf.sqrt(vNew), bc2Sqrt), eps);
-      const update = tf.mul(tf.div(mNew, denom), lr / bc1);
+      if (wd > 0 && !decoupled) g = tf.add(g, tf.mul(this.flatten((_, i) => params[i]!), wd));
+      let mNew: tf.Tensor = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
+      let vNew: tf.Tensor = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
+      const denom = tf.add(tf.div(tf.sqrt(vNew), bc2Sqrt!), eps);
+      const step = tf.mul(tf.div(mNew, denom), stepSize!);
       if (present.some((p) => !p)) {
         // Parameters without a gradient keep their moments.
-        mNew = this.keepAbsent(mNew, this.m, present);
-        vNew = this.keepAbsent(vNew, this.v, present);
+        mNew = this.keepAbsent(mNew, m, present);
+        vNew = this.keepAbsent(vNew, v, present);
       }
-      this.m.assign(mNew);
-      this.v.assign(vNew);
-      const parts = tf.split(update, this.slots.map((s) => s.size));
-      this.slots.forEach((s, i) => {
-        if (!present[i]) return;
-        const base = wd > 0 && decoupled ? tf.mul(s.param, 1 - lr * wd) : s.param;
-        s.param.assign(tf.sub(base, tf.reshape(parts[i]!, s.param.shape)));
+      const parts = tf.split(step, this.slots.map((s) => s.size));
+      const updated = this.slots.flatMap((s, i) => {
+        if (!present[i]) return [];
+        const base = wd > 0 && decoupled ? tf.mul(params[i]!, decay!) : params[i]!;
+        return [tf.sub(base, tf.reshape(parts[i]!, s.param.shape))];
       });
+      return [norm, mNew, vNew, ...updated];
     });
-    return norm;
   }
 
   /** Moments by "m.<param>" / "v.<param>"; copies the caller disposes. */
@@ -140,6 +182,7 @@ export class AdamOptimizer {
   dispose(): void {
     this.m.dispose();
     this.v.dispose();
+    this.updates.dispose();
   }
 
   /** One flat vector of a tensor per parameter, in parameter order. */

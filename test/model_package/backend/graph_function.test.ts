@@ -307,6 +307,43 @@ describe.skipIf(!build)('compiled functions on the TensorFlow backend', () => {
     });
   });
 
+  describe('the optimizer update', () => {
+    it('gives the op-by-op parameters, moments and gradient norm at every step (AdamW, clipping, a missing gradient)', async () => {
+      const make = () => {
+        const r = new Rng(9);
+        const vars: Array<[string, tf.Variable]> = [[3, 4], [5], [2, 2, 3]].map((shape, i) => [
+          `p${i}`, tf.variable(tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r.next() - 0.5), shape)),
+        ]);
+        return { vars, optimizer: createOptimizer(vars, OptimizerConfig.parse({ name: 'AdamW', lr: 1e-2, weight_decay: 0.1 })) };
+      };
+      const a = make();
+      const b = make();
+      const gradsAt = (step: number, vars: Array<[string, tf.Variable]>) =>
+        new Map(vars.filter((_, i) => step !== 3 || i !== 1).map(([name, v]) => [name, tf.tidy(() => tf.mul(tf.onesLike(v), Math.sin(step + v.size)))]));
+      await expectNoTensorLeak(() => {
+        for (let step = 0; step < 5; step++) {
+          setFunctionCompilation(false);
+          const ga = gradsAt(step, a.vars);
+          const na = a.optimizer.apply(ga, { clipNorm: 0.5 });
+          setFunctionCompilation(true);
+          const gb = gradsAt(step, b.vars);
+          const nb = b.optimizer.apply(gb, { clipNorm: 0.5 });
+          tf.dispose([...ga.values(), ...gb.values()]);
+          expect(nb, `norm at step ${step}`).toBeCloseTo(na!, 5);
+          a.vars.forEach(([name, v], i) => expect(relDiff(values([v.clone()])[0]!, values([b.vars[i]![1].clone()])[0]!), `${name} at step ${step}`).toBeLessThan(1e-6));
+          const [sa, sb] = [a.optimizer.stateTensors(), b.optimizer.stateTensors()];
+          for (const [name, t] of sa) expect(relDiff(values([t])[0]!, values([sb.get(name)!])[0]!), `${name} at step ${step}`).toBeLessThan(1e-6);
+        }
+      }, 'compiled optimizer update');
+      expect(a.optimizer.compiledUpdates).toBe(0);
+      expect(b.optimizer.compiledUpdates).toBe(1); // all gradients present, from the second step; step 3's variant ran once
+      for (const m of [a, b]) {
+        m.optimizer.dispose();
+        m.vars.forEach(([, v]) => v.dispose());
+      }
+    });
+  });
+
   describe('the folded decoder\'s step', () => {
     let model: ResnetTransformer;
     let x: tf.Tensor4D;
