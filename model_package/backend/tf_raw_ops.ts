@@ -76,7 +76,7 @@ interface HandleBackend {
  */
 export function runOpOnHandles(b: TfBackend, name: string, attrs: OpAttr[], inputs: ReadonlyArray<TensorInfo | TfHandle>, numOutputs = 1): TfHandle[] {
   const hb = b as unknown as HandleBackend;
-  const ids = inputs.map((t) => ('id' in t && typeof t.id === 'number' && !('dataId' in t) ? t.id : hb.getInputTensorIds([t as TensorInfo])[0]!));
+  const ids = inputs.map((t) => ('dataId' in t ? hb.getInputTensorIds([t])[0]! : t.id));
   return hb.binding.executeOp(name, attrs, ids, numOutputs);
 }
 

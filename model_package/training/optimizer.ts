@@ -88,15 +88,16 @@ export class AdamOptimizer {
     const gradients = this.slots.filter((_, i) => present[i]).map((s) => grads.get(s.name)!);
     const params = this.slots.map((s) => s.param);
     const key = `${present.map(Number).join('')}|${clipNorm > 0}`;
-    const [norm, m, v, ...updated] = this.updates.run(
+    const [m, v, ...updated] = this.updates.run(
       key,
       (inputs) => this.update(inputs, present, clipNorm > 0),
       [stepValues, this.m, this.v, ...params, ...gradients],
     );
     stepValues.dispose();
+    const norm = clipNorm > 0 ? updated.pop()! : undefined;
     // Read back once: the trainer logs the norm.
-    const normValue = clipNorm > 0 ? (norm!.dataSync()[0] as number) : undefined;
-    norm!.dispose();
+    const normValue = norm?.dataSync()[0];
+    norm?.dispose();
     for (const [variable, value] of [[this.m, m!], [this.v, v!]] as const) {
       variable.assign(value);
       value.dispose();
@@ -110,7 +111,7 @@ export class AdamOptimizer {
 
   /**
    * The update as a function of tensors: [step values, m, v, ...every parameter, ...the gradients
-   * present] -> [pre-clip norm (0 without clipping), m, v, ...the updated parameters present].
+   * present] -> [m, v, ...the updated parameters present, and with clipping the pre-clip norm].
    */
   private update(inputs: readonly tf.Tensor[], present: readonly boolean[], clip: boolean): tf.Tensor[] {
     const [b1, b2] = this.config.betas;
@@ -124,11 +125,8 @@ export class AdamOptimizer {
       const [stepSize, bc2Sqrt, decay, clipNorm] = tf.unstack(stepValues);
       let j = 0;
       let g: tf.Tensor = this.flatten((s, i) => (present[i] ? gradients[j++]! : tf.zeros([s.size])));
-      let norm: tf.Tensor = tf.scalar(0);
-      if (clip) {
-        norm = tf.sqrt(tf.sum(tf.square(g)));
-        g = tf.mul(g, tf.minimum(tf.div(clipNorm!, tf.add(norm, 1e-6)), 1));
-      }
+      const norm = clip ? tf.sqrt(tf.sum(tf.square(g))) : undefined;
+      if (norm) g = tf.mul(g, tf.minimum(tf.div(clipNorm!, tf.add(norm, 1e-6)), 1));
       if (wd > 0 && !decoupled) g = tf.add(g, tf.mul(this.flatten((_, i) => params[i]!), wd));
       let mNew: tf.Tensor = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
       let vNew: tf.Tensor = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
@@ -145,7 +143,7 @@ export class AdamOptimizer {
         const base = wd > 0 && decoupled ? tf.mul(params[i]!, decay!) : params[i]!;
         return [tf.sub(base, tf.reshape(parts[i]!, s.param.shape))];
       });
-      return [norm, mNew, vNew, ...updated];
+      return [mNew, vNew, ...updated, ...(norm ? [norm] : [])];
     });
   }
 
