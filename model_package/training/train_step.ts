@@ -55,20 +55,15 @@ export function accumulateGradients(
   const ctcInputs = compile && targets ? ctcLabelTensors(targets.frames, targets.labels, y.shape[1]) : undefined;
   const ctc = targets && { ...targets, tensors: ctcInputs };
   try {
-    let value: tf.Scalar;
-    let g: Record<string, tf.Tensor>;
-    if (compile) {
-      const lossOf = () => tf.div(trainingLoss(model, x, y, ctc, { ignorePad }), groupSize) as tf.Scalar;
-      const data = [x, y, ...(ctcInputs ? [ctcInputs.frames, ctcInputs.labels, ctcInputs.lengths] : [])];
-      ({ value, grads: g } = compiledGrads(compiled, `${x.shape}|${y.shape}|${groupSize}|${ignorePad}`, model, lossOf, data, params.vars));
-      // A compiled run skips the loss function, so the host counts what it would have.
-      if (stats && targets) {
-        const T = model.ctcFrames!(x.shape[2]); // x is [B, H, W, 1]
-        stats.ctcInfeasible += infeasibleCtcRows(targets.frames.map((f) => Math.min(f, T)), targets.labels);
-      }
-    } else {
-      const lossOf = () => tf.div(trainingLoss(model, x, y, ctc, { ignorePad }, stats), groupSize) as tf.Scalar;
-      ({ value, grads: g } = tf.variableGrads(lossOf, params.vars));
+    // A compiled run skips the loss function, so the host counts what it would have (below).
+    const lossOf = () => tf.div(trainingLoss(model, x, y, ctc, { ignorePad }, compile ? undefined : stats), groupSize) as tf.Scalar;
+    const data = [x, y, ...(ctcInputs ? [ctcInputs.frames, ctcInputs.labels, ctcInputs.lengths] : [])];
+    const { value, grads: g } = compile
+      ? compiledGrads(compiled, `${x.shape}|${y.shape}|${groupSize}|${ignorePad}`, model, lossOf, data, params.vars)
+      : tf.variableGrads(lossOf, params.vars);
+    if (compile && stats && targets) {
+      const T = model.ctcFrames!(x.shape[2]); // x is [B, H, W, 1]
+      stats.ctcInfeasible += infeasibleCtcRows(targets.frames.map((f) => Math.min(f, T)), targets.labels);
     }
     const loss = (value.dataSync()[0] as number) * groupSize;
     value.dispose();
