@@ -42,8 +42,12 @@ describe('serving with a language model', () => {
       await Promise.all([plain.htr.whenLoaded(), fused.htr.whenLoaded()]);
       expect(await read(fused, 'ctc_greedy')).toBe(await read(plain, 'ctc_greedy'));
       const withLm = await read(fused, 'ctc_beam');
-      expect(withLm).not.toBe(await read(plain, 'ctc_beam'));
-      expect(withLm).toContain('x');
+      const without = await read(plain, 'ctc_beam');
+      expect(withLm).not.toBe(without);
+      // Pulled towards the language model's "language" (x and spaces). The beam never considers a character whose
+      // frame log-probability is below -10, so a confident model may not write x itself, but more of its reading is.
+      const share = (text: string) => [...text].filter((c) => c === 'x' || c === ' ').length / Math.max(text.length, 1);
+      expect(share(withLm), `${JSON.stringify(withLm)} against ${JSON.stringify(without)}`).toBeGreaterThan(share(without));
       const info = (await fused.inject({ url: '/v1/model' })).json<{ language_model: Record<string, unknown> }>();
       expect(info.language_model).toMatchObject({ file: misleading, order: 3, lines: 3, weight: 3, bonus: 0 });
       expect((await plain.inject({ url: '/v1/model' })).json<{ language_model: unknown }>().language_model).toBeNull();
