@@ -17,6 +17,11 @@
  *    decoder, head, argMax and its read-back), as greedyLoop runs it. On native the
  *    step is one compiled function call (HtrGraphFunction); --op-by-op profiles the
  *    same step run kernel by kernel.
+ * Each part also reports its arithmetic (convolutions and matrix products, counted by
+ * bench/lib/kernel_flops.ts from the model's own kernel calls, so the same for every
+ * engine that runs them op by op) and the rate it ran at; and each engine reports its
+ * rate on one large square product (matmul_gflops, 1024^3), the most a BLAS-style
+ * kernel reaches there. Compiled calls hide their operations: use --op-by-op to count.
  *
  * bench:args --json --rounds 1
  */
@@ -69,6 +74,8 @@ interface EngineProfile {
   readonly train_step: PartProfile;
   readonly decode_prepare: PartProfile;
   readonly decode_step: PartProfile;
+  /** Rate of one 1024x1024 by 1024x1024 product, GFLOP/s (median of --reps). */
+  readonly matmul_gflops: number;
 }
 type Part = 'train_step' | 'decode_prepare' | 'decode_step';
 const PARTS: Part[] = ['train_step', 'decode_prepare', 'decode_step'];
@@ -104,6 +111,8 @@ function medianSummary(ss: readonly KernelSummary[]): KernelSummary {
     kernels: median(ss.map((s) => s.kernels)),
     top_level_calls: median(ss.map((s) => s.top_level_calls)),
     kernel_ms: median(ss.map((s) => s.kernel_ms)),
+    gflop: median(ss.map((s) => s.gflop)),
+    arithmetic_ms: median(ss.map((s) => s.arithmetic_ms)),
     by_kernel: by.sort((p, q) => q.ms - p.ms),
   };
 }
@@ -153,6 +162,7 @@ async function profileEngine(engine: string): Promise<EngineProfile> {
   };
   for (let i = 0; i < warmup; i++) decodeRuns();
   const decodes = Array.from({ length: reps }, decodeRuns);
+  const matmulGflops = squareMatMulRate(1024, reps);
   optimizer.dispose();
   trainSteps.dispose();
   bench.dispose();
@@ -162,7 +172,26 @@ async function profileEngine(engine: string): Promise<EngineProfile> {
     train_step: part(train, ['forward_backward', 'optimizer']),
     decode_prepare: part(decodes.map((d) => d.prepare)),
     decode_step: part(decodes.map((d) => d.step)),
+    matmul_gflops: matmulGflops,
   };
+}
+
+/** GFLOP/s of an n x n by n x n product on the current engine (median of `reps`, after one warm-up). */
+function squareMatMulRate(n: number, reps: number): number {
+  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
+  const b = tf.randomNormal([n, n], 0, 1, 'float32', 2);
+  const once = (): number => {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    const ms = performance.now() - t0;
+    c.dispose();
+    return ms;
+  };
+  once();
+  const ms = median(Array.from({ length: Math.max(reps, 3) }, once));
+  tf.dispose([a, b]);
+  return +((2 * n ** 3) / (ms * 1e6)).toFixed(1);
 }
 
 function aggregate(runs: readonly EngineProfile[]): EngineProfile {
@@ -183,7 +212,11 @@ function aggregate(runs: readonly EngineProfile[]): EngineProfile {
         : {}),
     };
   };
-  return { engine: runs[0]!.engine, threads: runs[0]!.threads, train_step: agg('train_step'), decode_prepare: agg('decode_prepare'), decode_step: agg('decode_step') };
+  return {
+    engine: runs[0]!.engine, threads: runs[0]!.threads,
+    train_step: agg('train_step'), decode_prepare: agg('decode_prepare'), decode_step: agg('decode_step'),
+    matmul_gflops: median(runs.map((r) => r.matmul_gflops)),
+  };
 }
 
 const r1 = (v: number): number => +v.toFixed(1);
@@ -194,6 +227,8 @@ function rounded(p: EngineProfile, top: number): EngineProfile {
     wall_ms: r2(q.wall_ms),
     kernel_ms: r2(q.kernel_ms),
     between_kernels_ms: r2(q.between_kernels_ms),
+    gflop: +q.gflop.toFixed(3),
+    arithmetic_ms: r2(q.arithmetic_ms),
     kernels: q.kernels,
     top_level_calls: q.top_level_calls,
     ...(q.phases ? { phases: Object.fromEntries(Object.entries(q.phases).map(([k, v]) => [k, { kernels: v.kernels, kernel_ms: r2(v.kernel_ms) }])) } : {}),
@@ -204,16 +239,19 @@ function rounded(p: EngineProfile, top: number): EngineProfile {
 
 function markdown(report: { engines: EngineProfile[] }, top: number): string {
   const lines = [
-    '| engine | part | wall (ms) | kernel time (ms) | between kernels (ms) | kernels | between kernels per kernel (µs) |',
-    '|---|---|---|---|---|---|---|',
+    '| engine | part | wall (ms) | kernel time (ms) | between kernels (ms) | kernels | between kernels per kernel (µs) | GFLOP | arithmetic GFLOP/s |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
+  // Compiled calls hide their arithmetic from the kernel timer: no operations are counted for them.
+  const rate = (q: PartProfile): string => (q.gflop > 0 ? `${r1(q.gflop / (q.arithmetic_ms / 1000))}` : '-');
   for (const e of report.engines) {
     for (const p of PARTS) {
       const q = e[p];
       const per = q.kernels ? (1000 * q.between_kernels_ms) / q.kernels : 0;
-      lines.push(`| ${e.engine}${e.threads ? ` (${e.threads} thr)` : ''} | ${p} | ${r1(q.wall_ms)} | ${r1(q.kernel_ms)} | ${r1(q.between_kernels_ms)} (${Math.round((100 * q.between_kernels_ms) / q.wall_ms)}%) | ${q.kernels} | ${r1(per)} |`);
+      lines.push(`| ${e.engine}${e.threads ? ` (${e.threads} thr)` : ''} | ${p} | ${r1(q.wall_ms)} | ${r1(q.kernel_ms)} | ${r1(q.between_kernels_ms)} (${Math.round((100 * q.between_kernels_ms) / q.wall_ms)}%) | ${q.kernels} | ${r1(per)} | ${q.gflop > 0 ? r2(q.gflop) : '-'} | ${rate(q)} |`);
     }
   }
+  lines.push('', '| engine | 1024³ matmul (GFLOP/s) |', '|---|---|', ...report.engines.map((e) => `| ${e.engine}${e.threads ? ` (${e.threads} thr)` : ''} | ${e.matmul_gflops} |`));
   for (const e of report.engines) {
     const t = e.train_step;
     lines.push('', `Train step on ${e.engine}, top kernel types by self time (optimizer: ${t.phases?.optimizer?.kernels ?? '-'} kernels, ${r1(t.phases?.optimizer?.kernel_ms ?? 0)} ms):`, '', '| kernel | calls | ms | share of kernel time |', '|---|---|---|---|');

@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { performance } from 'node:perf_hooks';
+import { kernelFlops } from './kernel_flops.js';
 
 export interface KernelRecord {
   readonly name: string;
@@ -25,6 +26,10 @@ export interface KernelRecord {
   readonly phase: string;
   /** Input shapes, e.g. "16x28x256x32,3x3x32x32". */
   readonly shapes: string;
+  /** Time inside this kernel including nested kernels, ms. */
+  readonly totalMs: number;
+  /** Floating-point operations of a convolution or matrix product (kernel_flops.ts), else 0. */
+  readonly flops: number;
 }
 
 interface Frame {
@@ -50,15 +55,19 @@ export function instrumentBackend(backendName: string): void {
       if (parent) parent.nested = true;
       const frame: Frame = { start: performance.now(), childMs: 0, nested: false };
       stack.push(frame);
+      let output: ReturnType<KernelFunc> | undefined;
       try {
-        return inner(args);
+        output = inner(args);
+        return output;
       } finally {
         stack.pop();
         const total = performance.now() - frame.start;
         if (parent) parent.childMs += total;
+        const first = Array.isArray(output) ? output[0] : output;
         recording?.push({
-          name: config.kernelName, selfMs: total - frame.childMs, leaf: !frame.nested, depth: stack.length, phase: currentPhase,
+          name: config.kernelName, selfMs: total - frame.childMs, totalMs: total, leaf: !frame.nested, depth: stack.length, phase: currentPhase,
           shapes: Object.values(args.inputs).map((t) => (t ? t.shape.join('x') : '-')).join(','),
+          flops: kernelFlops(config.kernelName, args.inputs, args.attrs ?? {}, first),
         });
       }
     }) as KernelFunc;
@@ -97,6 +106,13 @@ export interface KernelSummary {
   readonly kernel_ms: number;
   /** Self time per kernel name; calls counts every invocation, nested or not. */
   readonly by_kernel: Array<{ name: string; calls: number; ms: number }>;
+  /**
+   * Arithmetic of the model's own calls (depth 0: a kernel's nested kernels are its
+   * implementation, not more work): operations, and the time of the calls that did them
+   * (nested kernels included).
+   */
+  readonly gflop: number;
+  readonly arithmetic_ms: number;
 }
 
 /** Totals and per-kernel-name self times of `records` (optionally one phase only). */
@@ -111,10 +127,13 @@ export function summarize(records: readonly KernelRecord[], onlyPhase?: string):
     e.ms += r.selfMs;
     byName.set(r.name, e);
   }
+  const arithmetic = rs.filter((r) => r.depth === 0 && r.flops > 0);
   return {
     kernels: rs.filter((r) => r.leaf).length,
     top_level_calls: rs.filter((r) => r.depth === 0).length,
     kernel_ms: ms,
+    gflop: arithmetic.reduce((sum, r) => sum + r.flops, 0) / 1e9,
+    arithmetic_ms: arithmetic.reduce((sum, r) => sum + r.totalMs, 0),
     by_kernel: [...byName.entries()].map(([name, e]) => ({ name, ...e })).sort((p, q) => q.ms - p.ms),
   };
 }
