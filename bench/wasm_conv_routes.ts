@@ -1,9 +1,10 @@
 /**
- * wasm convolution routes, per layer of the default model (batch 16, 28x256): XNNPACK's
- * convolution (what the model uses; the filter gradient is also one, see
- * model_package/backend/wasm_kernels/conv2d_backprop_filter.ts) against im2col + the
- * XNNPACK matmul with channel-last packing (cols [N*Ho*Wo, kh*kw*Cin], filter
- * [kh*kw*Cin, Cout]) for the forward pass and the filter gradient (dW^T = dy^T cols).
+ * wasm convolution routes, per layer of the default model (batch 16, 28x256):
+ *  - forward: XNNPACK's convolution (what the model uses) against im2col + the XNNPACK
+ *    matmul with channel-last packing (cols [N*Ho*Wo, kh*kw*Cin] @ filter [kh*kw*Cin, Cout]);
+ *  - filter gradient: both routes of model_package/backend/wasm_kernels/conv2d_backprop_filter.ts,
+ *    the convolution (batch as channels) and the GEMM (channel-major patches @ dy), and
+ *    the route it picks for --threads.
  * Each route is timed interleaved with the others; the median of --reps is reported.
  *
  *   npx tsx bench/wasm_conv_routes.ts --threads 1 --markdown
@@ -15,6 +16,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../model_package/backend/index.js';
 import { im2col } from '../model_package/backend/wasm_kernels/im2col.js';
+import { conv2dBackpropFilter, filterGradientRoute } from '../model_package/backend/wasm_kernels/conv2d_backprop_filter.js';
 import { median } from './lib/timing.js';
 
 const { values: a } = parseArgs({
@@ -39,12 +41,28 @@ const LAYERS: Layer[] = [
   ['stage2 conv2', [4, 32, 128], [3, 3, 128, 128], 1, 1],
 ];
 
-function time(fn: () => tf.Tensor): number {
+interface Operands {
+  readonly x: tf.Tensor4D;
+  readonly filter: tf.Tensor4D;
+  readonly dy: tf.Tensor4D;
+}
+
+/**
+ * Times `fn` on fresh copies of the operands, made outside the timing: tfjs-wasm keeps
+ * XNNPACK's packed weights per weight tensor, and in training every weight and every
+ * dy is new at each step (timed on the same tensors, the filter gradient's GEMM looked
+ * 1.4x faster than it is, the stem's 3x).
+ * wasm kernels run synchronously, so the call's wall time is the work. The output is not
+ * read back: copying a 15 MB activation out of the wasm heap allocates a JS buffer of
+ * that size, and with the garbage collection it triggers took 1-40 ms on its own
+ * (measured on the stem's forward pass: 9 ms without the read-back, 10-50 ms with it).
+ */
+function time(ops: Operands, fn: (o: Operands) => tf.Tensor): number {
+  const fresh: Operands = { x: tf.add(ops.x, 0), filter: tf.add(ops.filter, 0), dy: tf.add(ops.dy, 0) };
   const t0 = performance.now();
-  const out = tf.tidy(fn);
-  out.dataSync();
+  const out = tf.tidy(() => fn(fresh));
   const ms = performance.now() - t0;
-  out.dispose();
+  tf.dispose([out, fresh.x, fresh.filter, fresh.dy]);
   return ms;
 }
 
@@ -59,15 +77,16 @@ const rows = LAYERS.map(([name, [h, w, cin], f, s, p]) => {
   const g = { kh, kw, sh: s, sw: s, outH: oh, outW: ow, padTop: p, padLeft: p };
   const m = n * oh * ow;
   const k = kh * kw * cin;
-  const routes: Record<string, () => tf.Tensor> = {
-    conv_fwd: () => tf.conv2d(x, filter, s, p),
-    im2col_fwd: () => tf.matMul(tf.reshape(im2col(x, g), [m, k]) as tf.Tensor2D, tf.reshape(filter, [k, cout]) as tf.Tensor2D),
-    conv_dw: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: s, pad: p, dataFormat: 'NHWC', filterShape: f }) as tf.Tensor,
-    im2col_dw: () => tf.transpose(tf.matMul(tf.reshape(dy, [m, cout]) as tf.Tensor2D, tf.reshape(im2col(x, g), [m, k]) as tf.Tensor2D, true, false)),
+  const routes: Record<string, (o: Operands) => tf.Tensor> = {
+    conv_fwd: (o) => tf.conv2d(o.x, o.filter, s, p),
+    im2col_fwd: (o) => tf.matMul(tf.reshape(im2col(o.x, g), [m, k]) as tf.Tensor2D, tf.reshape(o.filter, [k, cout]) as tf.Tensor2D),
+    conv_dw: (o) => conv2dBackpropFilter(o.x, o.dy, [...f], s, p, undefined, 'conv'),
+    gemm_dw: (o) => conv2dBackpropFilter(o.x, o.dy, [...f], s, p, undefined, 'gemm'),
   };
+  const ops = { x, filter, dy };
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(routes).map((r) => [r, []]));
-  for (const fn of Object.values(routes)) time(fn);
-  for (let r = 0; r < Number(a.reps); r++) for (const [key, fn] of Object.entries(routes)) times[key]!.push(time(fn));
+  for (const fn of Object.values(routes)) time(ops, fn);
+  for (let r = 0; r < Number(a.reps); r++) for (const [key, fn] of Object.entries(routes)) times[key]!.push(time(ops, fn));
   tf.dispose([x, filter, dy]);
   const med = (key: string): number => +median(times[key]!).toFixed(2);
   return {
@@ -76,7 +95,8 @@ const rows = LAYERS.map(([name, [h, w, cin], f, s, p]) => {
     conv_fwd_ms: med('conv_fwd'),
     im2col_fwd_ms: med('im2col_fwd'),
     conv_dw_ms: med('conv_dw'),
-    im2col_dw_ms: med('im2col_dw'),
+    gemm_dw_ms: med('gemm_dw'),
+    dw_route: filterGradientRoute(cin, info.threads ?? 1),
   };
 });
 const report = {
@@ -88,11 +108,15 @@ const report = {
   rows,
 };
 console.log(JSON.stringify(report));
+function sum(key: 'conv_fwd_ms' | 'im2col_fwd_ms' | 'conv_dw_ms' | 'gemm_dw_ms'): number {
+  return +rows.reduce((t, r) => t + r[key], 0).toFixed(1);
+}
 if (a.markdown) {
   console.error([
-    '| layer | GEMM M×K×N | conv fwd (ms) | im2col fwd (ms) | conv dW (ms) | im2col dW (ms) |',
-    '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.layer} | ${r.gemm.m}×${r.gemm.k}×${r.gemm.n} | ${r.conv_fwd_ms} | ${r.im2col_fwd_ms} | ${r.conv_dw_ms} | ${r.im2col_dw_ms} |`),
+    '| layer | GEMM M×K×N | conv fwd (ms) | im2col fwd (ms) | dW as conv (ms) | dW as GEMM (ms) | dW route taken |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.layer} | ${r.gemm.m}×${r.gemm.k}×${r.gemm.n} | ${r.conv_fwd_ms} | ${r.im2col_fwd_ms} | ${r.conv_dw_ms} | ${r.gemm_dw_ms} | ${r.dw_route} |`),
+    `| total | | ${sum('conv_fwd_ms')} | ${sum('im2col_fwd_ms')} | ${sum('conv_dw_ms')} | ${sum('gemm_dw_ms')} | |`,
   ].join('\n'));
 }
 process.exit(0);

@@ -1,18 +1,40 @@
 /**
- * Conv2DBackpropFilter (dW) for wasm, which has none. dW is itself a convolution:
- * with x as [Cin, H, W, N] ("batch" = input channel, "channels" = batch) and dy as a
- * [Ho, Wo, N, Cout] filter dilated by the stride,
- *   dW[a, b, ci, co] = sum_{n,i,j} x[n, i*s + a - pad, j*s + b - pad, ci] * dy[n, i, j, co],
- * so XNNPACK's forward conv does the work. Result transposed back to [kh, kw, Cin, Cout].
- * Measured against two im2col + GEMM variants (cols^T @ dy, and tap-major colsT @ dy):
- * this was 1.7-10x faster on every layer of the default model except 1x1 kernels,
- * which take the GEMM path below.
+ * Conv2DBackpropFilter (dW) for wasm, which has none. Two routes, chosen by measurement
+ * (bench/wasm_conv_routes.ts, docs/benchmarks.md "wasm convolutions"):
+ *  - GEMM: dW = cols @ dy with the patches channel-major (`im2colChannelMajor`,
+ *    [Cin*kh*kw, N*Ho*Wo]) as the left operand and dy [N*Ho*Wo, Cout] as XNNPACK's
+ *    weights. On one thread this beat the convolution route on every layer of the
+ *    default model (the 5x5 stem with one input channel 4x); on two threads only where
+ *    the input has few channels. (Patches as the right operand, cols^T @ dy, made
+ *    XNNPACK repack the large matrix every call and was 2-10x slower; splitting the
+ *    sum over positions into blocks of images was 15-30% slower.)
+ *  - convolution: with x as [Cin, H, W, N] ("batch" = input channel, "channels" = batch)
+ *    and dy as a [Ho, Wo, N, Cout] filter dilated by the stride,
+ *      dW[a, b, ci, co] = sum_{n,i,j} x[n, i*s + a - pad, j*s + b - pad, ci] * dy[n, i, j, co],
+ *    so XNNPACK's forward conv does the work; transposed back to [kh, kw, Cin, Cout].
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import { asTensor, installKernel, type KernelArgs } from './kernel_util.js';
 import { axisPlan, type PadSpec } from './conv_geometry.js';
-import { im2col } from './im2col.js';
+import { im2col, im2colChannelMajor } from './im2col.js';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+
+/** Input channels up to which the GEMM route wins with several threads too (the stem). */
+const GEMM_MAX_CHANNELS_THREADED = 4;
+
+/** Which route computes this filter gradient (see the file comment). */
+export function filterGradientRoute(cin: number, threads: number): 'gemm' | 'conv' {
+  return threads <= 1 || cin <= GEMM_MAX_CHANNELS_THREADED ? 'gemm' : 'conv';
+}
+
+function wasmThreads(): number {
+  try {
+    return getThreadsCount();
+  } catch {
+    return 1; // not on wasm (the kernel is also called directly, e.g. by benchmarks)
+  }
+}
 
 export function conv2dBackpropFilter(
   x: tf.Tensor4D,
@@ -21,6 +43,7 @@ export function conv2dBackpropFilter(
   strides: number | [number, number],
   pad: PadSpec,
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
+  route: 'auto' | 'gemm' | 'conv' = 'auto',
 ): tf.Tensor4D {
   const info = backend_util.computeConv2DInfo(
     x.shape,
@@ -31,16 +54,21 @@ export function conv2dBackpropFilter(
     dimRoundingMode,
   );
   const [kh, kw, cin, cout] = filterShape;
+  const geometry = {
+    kh, kw, sh: info.strideHeight, sw: info.strideWidth, outH: info.outHeight, outW: info.outWidth,
+    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+  };
+  const m = info.batchSize * info.outHeight * info.outWidth;
   return tf.tidy(() => {
     if (kh === 1 && kw === 1) {
       // 1x1 (projection skips): dW = xSubsampled^T @ dy, one GEMM, no 4-D transposes.
-      const cols = im2col(x, {
-        kh, kw, sh: info.strideHeight, sw: info.strideWidth, outH: info.outHeight, outW: info.outWidth,
-        padTop: info.padInfo.top, padLeft: info.padInfo.left,
-      });
-      const m = info.batchSize * info.outHeight * info.outWidth;
+      const cols = im2col(x, geometry);
       const dW = tf.matMul(tf.reshape(cols, [m, cin]) as tf.Tensor2D, tf.reshape(dy, [m, cout]) as tf.Tensor2D, true, false);
       return tf.reshape(dW, filterShape);
+    }
+    if (route === 'gemm' || (route === 'auto' && filterGradientRoute(cin, wasmThreads()) === 'gemm')) {
+      const dW = tf.matMul(im2colChannelMajor(x, geometry), tf.reshape(dy, [m, cout]) as tf.Tensor2D); // [Cin*kh*kw, Cout]
+      return tf.transpose(tf.reshape(dW, [cin, kh, kw, cout]), [1, 2, 0, 3]);
     }
     const rows = axisPlan(info.inHeight, kh, info.outHeight, info.strideHeight, info.padInfo.top);
     const cols = axisPlan(info.inWidth, kw, info.outWidth, info.strideWidth, info.padInfo.left);

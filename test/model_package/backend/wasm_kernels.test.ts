@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, wasmKernelInfo } from '../../../model_package/backend/index.js';
 import { simplifyTranspose } from '../../../model_package/backend/wasm_kernels/transpose_merged.js';
 import { batchedAsDepthwise } from '../../../model_package/backend/wasm_kernels/batch_mat_mul.js';
+import { conv2dBackpropFilter, filterGradientRoute } from '../../../model_package/backend/wasm_kernels/conv2d_backprop_filter.js';
 import { CONV_CASES, expectClose, rnd, runOn } from './compare.js';
 
 describe('wasm kernels vs cpu', () => {
@@ -33,6 +34,33 @@ describe('wasm kernels vs cpu', () => {
       return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad), dy)))([x, f]);
     };
     expectClose(await runOn('wasm', run), await runOn('cpu', run), 2e-5, JSON.stringify(c));
+  });
+
+  it.each(CONV_CASES.flatMap((c) => (['gemm', 'conv'] as const).map((route) => [route, JSON.stringify(c), c] as const)))(
+    'conv2d dW by the %s route: %s',
+    async (route, _, c) => {
+      const inputs = () => {
+        const x = rnd(c.x, 1) as tf.Tensor4D;
+        const dy = rnd(tf.conv2d(x, rnd(c.f, 2) as tf.Tensor4D, c.s, c.pad).shape, 3) as tf.Tensor4D;
+        return { x, dy };
+      };
+      const filterShape = c.f as [number, number, number, number];
+      const wasm = await runOn('wasm', () => {
+        const { x, dy } = inputs();
+        return conv2dBackpropFilter(x, dy, filterShape, c.s, c.pad, undefined, route);
+      });
+      const cpu = await runOn('cpu', () => {
+        const { x, dy } = inputs();
+        return tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, c.s, c.pad), dy)))(tf.zeros(filterShape));
+      });
+      expectClose(wasm, cpu, 2e-5, `${route} ${JSON.stringify(c)}`);
+    },
+  );
+
+  it('filter gradients take the GEMM route on one thread, and with more only for few input channels', () => {
+    expect(filterGradientRoute(32, 1)).toBe('gemm');
+    expect(filterGradientRoute(1, 2)).toBe('gemm');
+    expect(filterGradientRoute(32, 2)).toBe('conv');
   });
 
   it('unsortedSegmentSum (gather gradient) with repeated and out-of-range ids', async () => {
