@@ -9,6 +9,7 @@ import { registerConv2dBackpropFilter } from './conv2d_backprop_filter.js';
 import { registerConv2dBackpropInput } from './conv2d_backprop_input.js';
 import { registerStridedSlice } from './strided_slice.js';
 import { registerSlice } from './slice.js';
+import { registerReverse } from './reverse.js';
 import { registerIdentityAlias } from './identity_alias.js';
 import { registerSumOuterAxes } from './sum_outer_axes.js';
 import { registerOneHot } from './one_hot.js';
@@ -42,6 +43,7 @@ export function registerWasmKernels(set: WasmKernelSet = (process.env.HTR_WASM_K
   registerSlice();
   registerIdentityAlias();
   registerTransposeMerged();
+  registerReverse();
 }
 
 /** Which set is registered and the kernel names installed. */

@@ -19,7 +19,7 @@ describe('wasm kernels vs cpu', () => {
   it('registers the gradient kernels wasm lacks and the fast replacements', () => {
     const { set, kernels } = wasmKernelInfo();
     expect(set).toBe('all');
-    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'OneHot', 'Sum', 'Mean', 'Tile', 'BatchMatMul', 'StridedSlice', 'Transpose', 'Slice', 'SplitV', 'Identity', 'Cast']) {
+    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'OneHot', 'Sum', 'Mean', 'Tile', 'BatchMatMul', 'StridedSlice', 'Transpose', 'Slice', 'SplitV', 'Identity', 'Cast', 'Reverse']) {
       expect(kernels).toContain(k);
     }
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
@@ -61,6 +61,16 @@ describe('wasm kernels vs cpu', () => {
     expect(filterGradientRoute(32, 1)).toBe('gemm');
     expect(filterGradientRoute(1, 2)).toBe('gemm');
     expect(filterGradientRoute(32, 2)).toBe('conv');
+  });
+
+  it('reverses leading and middle axes by runs, and the last axis through the stock kernel', async () => {
+    const run = () => {
+      const x = rnd([3, 3, 5, 4], 40);
+      const i = tf.tensor3d(Array.from({ length: 24 }, (_, k) => k), [2, 3, 4], 'int32');
+      return [tf.reverse(x, [0, 1]), tf.reverse(x, [1]), tf.reverse(x, [0, 2]), tf.reverse(x, [3]), tf.reverse(x, [1, 3]),
+        tf.reverse(rnd([7], 41), 0), tf.cast(tf.reverse(i, [0, 1]), 'float32'), tf.reverse(rnd([2, 0, 3], 42), [0])];
+    };
+    expectClose(await runOn('wasm', run), await runOn('cpu', run), 0);
   });
 
   it('unsortedSegmentSum (gather gradient) with repeated and out-of-range ids', async () => {
