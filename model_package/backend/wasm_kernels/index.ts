@@ -10,6 +10,7 @@ import { registerConv2dBackpropInput } from './conv2d_backprop_input.js';
 import { registerStridedSlice } from './strided_slice.js';
 import { registerSlice } from './slice.js';
 import { registerReverse } from './reverse.js';
+import { registerFusedBatchNorm } from './fused_batch_norm.js';
 import { registerIdentityAlias } from './identity_alias.js';
 import { registerSumOuterAxes } from './sum_outer_axes.js';
 import { registerOneHot } from './one_hot.js';
@@ -44,6 +45,7 @@ export function registerWasmKernels(set: WasmKernelSet = (process.env.HTR_WASM_K
   registerIdentityAlias();
   registerTransposeMerged();
   registerReverse();
+  registerFusedBatchNorm();
 }
 
 /** Which set is registered and the kernel names installed. */

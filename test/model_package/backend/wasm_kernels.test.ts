@@ -19,7 +19,7 @@ describe('wasm kernels vs cpu', () => {
   it('registers the gradient kernels wasm lacks and the fast replacements', () => {
     const { set, kernels } = wasmKernelInfo();
     expect(set).toBe('all');
-    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'OneHot', 'Sum', 'Mean', 'Tile', 'BatchMatMul', 'StridedSlice', 'Transpose', 'Slice', 'SplitV', 'Identity', 'Cast', 'Reverse']) {
+    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', 'OneHot', 'Sum', 'Mean', 'Tile', 'BatchMatMul', 'StridedSlice', 'Transpose', 'Slice', 'SplitV', 'Identity', 'Cast', 'Reverse', 'FusedBatchNorm']) {
       expect(kernels).toContain(k);
     }
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
@@ -71,6 +71,17 @@ describe('wasm kernels vs cpu', () => {
         tf.reverse(rnd([7], 41), 0), tf.cast(tf.reverse(i, [0, 1]), 'float32'), tf.reverse(rnd([2, 0, 3], 42), [0])];
     };
     expectClose(await runOn('wasm', run), await runOn('cpu', run), 0);
+  });
+
+  it('batch normalisation with given statistics, with and without scale and offset, 4-D and 2-D', async () => {
+    const run = () => {
+      const x = tf.add(tf.mul(rnd([3, 5, 7, 6], 50), 4), 2) as tf.Tensor4D;
+      const [mean, variance, offset, scale] = [rnd([6], 51), tf.add(tf.abs(rnd([6], 52)), 0.1), rnd([6], 53), rnd([6], 54)] as tf.Tensor1D[];
+      const x2 = rnd([9, 6], 55) as tf.Tensor2D;
+      return [tf.batchNorm4d(x, mean!, variance!, offset, scale, 1e-3), tf.batchNorm4d(x, mean!, variance!), tf.batchNorm4d(x, mean!, variance!, undefined, scale, 0.5),
+        tf.batchNorm2d(x2, mean!, variance!, offset, scale), tf.batchNorm4d(x, tf.tensor1d([0.5]), tf.tensor1d([2]), tf.tensor1d([1]), tf.tensor1d([3]))];
+    };
+    expectClose(await runOn('wasm', run), await runOn('cpu', run), 1e-5);
   });
 
   it('unsortedSegmentSum (gather gradient) with repeated and out-of-range ids', async () => {
