@@ -9,7 +9,8 @@
  *
  * HTR_PYTHON (default python3) must import torch; without it the PyTorch rows are left out.
  *
- * Ratios are given against the PyTorch anchor and against its 1-thread run.
+ * Ratios are given against the PyTorch anchor and against its 1-thread run; the train step's
+ * also as the median of per-round ratios (each row against the anchor of its own round).
  *
  * bench:args --rounds 1
  */
@@ -33,6 +34,8 @@ const { values: a } = parseArgs({
     'cpu-batch': { type: 'string', default: '1' },
     // The cpu backend row takes minutes a round and its ratio (~1000×) tells nothing new.
     'skip-cpu': { type: 'boolean', default: false },
+    // Stock wasm takes ~10 s a round; without it more rounds fit in the same time.
+    'skip-stock-wasm': { type: 'boolean', default: false },
     markdown: { type: 'boolean', default: false },
   },
 });
@@ -75,7 +78,7 @@ if (!a['skip-cpu']) rows.push({
   batch: cpuBatch,
   run: () => runTsx(ROOT, 'bench/train_step.ts', ['--json', '--accelerator', 'cpu', '--reps', '1', '--warmup', '0', '--batch', String(cpuBatch), '--height', String(a.height), '--width', String(a.width)]),
 });
-rows.push({ label: 'wasm, stock + missing kernels, 1 thread', run: ts(['--accelerator', 'wasm', '--wasm-kernels', 'missing', '--threads', '1', '--reps', '3']) });
+if (!a['skip-stock-wasm']) rows.push({ label: 'wasm, stock + missing kernels, 1 thread', run: ts(['--accelerator', 'wasm', '--wasm-kernels', 'missing', '--threads', '1', '--reps', '3']) });
 rows.push({ label: 'wasm, all kernels, 1 thread', run: ts(['--accelerator', 'wasm', '--threads', '1']) });
 rows.push({ label: `wasm, all kernels, ${threads} threads`, run: ts(['--accelerator', 'wasm', '--threads', threads]) });
 if (findNativeBuild()) {
@@ -86,6 +89,8 @@ if (findNativeBuild()) {
 
 const rounds = Number(a.rounds);
 const results = new Map<string, Result[]>();
+/** Train-step time per row and round, for ratios taken within a round (rows run minutes apart across rounds). */
+const byRound = new Map<string, Map<number, number>>();
 for (let r = 0; r < rounds; r++) {
   for (const row of rows) {
     process.stderr.write(`[compare] round ${r + 1}/${rounds}: ${row.label}\n`);
@@ -95,6 +100,7 @@ for (let r = 0; r < rounds; r++) {
       continue;
     }
     results.set(row.label, [...(results.get(row.label) ?? []), out.json as Result]);
+    byRound.set(row.label, (byRound.get(row.label) ?? new Map<number, number>()).set(r, (out.json as Result).train_step_ms));
   }
 }
 
@@ -112,6 +118,12 @@ const single = results.get('PyTorch, 1 thread');
 const singleTrain = single ? medianOf(single, 'train_step_ms') : null;
 const singleDecode = single ? medianOf(single, 'greedy_decode_batch_ms') : null;
 const fullBatch = Number(a.batch);
+function perRoundRatios(label: string): number[] {
+  const mine = byRound.get(label);
+  const torch = byRound.get('PyTorch (anchor)');
+  if (!mine || !torch) return [];
+  return [...mine.entries()].flatMap(([r, ms]) => (torch.has(r) ? [+(ms / torch.get(r)!).toFixed(2)] : []));
+}
 const table = rows
   .filter((row) => results.has(row.label))
   .map((row) => {
@@ -140,6 +152,10 @@ const table = rows
       ctc_vs_torch_ctc_ratio: ctc !== null && anchorCtc ? +(ctc / anchorCtc).toFixed(2) : null,
       rounds: rs.length,
       all_train_ms: rs.map((x) => x.train_step_ms),
+      // This row's train step over PyTorch's in the same round, per round and their median: the
+      // anchor drifts between rounds on a shared machine, and a ratio within a round follows it.
+      train_ratio_per_round: perRoundRatios(row.label),
+      train_ratio_median_of_rounds: perRoundRatios(row.label).length ? +median(perRoundRatios(row.label)).toFixed(2) : null,
     };
   });
 const report = {
@@ -152,10 +168,10 @@ const report = {
 console.log(JSON.stringify(report));
 if (a.markdown) {
   const lines = [
-    '| engine | threads | train step (ms) | × PyTorch | × PyTorch 1 thread | greedy decode, 32 tokens (ms) | × PyTorch | × PyTorch 1 thread | ctc_greedy decode (ms) | × PyTorch greedy | × PyTorch ctc_greedy |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| engine | threads | train step (ms) | × PyTorch | × PyTorch within rounds (median) | × PyTorch 1 thread | greedy decode, 32 tokens (ms) | × PyTorch | × PyTorch 1 thread | ctc_greedy decode (ms) | × PyTorch greedy | × PyTorch ctc_greedy |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...table.map((t) =>
-      `| ${t.label}${t.measured_batch !== fullBatch ? ` (batch ${t.measured_batch}, ×${fullBatch / t.measured_batch})` : ''} | ${t.threads ?? '-'} | ${t.train_step_ms} | ${t.train_ratio ?? '-'} | ${t.train_ratio_vs_1_thread ?? '-'} | ${t.greedy_decode_batch_ms} | ${t.decode_ratio ?? '-'} | ${t.decode_ratio_vs_1_thread ?? '-'} | ${t.ctc_greedy_decode_batch_ms ?? '-'} | ${t.ctc_decode_ratio ?? '-'} | ${t.ctc_vs_torch_ctc_ratio ?? '-'} |`,
+      `| ${t.label}${t.measured_batch !== fullBatch ? ` (batch ${t.measured_batch}, ×${fullBatch / t.measured_batch})` : ''} | ${t.threads ?? '-'} | ${t.train_step_ms} | ${t.train_ratio ?? '-'} | ${t.train_ratio_median_of_rounds ?? '-'} | ${t.train_ratio_vs_1_thread ?? '-'} | ${t.greedy_decode_batch_ms} | ${t.decode_ratio ?? '-'} | ${t.decode_ratio_vs_1_thread ?? '-'} | ${t.ctc_greedy_decode_batch_ms ?? '-'} | ${t.ctc_decode_ratio ?? '-'} | ${t.ctc_vs_torch_ctc_ratio ?? '-'} |`,
     ),
   ];
   console.error(lines.join('\n'));
