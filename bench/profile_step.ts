@@ -251,7 +251,7 @@ function markdown(report: { engines: EngineProfile[] }, top: number): string {
       lines.push(`| ${e.engine}${e.threads ? ` (${e.threads} thr)` : ''} | ${p} | ${r1(q.wall_ms)} | ${r1(q.kernel_ms)} | ${r1(q.between_kernels_ms)} (${Math.round((100 * q.between_kernels_ms) / q.wall_ms)}%) | ${q.kernels} | ${r1(per)} | ${q.gflop > 0 ? r2(q.gflop) : '-'} | ${rate(q)} |`);
     }
   }
-  lines.push('', '| engine | 1024³ matmul (GFLOP/s) |', '|---|---|', ...report.engines.map((e) => `| ${e.engine}${e.threads ? ` (${e.threads} thr)` : ''} | ${e.matmul_gflops} |`));
+  lines.push('', '| engine | 1024³ matmul (GFLOP/s) |', '|---|---|', ...report.engines.map((e) => `| ${e.engine}${e.threads ? ` (${e.threads} thr)` : ''} | ${r1(e.matmul_gflops)} |`));
   for (const e of report.engines) {
     const t = e.train_step;
     lines.push('', `Train step on ${e.engine}, top kernel types by self time (optimizer: ${t.phases?.optimizer?.kernels ?? '-'} kernels, ${r1(t.phases?.optimizer?.kernel_ms ?? 0)} ms):`, '', '| kernel | calls | ms | share of kernel time |', '|---|---|---|---|');
