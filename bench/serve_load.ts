@@ -6,6 +6,11 @@
  *
  *   npx tsx bench/serve_load.ts [--checkpoint models/demo/demo.ckpt] [--duration 60]
  *                               [--concurrency 1,8,16,32] [--accelerator auto] [--image PNG] [--out file.json]
+ *                               [--sample-every 5]
+ *
+ * During each level the server's RSS and live tensors are sampled every --sample-every
+ * seconds, so a plateau (compiled shapes, allocator pools filling once) can be told from
+ * a leak: the report gives the samples and the growth over each level's second half.
  *
  * The payload is models/demo/sample_line.png: a 28x256 line in a held-out font.
  */
@@ -35,8 +40,10 @@ const { values } = parseArgs({
     accelerator: { type: 'string', default: 'auto' },
     image: { type: 'string', default: 'models/demo/sample_line.png' },
     out: { type: 'string' },
+    'sample-every': { type: 'string', default: '5' },
   },
 });
+const sampleMs = 1000 * Number(values['sample-every']);
 const duration = Number(values.duration);
 const levels = String(values.concurrency).split(',').map(Number);
 
@@ -51,16 +58,29 @@ async function serverMemory(base: string): Promise<{ rssMb: number; tensors: num
 
 async function load(base: string, png: Buffer, connections: number, seconds: number) {
   const before = await serverMemory(base);
-  const r = await autocannon({
-    url: `${base}/v1/predict`,
-    method: 'POST',
-    headers: { 'content-type': 'image/png' },
-    body: png,
-    connections,
-    duration: seconds,
-    timeout: 60,
-  });
+  const started = Date.now();
+  const samples: Array<{ s: number; rss_mb: number; tensors: number }> = [];
+  const timer = setInterval(() => {
+    serverMemory(base)
+      .then((m) => samples.push({ s: Math.round((Date.now() - started) / 1000), rss_mb: Math.round(m.rssMb), tensors: m.tensors }))
+      .catch(() => {}); // a sample lost under load is not an error of the server
+  }, sampleMs);
+  let r: AutocannonResult;
+  try {
+    r = await autocannon({
+      url: `${base}/v1/predict`,
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: png,
+      connections,
+      duration: seconds,
+      timeout: 60,
+    });
+  } finally {
+    clearInterval(timer);
+  }
   const after = await serverMemory(base);
+  const secondHalf = samples.filter((x) => x.s >= seconds / 2);
   return {
     concurrency: connections,
     seconds: r.duration,
@@ -74,6 +94,8 @@ async function load(base: string, png: Buffer, connections: number, seconds: num
     rss_mb_after: Math.round(after.rssMb),
     tensors_before: before.tensors,
     tensors_after: after.tensors,
+    rss_mb_growth_second_half: secondHalf.length ? Math.round(after.rssMb) - secondHalf[0]!.rss_mb : null,
+    memory_samples: samples,
   };
 }
 
