@@ -54,3 +54,11 @@ export function wrapOutput(info: TensorInfo | TensorInfo[]): tf.Tensor {
   if (one instanceof tf.Tensor) return one;
   return tf.engine().makeTensorFromTensorInfo(one);
 }
+
+/** Advances a multi-index over `dims`, last axis fastest (back to all zeros after the last index). */
+export function advanceIndex(idx: number[], dims: readonly number[]): void {
+  for (let j = dims.length - 1; j >= 0; j--) {
+    if (++idx[j]! < dims[j]!) return;
+    idx[j] = 0;
+  }
+}

@@ -7,7 +7,7 @@
 import { Reverse, util } from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { installKernel, type KernelArgs } from './kernel_util.js';
+import { advanceIndex, installKernel, type KernelArgs } from './kernel_util.js';
 
 /** out = x with the axes in `dims` reversed; every axis after the last of them is copied whole. */
 export function reverseRuns(backend: BackendWasm, x: TensorInfo, dims: readonly number[]): TensorInfo {
@@ -31,10 +31,7 @@ export function reverseRuns(backend: BackendWasm, x: TensorInfo, dims: readonly 
       from += i * (j === outer.length - 1 ? 1 : strides[j]!);
     }
     dst.set(src.subarray(from * run, (from + 1) * run), r * run);
-    for (let j = outer.length - 1; j >= 0; j--) {
-      if (++idx[j]! < outer[j]!) break;
-      idx[j] = 0;
-    }
+    advanceIndex(idx, outer);
   }
   return out;
 }

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, Slice, slice_util, SplitV, util } from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { installKernel, type KernelArgs } from './kernel_util.js';
+import { advanceIndex, installKernel, type KernelArgs } from './kernel_util.js';
 
 /** out = x[begin : begin + size], copied from heap views (allocation first: it may move the heap). */
 export function sliceHeap(backend: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
@@ -33,10 +33,7 @@ export function sliceHeap(backend: BackendWasm, x: TensorInfo, begin: number[], 
     let off = base;
     for (let j = 0; j < k; j++) off += idx[j]! * strides[j]!;
     dst.set(src.subarray(off, off + run), o);
-    for (let j = k - 1; j >= 0; j--) {
-      if (++idx[j]! < outer[j]!) break;
-      idx[j] = 0;
-    }
+    advanceIndex(idx, outer);
   }
   return out;
 }
