@@ -30,6 +30,8 @@ export interface BackendInfo {
   /** tfjs backend name (tensorflow | wasm | cpu). */
   readonly tfBackend: string;
   readonly threads?: number;
+  /** wasm: our SIMD kernels (model_package/backend/wasm_simd/) are attached. */
+  readonly simdKernels?: boolean;
   readonly skipped: Array<{ name: string; reason: string }>;
 }
 
@@ -60,7 +62,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       const info = await loadOne(name, threads);
       const result: BackendInfo = { name, tfBackend: tf.getBackend(), ...info, skipped };
       for (const s of skipped) log(`[backend] skipped ${s.name}: ${s.reason}`);
-      log(`[backend] using ${name} (tfjs backend "${result.tfBackend}"${info.threads ? `, ${info.threads} thread(s)` : ''})`);
+      log(`[backend] using ${name} (tfjs backend "${result.tfBackend}"${info.threads ? `, ${info.threads} thread(s)` : ''}${info.simdKernels === false ? ', without our SIMD kernels' : ''})`);
       loaded.set(key, result);
       return result;
     } catch (err) {
@@ -78,7 +80,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   });
 }
 
-async function loadOne(name: Concrete, threads: number): Promise<{ threads?: number }> {
+async function loadOne(name: Concrete, threads: number): Promise<{ threads?: number; simdKernels?: boolean }> {
   switch (name) {
     case 'gpu': {
       const build = findNativeBuild();

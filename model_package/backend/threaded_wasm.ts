@@ -27,6 +27,13 @@ interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => number;
   tfjs?: Record<string, (...a: number[]) => number>;
   PThread?: { unusedWorkers: NodeWorker[]; runningWorkers: NodeWorker[] };
+  /** The shared memory we hand the build, recorded so our SIMD kernels can import it too (wasm_simd/). */
+  htrMemory?: WebAssembly.Memory;
+}
+
+/** What the threaded build would allocate itself (Emscripten's INITIAL_MEMORY 16 MiB, up to 4 GiB, shared). */
+function sharedWasmMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
 }
 type Factory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 
@@ -49,8 +56,10 @@ export async function registerThreadedWasm(numThreads: number, distDir: string):
   const fakeCores = Array.from({ length: 2 * numThreads }, () => realCpus()[0]!);
   os.cpus = () => fakeCores;
   let wasm: EmscriptenModule;
+  const memory = sharedWasmMemory();
   try {
     wasm = await factory({
+      wasmMemory: memory,
       locateFile: (file: string) =>
         file.endsWith('.worker.js')
           ? workerFile
@@ -62,6 +71,7 @@ export async function registerThreadedWasm(numThreads: number, distDir: string):
   } finally {
     os.cpus = realCpus;
   }
+  wasm.htrMemory = memory;
   // The same JS <-> wasm bridge tfjs builds in its own init().
   wasm.tfjs = {
     init: wasm.cwrap('init', null, []),

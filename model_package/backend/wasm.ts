@@ -7,11 +7,13 @@
  * when more than one thread is asked for.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { registerWasmKernels } from './wasm_kernels/index.js';
+import { registerWasmKernels, wasmKernelInfo } from './wasm_kernels/index.js';
 import { registerThreadedWasm, threadedWasmLoaded } from './threaded_wasm.js';
+import { attachSimdKernels } from './wasm_simd/index.js';
+import { registerSimdTrainingKernels } from './wasm_kernels/simd_training_kernels.js';
 
 let pathsSet = false;
 
@@ -23,6 +25,8 @@ export function wasmDistDir(): string {
 
 export interface WasmInit {
   readonly threads: number;
+  /** Our SIMD kernels (wasm_simd/) are attached: false without WebAssembly SIMD or with HTR_WASM_SIMD=0. */
+  readonly simdKernels: boolean;
 }
 
 /** Selects wasm with `numThreads` threads (1 = the stock single-threaded SIMD build). */
@@ -37,8 +41,19 @@ export async function loadWasm(numThreads: number): Promise<WasmInit> {
   if (numThreads > 1 || threadedWasmLoaded() > 0) {
     await registerThreadedWasm(numThreads, wasmDistDir());
     if (!(await tf.setBackend('wasm'))) throw new Error('the threaded wasm build failed to initialise');
-    return { threads: getThreadsCount() };
+    return { threads: getThreadsCount(), simdKernels: await withSimdKernels() };
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
-  return { threads: 1 };
+  return { threads: 1, simdKernels: await withSimdKernels() };
+}
+
+/**
+ * Attaches our SIMD kernels to the wasm backend just selected and registers the kernels
+ * they run; not with HTR_WASM_KERNELS=missing, the benchmarks' stock-wasm row.
+ */
+async function withSimdKernels(): Promise<boolean> {
+  if (wasmKernelInfo().set !== 'all') return false;
+  const kernels = await attachSimdKernels(tf.backend() as BackendWasm);
+  if (kernels) registerSimdTrainingKernels();
+  return kernels !== null;
 }

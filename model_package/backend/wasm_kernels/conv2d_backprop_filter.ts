@@ -1,14 +1,17 @@
 /**
- * Conv2DBackpropFilter (dW) for wasm, which has none. Two routes, chosen by measurement
+ * Conv2DBackpropFilter (dW) for wasm, which has none. Three routes, chosen by measurement
  * (bench/wasm_conv_routes.ts, docs/benchmarks.md "wasm convolutions"):
+ *  - SIMD (the default where our kernels are attached and Cout is a multiple of 8): our
+ *    own kernel (wasm_simd/htr_kernels.c) sums dw straight from the padded input and dy,
+ *    with no patch matrix. Over the default model's encoder it takes half the time of the
+ *    GEMM route on one thread, and 0.6x the convolution route's on two (it runs on one
+ *    thread, so there XNNPACK's threaded convolution still wins on the largest layer).
  *  - GEMM: dW = cols @ dy with the patches channel-major (`im2colChannelMajor`,
  *    [Cin*kh*kw, N*Ho*Wo]) as the left operand and dy [N*Ho*Wo, Cout] as XNNPACK's
- *    weights. On one thread it beat the convolution route on six of the seven layers of
- *    the default model (all seven: 267-273 -> 220-234 ms; the 5x5 stem with one input
- *    channel 1.7x), a whole train step by 3.4%; on two threads only where the input has
- *    few channels (XNNPACK's convolution uses the threads, building the patches does not). (Patches as the right operand, cols^T @ dy, made
- *    XNNPACK repack the large matrix every call and was 2-10x slower; splitting the
- *    sum over positions into blocks of images was 15-30% slower.)
+ *    weights. Without the SIMD kernel, it beats the convolution route on one thread
+ *    (the whole encoder 270 -> 227 ms), on two only where the input has few channels.
+ *    (Patches as the right operand made XNNPACK repack the large matrix every call and
+ *    was 2-10x slower; splitting the sum over positions into blocks of images, 15-30% slower.)
  *  - convolution: with x as [Cin, H, W, N] ("batch" = input channel, "channels" = batch)
  *    and dy as a [Ho, Wo, N, Cout] filter dilated by the stride,
  *      dW[a, b, ci, co] = sum_{n,i,j} x[n, i*s + a - pad, j*s + b - pad, ci] * dy[n, i, j, co],
@@ -16,25 +19,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
-import { asTensor, installKernel, type KernelArgs } from './kernel_util.js';
+import { asTensor, installKernel, wasmThreads, wrapOutput, type KernelArgs } from './kernel_util.js';
 import { axisPlan, type PadSpec } from './conv_geometry.js';
-import { im2col, im2colChannelMajor } from './im2col.js';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { im2col, im2colChannelMajor, padForTaps } from './im2col.js';
+import { currentSimdKernels, heapOffset } from '../wasm_simd/registry.js';
 
 /** Input channels up to which the GEMM route wins with several threads too (the stem). */
 const GEMM_MAX_CHANNELS_THREADED = 4;
 
-/** Which route computes this filter gradient (see the file comment). */
-export function filterGradientRoute(cin: number, threads: number): 'gemm' | 'conv' {
-  return threads <= 1 || cin <= GEMM_MAX_CHANNELS_THREADED ? 'gemm' : 'conv';
-}
+export type FilterGradientRoute = 'simd' | 'gemm' | 'conv';
 
-function wasmThreads(): number {
-  try {
-    return getThreadsCount();
-  } catch {
-    return 1; // not on wasm (the kernel is also called directly, e.g. by benchmarks)
-  }
+/** Which route computes this filter gradient (see the file comment). */
+export function filterGradientRoute(cin: number, cout: number, threads: number, simd: boolean): FilterGradientRoute {
+  if (simd && cout % 8 === 0) return 'simd';
+  return threads <= 1 || cin <= GEMM_MAX_CHANNELS_THREADED ? 'gemm' : 'conv';
 }
 
 export function conv2dBackpropFilter(
@@ -44,7 +42,7 @@ export function conv2dBackpropFilter(
   strides: number | [number, number],
   pad: PadSpec,
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
-  route: 'auto' | 'gemm' | 'conv' = 'auto',
+  route: 'auto' | FilterGradientRoute = 'auto',
 ): tf.Tensor4D {
   const info = backend_util.computeConv2DInfo(
     x.shape,
@@ -60,6 +58,21 @@ export function conv2dBackpropFilter(
     padTop: info.padInfo.top, padLeft: info.padInfo.left,
   };
   const m = info.batchSize * info.outHeight * info.outWidth;
+  const simd = currentSimdKernels();
+  const chosen = route === 'auto' ? filterGradientRoute(cin, cout, wasmThreads(), simd !== null) : route;
+  if (chosen === 'simd') {
+    if (!simd) throw new Error('the SIMD filter-gradient route needs the wasm backend with its SIMD kernels attached');
+    if (cout % 8 !== 0) throw new Error(`the SIMD filter-gradient route needs Cout a multiple of 8, got ${cout}`);
+    return tf.tidy(() => {
+      const xp = padForTaps(x, geometry);
+      const out = simd.backend.makeOutput([kh, kw, cin, cout], 'float32');
+      const [n, hp, wp] = xp.shape;
+      const { backend, kernels } = simd;
+      kernels.conv2dFilterGrad(heapOffset(backend, xp), heapOffset(backend, dy), heapOffset(backend, out),
+        n, hp, wp, cin, info.outHeight, info.outWidth, cout, kh, kw, info.strideHeight, info.strideWidth);
+      return wrapOutput(out) as tf.Tensor4D;
+    });
+  }
   return tf.tidy(() => {
     if (kh === 1 && kw === 1) {
       // 1x1 (projection skips): dW = xSubsampled^T @ dy, one GEMM, no 4-D transposes.
@@ -67,7 +80,7 @@ export function conv2dBackpropFilter(
       const dW = tf.matMul(tf.reshape(cols, [m, cin]) as tf.Tensor2D, tf.reshape(dy, [m, cout]) as tf.Tensor2D, true, false);
       return tf.reshape(dW, filterShape);
     }
-    if (route === 'gemm' || (route === 'auto' && filterGradientRoute(cin, wasmThreads()) === 'gemm')) {
+    if (chosen === 'gemm') {
       const dW = tf.matMul(im2colChannelMajor(x, geometry), tf.reshape(dy, [m, cout]) as tf.Tensor2D); // [Cin*kh*kw, Cout]
       return tf.transpose(tf.reshape(dW, [cin, kh, kw, cout]), [1, 2, 0, 3]);
     }

@@ -1,14 +1,21 @@
 /**
- * Conv2DBackpropInput (dX) for wasm, about 12x faster than the stock kernel.
- * dX[h] = sum_{i,a: h = i*s + a - pad} dy[i] * W[a]. Split h by phase r = (h + pad) mod s:
- * each phase is a stride-1 correlation of dy with the flipped sub-filter W[r::s], so
- * s_h x s_w forward convs (XNNPACK) do the work; the phases are then interleaved with
- * rank <= 4 reshapes, stacks, transposes and concats (5-D/6-D ops are ~100x slower on wasm).
+ * Conv2DBackpropInput (dX) for wasm, about 12x faster than the stock kernel by either route,
+ * chosen by measurement (bench/wasm_conv_routes.ts, docs/benchmarks.md "wasm convolutions"):
+ *  - SIMD (where our kernels are attached and Cin is a multiple of 8): our own kernel
+ *    (wasm_simd/htr_kernels.c) gathers each dx position from the padded dy and the filter.
+ *    It takes the strided layers on any thread count, and every layer on one thread.
+ *  - phases: dX[h] = sum_{i,a: h = i*s + a - pad} dy[i] * W[a]. Split h by phase
+ *    r = (h + pad) mod s: each phase is a stride-1 correlation of dy with the flipped
+ *    sub-filter W[r::s], so s_h x s_w forward convs (XNNPACK) do the work; the phases are
+ *    then interleaved with rank <= 4 reshapes, stacks, transposes and concats (5-D/6-D ops
+ *    are ~100x slower on wasm). With 2+ threads a stride-1 layer is one XNNPACK
+ *    convolution, which uses the threads and beats the single-threaded SIMD kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
-import { asTensor, installKernel, type KernelArgs } from './kernel_util.js';
+import { asTensor, installKernel, wasmThreads, wrapOutput, type KernelArgs } from './kernel_util.js';
 import { axisPlan, type AxisPlan, type PadSpec } from './conv_geometry.js';
+import { currentSimdKernels, heapOffset } from '../wasm_simd/registry.js';
 
 interface Phase {
   /** Taps of the sub-filter W[r::s]. */
@@ -34,6 +41,14 @@ function phasesFor(inLen: number, outLen: number, k: number, s: number, pad: num
   return phases;
 }
 
+export type InputGradientRoute = 'simd' | 'phases';
+
+/** Which route computes this input gradient (see the file comment). */
+export function inputGradientRoute(cin: number, strides: readonly [number, number], threads: number, simd: boolean): InputGradientRoute {
+  if (!simd || cin % 8 !== 0) return 'phases';
+  return threads <= 1 || strides[0] > 1 || strides[1] > 1 ? 'simd' : 'phases';
+}
+
 export function conv2dBackpropInput(
   dy: tf.Tensor4D,
   filter: tf.Tensor4D,
@@ -41,12 +56,36 @@ export function conv2dBackpropInput(
   strides: number | [number, number],
   pad: PadSpec,
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
+  route: 'auto' | InputGradientRoute = 'auto',
 ): tf.Tensor4D {
   const info = backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad as 'same', dimRoundingMode);
   const [n, h, w, cin] = inputShape;
   const [kh, kw] = filter.shape;
   const sh = info.strideHeight;
   const sw = info.strideWidth;
+  const simd = currentSimdKernels();
+  const chosen = route === 'auto' ? inputGradientRoute(cin, [sh, sw], wasmThreads(), simd !== null) : route;
+  if (chosen === 'simd') {
+    if (!simd) throw new Error('the SIMD input-gradient route needs the wasm backend with its SIMD kernels attached');
+    if (cin % 8 !== 0) throw new Error(`the SIMD input-gradient route needs Cin a multiple of 8, got ${cin}`);
+    return tf.tidy(() => {
+      const padTop = info.padInfo.top;
+      const padLeft = info.padInfo.left;
+      // dy padded so that every (row, tap) and every block of 4 columns reads inside it (htr_kernels.c).
+      const offTop = Math.max(0, Math.ceil((kh - 1 - padTop) / sh));
+      const offLeft = Math.max(0, Math.ceil((kw - 1 - padLeft) / sw));
+      const padBottom = Math.max(0, Math.floor((h - 1 + padTop) / sh) + 1 - info.outHeight);
+      const lastColumn = Math.floor((sw - 1 + padLeft) / sw) + 4 * Math.ceil(Math.ceil(w / sw) / 4) - 1;
+      const padRight = Math.max(0, lastColumn + 1 - info.outWidth);
+      const dyp = tf.pad(dy, [[0, 0], [offTop, padBottom], [offLeft, padRight], [0, 0]]);
+      const filterT = tf.transpose(filter, [0, 1, 3, 2]);
+      const out = simd.backend.makeOutput([n, h, w, cin], 'float32');
+      const { backend, kernels } = simd;
+      kernels.conv2dInputGrad(heapOffset(backend, dyp), heapOffset(backend, filterT), heapOffset(backend, out),
+        n, h, w, cin, dyp.shape[1], dyp.shape[2], filter.shape[3], kh, kw, sh, sw, padTop, padLeft, offTop, offLeft);
+      return wrapOutput(out) as tf.Tensor4D;
+    });
+  }
   return tf.tidy(() => {
     const rowPhases = phasesFor(h, info.outHeight, kh, sh, info.padInfo.top);
     const colPhases = phasesFor(w, info.outWidth, kw, sw, info.padInfo.left);

@@ -23,7 +23,7 @@ export interface Im2colGeometry {
  * `multipleOfStride` also rounds the height and width up to multiples of the
  * strides, so that the input splits into stride phases.
  */
-function padForTaps(x: tf.Tensor4D, g: Im2colGeometry, multipleOfStride = false): tf.Tensor4D {
+export function padForTaps(x: tf.Tensor4D, g: Im2colGeometry, multipleOfStride = false): tf.Tensor4D {
   let [n, h, w, c] = x.shape;
   let src: tf.Tensor4D = x;
   // A negative pad means the first rows/columns are never read: crop them.

@@ -4,6 +4,7 @@
  * kernelFunc, so it can hand over the cases it does not speed up.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 
 export const WASM = 'wasm';
@@ -60,5 +61,14 @@ export function advanceIndex(idx: number[], dims: readonly number[]): void {
   for (let j = dims.length - 1; j >= 0; j--) {
     if (++idx[j]! < dims[j]!) return;
     idx[j] = 0;
+  }
+}
+
+/** wasm's thread count, or 1 when wasm is not initialised (kernels are also called directly, e.g. by benchmarks). */
+export function wasmThreads(): number {
+  try {
+    return getThreadsCount();
+  } catch {
+    return 1;
   }
 }

@@ -1,6 +1,7 @@
 /** Helpers for checking wasm kernels against the cpu backend (the reference). */
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
+import { BatchNorm2d } from '../../../model_package/models/layers/batch_norm2d.js';
 
 /** Runs `fn` on `backend` and returns every output as plain arrays (no tensors survive). */
 export async function runOn(backend: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<{ shape: number[]; data: Float32Array }[]> {
@@ -67,3 +68,21 @@ export const CONV_CASES: ConvCase[] = [
   { x: [2, 9, 12, 3], f: [3, 3, 3, 5], s: 2, pad: 1 },
   { x: [2, 8, 11, 1], f: [5, 5, 1, 4], s: 1, pad: 2 },
 ];
+
+/**
+ * One train-mode BatchNorm2d + ReLU step on NHWC `shape`: [output sum, dx, dScale, dOffset,
+ * new running mean, new running variance], to compare a backend's fused kernels with cpu.
+ */
+export function batchNormTrainStep(shape: number[]): tf.Tensor[] {
+  const c = shape[3]!;
+  const bn = new BatchNorm2d({ channels: c, momentum: 0.3 });
+  bn.weight.assign(tf.add(1, rnd([c], 21)));
+  bn.bias.assign(rnd([c], 22));
+  const x = tf.variable(tf.add(tf.mul(rnd(shape, 23), 3), 1));
+  const dy = rnd(shape, 24);
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.forward(x as unknown as tf.Tensor4D, 'relu'), dy)), [x, bn.weight, bn.bias]);
+  const out = [value, grads[x.name]!, grads[bn.weight.name]!, grads[bn.bias.name]!, tf.clone(bn.runningMean), tf.clone(bn.runningVar)];
+  bn.dispose();
+  x.dispose();
+  return out;
+}

@@ -8,14 +8,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findNativeBuild, initBackend } from '../../../model_package/backend/index.js';
-import { BatchNorm2d } from '../../../model_package/models/layers/batch_norm2d.js';
 import { BATCH_NORM_TRAIN, RELU_GRAD, RMS_NORM } from '../../../model_package/models/layers/fused_kernels.js';
 import { relu } from '../../../model_package/models/layers/relu.js';
 import { Linear } from '../../../model_package/models/layers/linear.js';
 import { LayerNorm } from '../../../model_package/models/layers/layer_norm.js';
 import { rmsNorm } from '../../../model_package/models/layers/rms_norm.js';
 import { Rng } from '../../../model_package/core/rng.js';
-import { CONV_CASES, expectClose, rnd, runOn } from './compare.js';
+import { batchNormTrainStep, CONV_CASES, expectClose, rnd, runOn } from './compare.js';
 import { asTfBackend, supportsListAttrs, useSeparateOps } from '../../../model_package/backend/tf_raw_ops.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -53,19 +52,7 @@ describe.skipIf(!build)('native kernels vs cpu', () => {
   });
 
   it.each([[[3, 5, 7, 4]], [[2, 9, 6, 16]]])('BatchNorm2d + ReLU in train mode: output, gradients, running statistics %j', async (shape) => {
-    const c = shape[3]!;
-    const run = () => {
-      const bn = new BatchNorm2d({ channels: c, momentum: 0.3 });
-      bn.weight.assign(tf.add(1, rnd([c], 21)));
-      bn.bias.assign(rnd([c], 22));
-      const x = tf.variable(tf.add(tf.mul(rnd(shape, 23), 3), 1));
-      const dy = rnd(shape, 24);
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.forward(x as unknown as tf.Tensor4D, 'relu'), dy)), [x, bn.weight, bn.bias]);
-      const out = [value, grads[x.name]!, grads[bn.weight.name]!, grads[bn.bias.name]!, tf.clone(bn.runningMean), tf.clone(bn.runningVar)];
-      bn.dispose();
-      x.dispose();
-      return out;
-    };
+    const run = () => batchNormTrainStep(shape);
     expectClose(await runOn('tensorflow', run), await runOn('cpu', run), 1e-4, 'batch norm');
   });
 

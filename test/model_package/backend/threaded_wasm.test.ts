@@ -1,6 +1,7 @@
 /**
  * The threaded-SIMD wasm build, loaded by hand in Node (tfjs only loads the
- * single-threaded one there): it starts with 2 threads and computes what cpu does.
+ * single-threaded one there): it starts with 2 threads, our SIMD kernels attach to its
+ * shared memory, and it computes what cpu does (the filter gradient by the SIMD kernel).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { expectClose, rnd, runOn } from './compare.js';
 describe('threaded wasm', () => {
   it('runs with 2 threads and matches cpu on a conv step and its gradients', async () => {
     const info = await initBackend({ accelerator: 'wasm', numThreads: 2, log: () => {} });
-    expect(info).toMatchObject({ name: 'wasm', threads: 2 });
+    expect(info).toMatchObject({ name: 'wasm', threads: 2, simdKernels: true });
     const run = () => {
       const x = rnd([2, 12, 20, 8], 1) as tf.Tensor4D;
       const f = rnd([3, 3, 8, 16], 2) as tf.Tensor4D;

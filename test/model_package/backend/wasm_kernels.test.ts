@@ -9,11 +9,30 @@ import { initBackend, wasmKernelInfo } from '../../../model_package/backend/inde
 import { simplifyTranspose } from '../../../model_package/backend/wasm_kernels/transpose_merged.js';
 import { batchedAsDepthwise } from '../../../model_package/backend/wasm_kernels/batch_mat_mul.js';
 import { conv2dBackpropFilter, filterGradientRoute } from '../../../model_package/backend/wasm_kernels/conv2d_backprop_filter.js';
-import { CONV_CASES, expectClose, rnd, runOn } from './compare.js';
+import { conv2dBackpropInput, inputGradientRoute } from '../../../model_package/backend/wasm_kernels/conv2d_backprop_input.js';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, RELU_GRAD } from '../../../model_package/models/layers/fused_kernels.js';
+import { batchNormTrainStep, CONV_CASES, expectClose, rnd, runOn } from './compare.js';
 
 describe('wasm kernels vs cpu', () => {
+  let simdAttached: boolean | undefined;
   beforeAll(async () => {
-    await initBackend({ accelerator: 'wasm', numThreads: 1, log: () => {} });
+    simdAttached = (await initBackend({ accelerator: 'wasm', numThreads: 1, log: () => {} })).simdKernels;
+  });
+
+  it('attaches our SIMD kernels to tfjs-wasm memory, which keeps working after the memory grows', async () => {
+    expect(simdAttached).toBe(true);
+    const run = () => {
+      const x = rnd([2, 9, 12, 3], 1) as tf.Tensor4D;
+      const dy = rnd([2, 9, 12, 16], 2) as tf.Tensor4D;
+      const before = conv2dBackpropFilter(x, dy, [3, 3, 3, 16], 1, 'same', undefined, 'simd');
+      // 256 MiB more than tfjs had: its memory grows, our module's view of it must follow.
+      const big = tf.fill([64 * 1024 * 1024], 1);
+      const after = conv2dBackpropFilter(x, dy, [3, 3, 3, 16], 1, 'same', undefined, 'auto');
+      big.dispose();
+      return [before, after];
+    };
+    const [before, after] = await runOn('wasm', run);
+    expectClose([after!], [before!], 0);
   });
 
   it('registers the gradient kernels wasm lacks and the fast replacements', () => {
@@ -57,10 +76,79 @@ describe('wasm kernels vs cpu', () => {
     },
   );
 
-  it('filter gradients take the GEMM route on one thread, and with more only for few input channels', () => {
-    expect(filterGradientRoute(32, 1)).toBe('gemm');
-    expect(filterGradientRoute(1, 2)).toBe('gemm');
-    expect(filterGradientRoute(32, 2)).toBe('conv');
+  // Channel counts that take every path of the SIMD kernels: blocks of 32, 16, 8, 4 and single channels.
+  it.each([[[3, 5, 7, 4]], [[2, 9, 6, 16]], [[2, 5, 6, 40]], [[2, 3, 5, 7]], [[4, 3, 5, 1]], [[1, 1, 1, 3]]])(
+    'BatchNorm2d + ReLU in train mode by the SIMD kernels: output, gradients, running statistics %j',
+    async (shape) => {
+      expect(tf.getKernel(BATCH_NORM_TRAIN, 'wasm') && tf.getKernel(BATCH_NORM_TRAIN_GRAD, 'wasm') && tf.getKernel(RELU_GRAD, 'wasm')).toBeDefined();
+      const run = () => batchNormTrainStep(shape);
+      expectClose(await runOn('wasm', run), await runOn('cpu', run), 1e-4, 'batch norm');
+    },
+  );
+
+  // The SIMD kernel needs Cout a multiple of 8: every case above with Cout rounded up, and
+  // one large enough to be summed in several chunks of output rows (htr_kernels.c).
+  const SIMD_CASES = [
+    ...CONV_CASES.map((c) => ({ ...c, f: [c.f[0]!, c.f[1]!, c.f[2]!, 8 * Math.ceil(c.f[3]! / 8)] })),
+    { x: [2, 20, 16, 8], f: [3, 3, 8, 64], s: 1, pad: 1 },
+    { x: [3, 21, 50, 5], f: [3, 3, 5, 24], s: 2, pad: 'same' },
+  ];
+  it.each(SIMD_CASES.map((c) => [JSON.stringify(c), c] as const))('conv2d dW by the SIMD kernel: %s', async (_, c) => {
+    const filterShape = c.f as [number, number, number, number];
+    const inputs = () => {
+      const x = rnd(c.x, 1) as tf.Tensor4D;
+      const dy = rnd(tf.conv2d(x, rnd(c.f, 2) as tf.Tensor4D, c.s, c.pad as 'same').shape, 3) as tf.Tensor4D;
+      return { x, dy };
+    };
+    const wasm = await runOn('wasm', () => {
+      const { x, dy } = inputs();
+      return conv2dBackpropFilter(x, dy, filterShape, c.s, c.pad as 'same', undefined, 'simd');
+    });
+    const cpu = await runOn('cpu', () => {
+      const { x, dy } = inputs();
+      return tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, c.s, c.pad as 'same'), dy)))(tf.zeros(filterShape));
+    });
+    expectClose(wasm, cpu, 2e-5, `simd ${JSON.stringify(c)}`);
+  });
+
+  // The SIMD input gradient needs Cin a multiple of 8: every case above with Cin rounded up.
+  const SIMD_DX_CASES = [
+    ...CONV_CASES.map((c) => {
+      const cin = 8 * Math.ceil(c.f[2]! / 8);
+      return { ...c, x: [c.x[0]!, c.x[1]!, c.x[2]!, cin], f: [c.f[0]!, c.f[1]!, cin, c.f[3]!] };
+    }),
+    { x: [2, 11, 13, 16], f: [3, 3, 16, 5], s: 2, pad: 1 },
+  ];
+  it.each(SIMD_DX_CASES.map((c) => [JSON.stringify(c), c] as const))('conv2d dX by the SIMD kernel: %s', async (_, c) => {
+    const inputShape = c.x as [number, number, number, number];
+    const inputs = () => {
+      const f = rnd(c.f, 2) as tf.Tensor4D;
+      const dy = rnd(tf.conv2d(rnd(c.x, 1) as tf.Tensor4D, f, c.s, c.pad as 'same').shape, 3) as tf.Tensor4D;
+      return { f, dy };
+    };
+    const wasm = await runOn('wasm', () => {
+      const { f, dy } = inputs();
+      return conv2dBackpropInput(dy, f, inputShape, c.s, c.pad as 'same', undefined, 'simd');
+    });
+    const cpu = await runOn('cpu', () => {
+      const { f, dy } = inputs();
+      return tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f, c.s, c.pad as 'same'), dy)))(tf.zeros(inputShape));
+    });
+    expectClose(wasm, cpu, 2e-5, `simd dX ${JSON.stringify(c)}`);
+  });
+
+  it('conv gradients take the routes measured fastest: SIMD filter gradients where Cout allows, SIMD input gradients on one thread or strided', () => {
+    expect(filterGradientRoute(32, 64, 1, true)).toBe('simd');
+    expect(filterGradientRoute(32, 64, 2, true)).toBe('simd');
+    expect(filterGradientRoute(32, 6, 1, true)).toBe('gemm');
+    expect(filterGradientRoute(32, 64, 1, false)).toBe('gemm');
+    expect(filterGradientRoute(1, 32, 2, false)).toBe('gemm');
+    expect(filterGradientRoute(32, 64, 2, false)).toBe('conv');
+    expect(inputGradientRoute(32, [1, 1], 1, true)).toBe('simd');
+    expect(inputGradientRoute(32, [2, 2], 2, true)).toBe('simd');
+    expect(inputGradientRoute(32, [1, 1], 2, true)).toBe('phases');
+    expect(inputGradientRoute(12, [2, 2], 1, true)).toBe('phases');
+    expect(inputGradientRoute(32, [2, 2], 1, false)).toBe('phases');
   });
 
   it('reverses leading and middle axes by runs, and the last axis through the stock kernel', async () => {
