@@ -36,6 +36,8 @@ const { values: a } = parseArgs({
     'skip-cpu': { type: 'boolean', default: false },
     // Stock wasm takes ~10 s a round; without it more rounds fit in the same time.
     'skip-stock-wasm': { type: 'boolean', default: false },
+    // Rows for wasm without our SIMD kernels (HTR_WASM_SIMD=0), 1 thread and --threads: what they gain.
+    'wasm-without-simd': { type: 'boolean', default: false },
     markdown: { type: 'boolean', default: false },
   },
 });
@@ -80,7 +82,11 @@ if (!a['skip-cpu']) rows.push({
 });
 if (!a['skip-stock-wasm']) rows.push({ label: 'wasm, stock + missing kernels, 1 thread', run: ts(['--accelerator', 'wasm', '--wasm-kernels', 'missing', '--threads', '1', '--reps', '3']) });
 rows.push({ label: 'wasm, all kernels, 1 thread', run: ts(['--accelerator', 'wasm', '--threads', '1']) });
+if (a['wasm-without-simd']) rows.push({ label: 'wasm without our SIMD kernels, 1 thread', run: ts(['--accelerator', 'wasm', '--threads', '1'], { HTR_WASM_SIMD: '0' }) });
 rows.push({ label: `wasm, all kernels, ${threads} threads`, run: ts(['--accelerator', 'wasm', '--threads', threads]) });
+if (a['wasm-without-simd'] && threads !== '1') {
+  rows.push({ label: `wasm without our SIMD kernels, ${threads} threads`, run: ts(['--accelerator', 'wasm', '--threads', threads], { HTR_WASM_SIMD: '0' }) });
+}
 if (findNativeBuild()) {
   rows.push({ label: 'native (tfjs-node from TF wheel), oneDNN', run: ts(['--accelerator', 'native']) });
   // TensorFlow's own default on CPUs without AVX-512 (see preferOneDnn in model_package/backend/native.ts).

@@ -2,9 +2,9 @@
  * wasm convolution routes, per layer of the default model (batch 16, 28x256):
  *  - forward: XNNPACK's convolution (what the model uses) against im2col + the XNNPACK
  *    matmul with channel-last packing (cols [N*Ho*Wo, kh*kw*Cin] @ filter [kh*kw*Cin, Cout]);
- *  - filter gradient: both routes of model_package/backend/wasm_kernels/conv2d_backprop_filter.ts,
- *    the convolution (batch as channels) and the GEMM (channel-major patches @ dy), and
- *    the route it picks for --threads.
+ *  - filter gradient: the routes of model_package/backend/wasm_kernels/conv2d_backprop_filter.ts,
+ *    the convolution (batch as channels), the GEMM (channel-major patches @ dy) and our
+ *    SIMD kernel (with HTR_WASM_SIMD=0 it is left out), and the route it picks for --threads.
  * Each route is timed interleaved with the others; the median of --reps is reported.
  *
  *   npx tsx bench/wasm_conv_routes.ts --threads 1 --markdown
@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../model_package/backend/index.js';
 import { im2col } from '../model_package/backend/wasm_kernels/im2col.js';
 import { conv2dBackpropFilter, filterGradientRoute } from '../model_package/backend/wasm_kernels/conv2d_backprop_filter.js';
+import { conv2dBackpropInput, inputGradientRoute } from '../model_package/backend/wasm_kernels/conv2d_backprop_input.js';
 import { median } from './lib/timing.js';
 
 const { values: a } = parseArgs({
@@ -82,6 +83,9 @@ const rows = LAYERS.map(([name, [h, w, cin], f, s, p]) => {
     im2col_fwd: (o) => tf.matMul(tf.reshape(im2col(o.x, g), [m, k]) as tf.Tensor2D, tf.reshape(o.filter, [k, cout]) as tf.Tensor2D),
     conv_dw: (o) => conv2dBackpropFilter(o.x, o.dy, [...f], s, p, undefined, 'conv'),
     gemm_dw: (o) => conv2dBackpropFilter(o.x, o.dy, [...f], s, p, undefined, 'gemm'),
+    ...(info.simdKernels ? { simd_dw: (o: Operands) => conv2dBackpropFilter(o.x, o.dy, [...f], s, p, undefined, 'simd') } : {}),
+    phases_dx: (o) => conv2dBackpropInput(o.dy, o.filter, o.x.shape, s, p, undefined, 'phases'),
+    ...(info.simdKernels && cin % 8 === 0 ? { simd_dx: (o: Operands) => conv2dBackpropInput(o.dy, o.filter, o.x.shape, s, p, undefined, 'simd') } : {}),
   };
   const ops = { x, filter, dy };
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(routes).map((r) => [r, []]));
@@ -96,7 +100,11 @@ const rows = LAYERS.map(([name, [h, w, cin], f, s, p]) => {
     im2col_fwd_ms: med('im2col_fwd'),
     conv_dw_ms: med('conv_dw'),
     gemm_dw_ms: med('gemm_dw'),
-    dw_route: filterGradientRoute(cin, info.threads ?? 1),
+    simd_dw_ms: info.simdKernels ? med('simd_dw') : null,
+    phases_dx_ms: med('phases_dx'),
+    simd_dx_ms: times.simd_dx ? med('simd_dx') : null,
+    dw_route: filterGradientRoute(cin, cout, info.threads ?? 1, info.simdKernels === true),
+    dx_route: inputGradientRoute(cin, [s, s], info.threads ?? 1, info.simdKernels === true),
   };
 });
 const report = {
@@ -108,15 +116,15 @@ const report = {
   rows,
 };
 console.log(JSON.stringify(report));
-function sum(key: 'conv_fwd_ms' | 'im2col_fwd_ms' | 'conv_dw_ms' | 'gemm_dw_ms'): number {
-  return +rows.reduce((t, r) => t + r[key], 0).toFixed(1);
+function sum(key: 'conv_fwd_ms' | 'im2col_fwd_ms' | 'conv_dw_ms' | 'gemm_dw_ms' | 'simd_dw_ms' | 'phases_dx_ms' | 'simd_dx_ms'): number {
+  return +rows.reduce((t, r) => t + (r[key] ?? 0), 0).toFixed(1);
 }
 if (a.markdown) {
   console.error([
-    '| layer | GEMM M×K×N | conv fwd (ms) | im2col fwd (ms) | dW as conv (ms) | dW as GEMM (ms) | dW route taken |',
-    '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.layer} | ${r.gemm.m}×${r.gemm.k}×${r.gemm.n} | ${r.conv_fwd_ms} | ${r.im2col_fwd_ms} | ${r.conv_dw_ms} | ${r.gemm_dw_ms} | ${r.dw_route} |`),
-    `| total | | ${sum('conv_fwd_ms')} | ${sum('im2col_fwd_ms')} | ${sum('conv_dw_ms')} | ${sum('gemm_dw_ms')} | |`,
+    '| layer | GEMM M×K×N | conv fwd (ms) | im2col fwd (ms) | dW as conv (ms) | dW as GEMM (ms) | dW by the SIMD kernel (ms) | dW route taken | dX by phases (ms) | dX by the SIMD kernel (ms) | dX route taken |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.layer} | ${r.gemm.m}×${r.gemm.k}×${r.gemm.n} | ${r.conv_fwd_ms} | ${r.im2col_fwd_ms} | ${r.conv_dw_ms} | ${r.gemm_dw_ms} | ${r.simd_dw_ms ?? '-'} | ${r.dw_route} | ${r.phases_dx_ms} | ${r.simd_dx_ms ?? '-'} | ${r.dx_route} |`),
+    `| total | | ${sum('conv_fwd_ms')} | ${sum('im2col_fwd_ms')} | ${sum('conv_dw_ms')} | ${sum('gemm_dw_ms')} | ${sum('simd_dw_ms')} | | ${sum('phases_dx_ms')} | ${sum('simd_dx_ms')} | |`,
   ].join('\n'));
 }
 process.exit(0);
