@@ -1,6 +1,6 @@
 /**
  * A training run with accelerator=auto builds the native backend itself when it is
- * missing and the machine can build it, so a new user trains 4-7x faster without
+ * missing and the machine can build it, so a new user trains 4-6x faster without
  * knowing about `npm run setup:native`. Called by `run_experiment fit` only: never on
  * import, by serving, by `npm ci`, in tests or in CI (see settings.ts).
  */

@@ -33,7 +33,7 @@ export function seconds(total: number): string {
 export function announce(logFile: string): string {
   return (
     `[native] Building the native TensorFlow backend, once for this machine (${BUILD_ESTIMATE}): training on it is ` +
-    `4-7x faster than on wasm, and this run continues on it. Output: ${shown(logFile)}. ${SKIP}`
+    `4-6x faster than on wasm, and this run continues on it. Output: ${shown(logFile)}. ${SKIP}`
   );
 }
 
