@@ -22,7 +22,7 @@ import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import { asTensor, installKernel, wasmThreads, wrapOutput, type KernelArgs } from './kernel_util.js';
 import { axisPlan, type PadSpec } from './conv_geometry.js';
 import { im2col, im2colChannelMajor, padForTaps } from './im2col.js';
-import { currentSimdKernels, heapOffset } from '../wasm_simd/registry.js';
+import { currentSimdKernels, heapOffset, requireSimdKernels } from '../wasm_simd/registry.js';
 
 /** Input channels up to which the GEMM route wins with several threads too (the stem). */
 const GEMM_MAX_CHANNELS_THREADED = 4;
@@ -58,16 +58,13 @@ export function conv2dBackpropFilter(
     padTop: info.padInfo.top, padLeft: info.padInfo.left,
   };
   const m = info.batchSize * info.outHeight * info.outWidth;
-  const simd = currentSimdKernels();
-  const chosen = route === 'auto' ? filterGradientRoute(cin, cout, wasmThreads(), simd !== null) : route;
+  const chosen = route === 'auto' ? filterGradientRoute(cin, cout, wasmThreads(), currentSimdKernels() !== null) : route;
   if (chosen === 'simd') {
-    if (!simd) throw new Error('the SIMD filter-gradient route needs the wasm backend with its SIMD kernels attached');
-    if (cout % 8 !== 0) throw new Error(`the SIMD filter-gradient route needs Cout a multiple of 8, got ${cout}`);
+    const { backend, kernels } = requireSimdKernels('filter-gradient', 'Cout', cout);
     return tf.tidy(() => {
       const xp = padForTaps(x, geometry);
-      const out = simd.backend.makeOutput([kh, kw, cin, cout], 'float32');
+      const out = backend.makeOutput([kh, kw, cin, cout], 'float32');
       const [n, hp, wp] = xp.shape;
-      const { backend, kernels } = simd;
       kernels.conv2dFilterGrad(heapOffset(backend, xp), heapOffset(backend, dy), heapOffset(backend, out),
         n, hp, wp, cin, info.outHeight, info.outWidth, cout, kh, kw, info.strideHeight, info.strideWidth);
       return wrapOutput(out) as tf.Tensor4D;

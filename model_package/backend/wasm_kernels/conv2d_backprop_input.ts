@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
 import { asTensor, installKernel, wasmThreads, wrapOutput, type KernelArgs } from './kernel_util.js';
 import { axisPlan, type AxisPlan, type PadSpec } from './conv_geometry.js';
-import { currentSimdKernels, heapOffset } from '../wasm_simd/registry.js';
+import { currentSimdKernels, heapOffset, requireSimdKernels } from '../wasm_simd/registry.js';
 
 interface Phase {
   /** Taps of the sub-filter W[r::s]. */
@@ -63,11 +63,9 @@ export function conv2dBackpropInput(
   const [kh, kw] = filter.shape;
   const sh = info.strideHeight;
   const sw = info.strideWidth;
-  const simd = currentSimdKernels();
-  const chosen = route === 'auto' ? inputGradientRoute(cin, [sh, sw], wasmThreads(), simd !== null) : route;
+  const chosen = route === 'auto' ? inputGradientRoute(cin, [sh, sw], wasmThreads(), currentSimdKernels() !== null) : route;
   if (chosen === 'simd') {
-    if (!simd) throw new Error('the SIMD input-gradient route needs the wasm backend with its SIMD kernels attached');
-    if (cin % 8 !== 0) throw new Error(`the SIMD input-gradient route needs Cin a multiple of 8, got ${cin}`);
+    const { backend, kernels } = requireSimdKernels('input-gradient', 'Cin', cin);
     return tf.tidy(() => {
       const padTop = info.padInfo.top;
       const padLeft = info.padInfo.left;
@@ -79,8 +77,7 @@ export function conv2dBackpropInput(
       const padRight = Math.max(0, lastColumn + 1 - info.outWidth);
       const dyp = tf.pad(dy, [[0, 0], [offTop, padBottom], [offLeft, padRight], [0, 0]]);
       const filterT = tf.transpose(filter, [0, 1, 3, 2]);
-      const out = simd.backend.makeOutput([n, h, w, cin], 'float32');
-      const { backend, kernels } = simd;
+      const out = backend.makeOutput([n, h, w, cin], 'float32');
       kernels.conv2dInputGrad(heapOffset(backend, dyp), heapOffset(backend, filterT), heapOffset(backend, out),
         n, h, w, cin, dyp.shape[1], dyp.shape[2], filter.shape[3], kh, kw, sh, sw, padTop, padLeft, offTop, offLeft);
       return wrapOutput(out) as tf.Tensor4D;

@@ -56,6 +56,17 @@ export function currentSimdKernels(): { backend: BackendWasm; kernels: SimdKerne
   return kernels ? { backend, kernels } : null;
 }
 
+/**
+ * The current backend's kernels for a route that was asked for by name: throws, naming
+ * the route, when they are not attached or the channel count is not a multiple of 8.
+ */
+export function requireSimdKernels(route: string, axis: 'Cin' | 'Cout', channels: number): { backend: BackendWasm; kernels: SimdKernels } {
+  const simd = currentSimdKernels();
+  if (!simd) throw new Error(`the SIMD ${route} route needs the wasm backend with its SIMD kernels attached`);
+  if (channels % 8 !== 0) throw new Error(`the SIMD ${route} route needs ${axis} a multiple of 8, got ${channels}`);
+  return simd;
+}
+
 /** Where a tensor's data starts in tfjs-wasm's memory. */
 export function heapOffset(backend: BackendWasm, t: TensorInfo): number {
   return backend.dataIdMap.get(t.dataId)!.memoryOffset;

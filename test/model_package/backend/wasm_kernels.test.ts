@@ -11,7 +11,7 @@ import { batchedAsDepthwise } from '../../../model_package/backend/wasm_kernels/
 import { conv2dBackpropFilter, filterGradientRoute } from '../../../model_package/backend/wasm_kernels/conv2d_backprop_filter.js';
 import { conv2dBackpropInput, inputGradientRoute } from '../../../model_package/backend/wasm_kernels/conv2d_backprop_input.js';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, RELU_GRAD } from '../../../model_package/models/layers/fused_kernels.js';
-import { batchNormTrainStep, CONV_CASES, expectClose, rnd, runOn } from './compare.js';
+import { batchNormTrainStep, CONV_CASES, expectClose, rnd, runOn, type ConvCase } from './compare.js';
 
 describe('wasm kernels vs cpu', () => {
   let simdAttached: boolean | undefined;
@@ -55,7 +55,18 @@ describe('wasm kernels vs cpu', () => {
     expectClose(await runOn('wasm', run), await runOn('cpu', run), 2e-5, JSON.stringify(c));
   });
 
-  it.each(CONV_CASES.flatMap((c) => (['gemm', 'conv'] as const).map((route) => [route, JSON.stringify(c), c] as const)))(
+  // The SIMD kernel needs Cout a multiple of 8: every conv case with Cout rounded up, and
+  // one large enough to be summed in several chunks of output rows (htr_kernels.c).
+  const SIMD_CASES: ConvCase[] = [
+    ...CONV_CASES.map((c): ConvCase => ({ ...c, f: [c.f[0], c.f[1], c.f[2], 8 * Math.ceil(c.f[3] / 8)] })),
+    { x: [2, 20, 16, 8], f: [3, 3, 8, 64], s: 1, pad: 1 },
+    { x: [3, 21, 50, 5], f: [3, 3, 5, 24], s: 2, pad: 'same' },
+  ];
+  const DW_ROUTE_CASES = [
+    ...CONV_CASES.flatMap((c) => (['gemm', 'conv'] as const).map((route) => [route, c] as const)),
+    ...SIMD_CASES.map((c) => ['simd', c] as const),
+  ].map(([route, c]) => [route, JSON.stringify(c), c] as const);
+  it.each(DW_ROUTE_CASES)(
     'conv2d dW by the %s route: %s',
     async (route, _, c) => {
       const inputs = () => {
@@ -86,32 +97,7 @@ describe('wasm kernels vs cpu', () => {
     },
   );
 
-  // The SIMD kernel needs Cout a multiple of 8: every case above with Cout rounded up, and
-  // one large enough to be summed in several chunks of output rows (htr_kernels.c).
-  const SIMD_CASES = [
-    ...CONV_CASES.map((c) => ({ ...c, f: [c.f[0]!, c.f[1]!, c.f[2]!, 8 * Math.ceil(c.f[3]! / 8)] })),
-    { x: [2, 20, 16, 8], f: [3, 3, 8, 64], s: 1, pad: 1 },
-    { x: [3, 21, 50, 5], f: [3, 3, 5, 24], s: 2, pad: 'same' },
-  ];
-  it.each(SIMD_CASES.map((c) => [JSON.stringify(c), c] as const))('conv2d dW by the SIMD kernel: %s', async (_, c) => {
-    const filterShape = c.f as [number, number, number, number];
-    const inputs = () => {
-      const x = rnd(c.x, 1) as tf.Tensor4D;
-      const dy = rnd(tf.conv2d(x, rnd(c.f, 2) as tf.Tensor4D, c.s, c.pad as 'same').shape, 3) as tf.Tensor4D;
-      return { x, dy };
-    };
-    const wasm = await runOn('wasm', () => {
-      const { x, dy } = inputs();
-      return conv2dBackpropFilter(x, dy, filterShape, c.s, c.pad as 'same', undefined, 'simd');
-    });
-    const cpu = await runOn('cpu', () => {
-      const { x, dy } = inputs();
-      return tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, c.s, c.pad as 'same'), dy)))(tf.zeros(filterShape));
-    });
-    expectClose(wasm, cpu, 2e-5, `simd ${JSON.stringify(c)}`);
-  });
-
-  // The SIMD input gradient needs Cin a multiple of 8: every case above with Cin rounded up.
+  // The SIMD input gradient needs Cin a multiple of 8: every conv case with Cin rounded up.
   const SIMD_DX_CASES = [
     ...CONV_CASES.map((c) => {
       const cin = 8 * Math.ceil(c.f[2]! / 8);
